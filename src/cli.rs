@@ -1,0 +1,124 @@
+//! Command-line types (clap derive) and nothing else: turning them into
+//! work is `commands/`'s job.
+
+use camino::Utf8PathBuf;
+use clap::{Args, Parser, Subcommand};
+
+use crate::registry::model::Risk;
+
+/// lab: run the verification suites a repository declares, and say why.
+#[derive(Debug, Parser)]
+#[command(name = "lab", version, about, max_term_width = 100)]
+pub struct Cli {
+    /// The registry file (default: the nearest suites.toml from the current directory up).
+    #[arg(long, global = true, env = "LAB_REGISTRY", value_name = "PATH")]
+    pub registry: Option<Utf8PathBuf>,
+
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// lab's subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Validate the registry: every problem with file:line:col; exit 2 if any error.
+    Check(CheckArgs),
+    /// List or inspect suites.
+    #[command(subcommand)]
+    Suite(SuiteCommand),
+    /// Print, write or verify the JSON Schemas of lab's documents.
+    Schema(SchemaArgs),
+    /// Print a shell completion script.
+    Completions(CompletionsArgs),
+}
+
+/// `lab check`.
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Print the diagnostics as one JSON document on stdout.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `lab suite …`.
+#[derive(Debug, Subcommand)]
+pub enum SuiteCommand {
+    /// List the suites a selection picks, with the reasons.
+    List(SuiteListArgs),
+    /// Show one suite fully resolved: profile, fixtures, runners, services, env.
+    Show(SuiteShowArgs),
+}
+
+/// Selectors shared by `suite list` and `verify`. Repeating a flag ORs its
+/// values; different flags AND.
+#[derive(Debug, Args, Default, Clone)]
+pub struct SelectArgs {
+    /// Suite ids or id globs (`suite.api.*`; the `suite.` prefix may be left out).
+    #[arg(value_name = "ID")]
+    pub ids: Vec<String>,
+    /// Suites with this tag.
+    #[arg(long = "tag", value_name = "TAG")]
+    pub tags: Vec<String>,
+    /// Suites verifying this target.
+    #[arg(long = "target", value_name = "TARGET")]
+    pub targets: Vec<String>,
+    /// Suites at this level (unit, integration, e2e, …).
+    #[arg(long = "level", value_name = "LEVEL")]
+    pub levels: Vec<String>,
+    /// Suites that may run on this platform (a suite with no platforms runs anywhere).
+    #[arg(long = "platform", value_name = "OS")]
+    pub platforms: Vec<String>,
+    /// Suites of at least this risk (an undeclared risk counts as low).
+    #[arg(long, value_enum, value_name = "RISK")]
+    pub risk: Option<Risk>,
+    /// Leave out suites with this tag (the needs of selected suites stay).
+    #[arg(long = "exclude-tag", value_name = "TAG")]
+    pub exclude_tags: Vec<String>,
+    /// Every suite.
+    #[arg(long)]
+    pub all: bool,
+}
+
+/// `lab suite list`.
+#[derive(Debug, Args)]
+pub struct SuiteListArgs {
+    /// Which suites (none: every suite).
+    #[command(flatten)]
+    pub select: SelectArgs,
+    /// Print one JSON document on stdout (schemas/suite-list.schema.json).
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `lab suite show`.
+#[derive(Debug, Args)]
+pub struct SuiteShowArgs {
+    /// The suite id (the `suite.` prefix may be left out).
+    pub id: String,
+    /// Print one JSON document on stdout (schemas/suite-show.schema.json).
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `lab schema`.
+#[derive(Debug, Args)]
+pub struct SchemaArgs {
+    /// Which schema (none: all of them).
+    #[arg(value_enum)]
+    pub name: Option<crate::commands::schema::SchemaName>,
+    /// Compare the workspace's schemas/ with what this lab generates; exit 1 when stale.
+    #[arg(long, conflicts_with = "write")]
+    pub check: bool,
+    /// Write the schemas into the workspace's schemas/.
+    #[arg(long)]
+    pub write: bool,
+}
+
+/// `lab completions`.
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}

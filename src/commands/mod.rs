@@ -1,0 +1,7 @@
+//! One file per subcommand, each with one `run` function.
+
+pub mod check;
+pub mod completions;
+pub mod schema;
+pub mod suite_list;
+pub mod suite_show;

@@ -1,0 +1,112 @@
+//! `lab suite list`: what a selection would run, with the reasons — a table
+//! for people, one JSON document (design §4.1) for agents.
+
+use std::io::Write;
+
+use crate::cli::SuiteListArgs;
+use crate::context::Context;
+use crate::error::{Error, exit_code};
+use crate::report::schema::{Rationale, RationaleKind, SCHEMA_VERSION, SuiteList};
+use crate::report::suite_view;
+use crate::select::{select, selection::criteria};
+
+/// Runs `lab suite list`.
+pub fn run(ctx: &Context, args: &SuiteListArgs) -> Result<u8, Error> {
+    let registry = ctx.registry()?;
+    let criteria = criteria(&args.select)?;
+    let selected = select(&registry, &criteria)?;
+    let entries: Vec<_> = selected
+        .into_iter()
+        .map(|s| suite_view::entry(&registry, s.suite, s.rationale))
+        .collect();
+    if args.json {
+        crate::report::json::print(&SuiteList {
+            schema_version: SCHEMA_VERSION,
+            workspace: registry.workspace.to_string(),
+            registry: registry.registry_file().to_string(),
+            criteria,
+            changed: None,
+            suites: entries,
+        })?;
+        return Ok(exit_code::SUCCESS);
+    }
+    let rows: Vec<[String; 5]> = entries
+        .iter()
+        .map(|e| {
+            [
+                e.id.clone(),
+                e.level.clone().unwrap_or_else(|| "-".into()),
+                dash(e.targets.join(",")),
+                dash(e.tags.join(",")),
+                e.rationale.iter().map(why).collect::<Vec<_>>().join("; "),
+            ]
+        })
+        .collect();
+    let table = render_table(["ID", "LEVEL", "TARGETS", "TAGS", "WHY"], &rows);
+    std::io::stdout()
+        .lock()
+        .write_all(table.as_bytes())
+        .or_else(crate::report::json::ignore_broken_pipe)
+        .map_err(|e| Error::io("failed to write to stdout", e))?;
+    let total = registry.suites.len();
+    let _ = writeln!(
+        std::io::stderr(),
+        "{} of {total} suite{} selected",
+        entries.len(),
+        if total == 1 { "" } else { "s" }
+    );
+    Ok(exit_code::SUCCESS)
+}
+
+fn dash(s: String) -> String {
+    if s.is_empty() { "-".into() } else { s }
+}
+
+/// A rationale entry as a short phrase.
+pub fn why(r: &Rationale) -> String {
+    let d = &r.detail;
+    match r.kind {
+        RationaleKind::Id => format!("id {d}"),
+        RationaleKind::Tag => format!("tag {d}"),
+        RationaleKind::Target => format!("target {d}"),
+        RationaleKind::Level => format!("level {d}"),
+        RationaleKind::Platform => format!("platform {d}"),
+        RationaleKind::Risk => format!("risk {d}"),
+        RationaleKind::All => d.clone(),
+        RationaleKind::ChangedPath => format!("changed {d}"),
+        RationaleKind::RegistryChanged => format!("registry changed: {d}"),
+        RationaleKind::DefinitionChanged => format!("{d} changed"),
+        RationaleKind::Escalation => format!("escalation {d}"),
+        RationaleKind::NeededBy => format!("needed by {d}"),
+    }
+}
+
+/// Left-aligned columns separated by two spaces; the last column unpadded.
+fn render_table<const N: usize>(header: [&str; N], rows: &[[String; N]]) -> String {
+    let mut widths = header.map(|h| h.chars().count());
+    for row in rows {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    let mut out = String::new();
+    let mut push_row = |cells: &mut dyn Iterator<Item = &str>| {
+        let mut line = String::new();
+        for (i, cell) in cells.enumerate() {
+            if i + 1 == N {
+                line.push_str(cell);
+            } else {
+                line.push_str(cell);
+                let pad = widths[i] - cell.chars().count() + 2;
+                line.extend(std::iter::repeat_n(' ', pad));
+            }
+        }
+        out.push_str(line.trim_end());
+        out.push('\n');
+    };
+    push_row(&mut header.iter().copied());
+    for row in rows {
+        push_row(&mut row.iter().map(String::as_str));
+    }
+    out
+}

@@ -1,0 +1,49 @@
+//! lab: a declarative registry of verification suites and a thin
+//! orchestrator over the test tools a repository already uses.
+//!
+//! The binary (`main.rs`) parses arguments and calls [`run`]; each
+//! subcommand lives in `commands/`.
+
+pub mod cli;
+pub mod commands;
+pub mod context;
+pub mod error;
+pub mod registry;
+pub mod report;
+pub mod select;
+pub mod style;
+
+use std::io::Write;
+
+/// Routes a command line to its subcommand.
+fn dispatch(cli: cli::Cli) -> Result<u8, error::Error> {
+    use cli::{Command, SuiteCommand};
+    if let Command::Completions(args) = &cli.command {
+        return commands::completions::run(args);
+    }
+    let ctx = context::Context::from_env(cli.registry)?;
+    match cli.command {
+        Command::Check(args) => commands::check::run(&ctx, &args),
+        Command::Suite(SuiteCommand::List(args)) => commands::suite_list::run(&ctx, &args),
+        Command::Suite(SuiteCommand::Show(args)) => commands::suite_show::run(&ctx, &args),
+        Command::Schema(args) => commands::schema::run(&ctx, &args),
+        Command::Completions(args) => commands::completions::run(&args),
+    }
+}
+
+/// Runs one parsed command line and returns lab's exit status.
+pub fn run(cli: cli::Cli) -> u8 {
+    let style = style::Style::for_stderr();
+    match dispatch(cli) {
+        Ok(code) => code,
+        Err(err) => {
+            let (red, reset) = style.red_bold();
+            let mut stderr = std::io::stderr().lock();
+            let _ = writeln!(stderr, "{red}error{reset}: {err}");
+            if let Some(hint) = err.hint_text() {
+                let _ = writeln!(stderr, "  hint: {hint}");
+            }
+            err.exit_code()
+        }
+    }
+}

@@ -1,0 +1,1173 @@
+//! Finding and loading a registry: discovery of `suites.toml`, the
+//! `[lab].include` files, TOML parsing with spans, flattening nested tables
+//! into canonical ids (design §1.1) and typed reading of each definition.
+//!
+//! Checks that need the whole registry (references, cycles) live in
+//! `check.rs`; the typed accessors in `reader.rs`.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use camino::{Utf8Path, Utf8PathBuf};
+use toml::Spanned;
+use toml::de::{DeTable, DeValue};
+
+use super::check;
+use super::diagnostic::{Diagnostic, did_you_mean};
+use super::model::*;
+use super::reader::{Reader, list, normalize_pattern};
+use super::source::{FileId, SourceFile, Sources, Span};
+use crate::error::Error;
+
+/// The name lab looks for when walking up from the current directory.
+pub const REGISTRY_FILE: &str = "suites.toml";
+
+/// A loaded registry and everything found wrong with it.
+#[derive(Debug)]
+pub struct Loaded {
+    /// The registry; partial when there are errors.
+    pub registry: Registry,
+    /// Errors and warnings, in the order found.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl Loaded {
+    /// `true` when any diagnostic is an error.
+    pub fn has_errors(&self) -> bool {
+        self.diagnostics.iter().any(Diagnostic::is_error)
+    }
+}
+
+/// Finds the registry: `explicit` (from `--registry` or `LAB_REGISTRY`) when
+/// given, otherwise the nearest `suites.toml` from `cwd` upwards.
+pub fn discover(cwd: &Utf8Path, explicit: Option<&Utf8Path>) -> Result<Utf8PathBuf, Error> {
+    if let Some(path) = explicit {
+        let path = cwd.join(path);
+        let path = if path.is_dir() {
+            path.join(REGISTRY_FILE)
+        } else {
+            path
+        };
+        if !path.is_file() {
+            return Err(Error::usage(format!("registry `{path}` does not exist"))
+                .hint("check --registry or LAB_REGISTRY"));
+        }
+        return absolute(&path);
+    }
+    for dir in cwd.ancestors() {
+        let candidate = dir.join(REGISTRY_FILE);
+        if candidate.is_file() {
+            return absolute(&candidate);
+        }
+    }
+    Err(Error::usage(format!(
+        "no {REGISTRY_FILE} found in `{cwd}` or any parent directory"
+    ))
+    .hint("run lab from inside a workspace, pass --registry PATH, or set LAB_REGISTRY"))
+}
+
+fn absolute(path: &Utf8Path) -> Result<Utf8PathBuf, Error> {
+    let canonical = path
+        .canonicalize_utf8()
+        .map_err(|e| Error::io(format!("failed to resolve `{path}`"), e))?;
+    Ok(canonical)
+}
+
+/// Loads the registry at `path` (absolute) and its included files.
+pub fn load(path: &Utf8Path) -> Loaded {
+    let workspace = path
+        .parent()
+        .map(Utf8Path::to_path_buf)
+        .unwrap_or_else(|| Utf8PathBuf::from("/"));
+    let root_name = Utf8PathBuf::from(path.file_name().unwrap_or(REGISTRY_FILE));
+    let mut loader = Loader {
+        workspace: workspace.clone(),
+        sources: Sources::default(),
+        diags: Vec::new(),
+        defs: Defs::default(),
+        settings: Settings::default(),
+        syntax_errors: false,
+    };
+    loader.load_file(&root_name, true);
+    let includes = loader.settings.include.clone();
+    for pattern in &includes {
+        match expand_include(&workspace, pattern) {
+            Ok(files) => {
+                for file in files {
+                    if file != root_name && loader.sources.find(&file).is_none() {
+                        loader.load_file(&file, false);
+                    }
+                }
+            }
+            Err(message) => {
+                let d = Diagnostic::error("missing-include", message)
+                    .in_file(root_name.as_str())
+                    .expected("an existing file, or a glob such as \"profiles/*.toml\"");
+                loader.diags.push(d);
+            }
+        }
+    }
+    let Loader {
+        sources,
+        mut diags,
+        defs,
+        settings,
+        syntax_errors,
+        ..
+    } = loader;
+    let mut registry = Registry {
+        workspace,
+        root_file: root_name,
+        sources,
+        settings,
+        suites: defs.suites,
+        profiles: defs.profiles,
+        fixtures: defs.fixtures,
+        runners: defs.runners,
+        services: defs.services,
+        artifacts: defs.artifacts,
+        escalations: defs.escalations,
+    };
+    // References into a file that failed to parse would all look undefined.
+    if !syntax_errors {
+        check::resolve(&mut registry, &mut diags);
+    }
+    Loaded {
+        registry,
+        diagnostics: diags,
+    }
+}
+
+/// Expands one `[lab].include` pattern into workspace-relative files, sorted.
+fn expand_include(workspace: &Utf8Path, pattern: &str) -> Result<Vec<Utf8PathBuf>, String> {
+    let is_glob = pattern.contains(['*', '?', '[', '{']);
+    if !is_glob {
+        return if workspace.join(pattern).is_file() {
+            Ok(vec![Utf8PathBuf::from(pattern)])
+        } else {
+            Err(format!("included file `{pattern}` does not exist"))
+        };
+    }
+    let matcher = globset::GlobBuilder::new(pattern)
+        .literal_separator(true)
+        .build()
+        .map_err(|e| {
+            format!(
+                "include pattern `{pattern}` is not a valid glob: {}",
+                e.kind()
+            )
+        })?
+        .compile_matcher();
+    let segments: Vec<&str> = pattern.split('/').collect();
+    let literal = segments
+        .iter()
+        .take_while(|s| !s.contains(['*', '?', '[', '{']))
+        .count();
+    let base: Utf8PathBuf = segments[..literal].iter().collect();
+    let depth = if pattern.contains("**") {
+        usize::MAX
+    } else {
+        segments.len() - literal
+    };
+    let mut found = Vec::new();
+    walk_files(workspace, &base, depth, &mut |rel| {
+        if matcher.is_match(rel.as_str()) {
+            found.push(rel.to_path_buf());
+        }
+    });
+    found.sort();
+    Ok(found)
+}
+
+fn walk_files(
+    workspace: &Utf8Path,
+    dir: &Utf8Path,
+    depth: usize,
+    visit: &mut dyn FnMut(&Utf8Path),
+) {
+    if depth == 0 {
+        return;
+    }
+    let Ok(entries) = workspace.join(dir).read_dir_utf8() else {
+        return;
+    };
+    let mut entries: Vec<_> = entries.flatten().collect();
+    entries.sort_by(|a, b| a.file_name().cmp(b.file_name()));
+    for entry in entries {
+        let rel = dir.join(entry.file_name());
+        match entry.file_type() {
+            Ok(t) if t.is_dir() => walk_files(workspace, &rel, depth - 1, visit),
+            Ok(t) if t.is_file() || t.is_symlink() => visit(&rel),
+            _ => {}
+        }
+    }
+}
+
+#[derive(Default)]
+struct Defs {
+    /// Every canonical id defined so far, with where.
+    ids: HashMap<String, Span>,
+    suites: std::collections::BTreeMap<String, Suite>,
+    profiles: std::collections::BTreeMap<String, Profile>,
+    fixtures: std::collections::BTreeMap<String, Fixture>,
+    runners: std::collections::BTreeMap<String, Runner>,
+    services: std::collections::BTreeMap<String, Service>,
+    artifacts: std::collections::BTreeMap<String, Artifact>,
+    escalations: std::collections::BTreeMap<String, Escalate>,
+}
+
+struct Loader {
+    workspace: Utf8PathBuf,
+    sources: Sources,
+    diags: Vec<Diagnostic>,
+    defs: Defs,
+    settings: Settings,
+    syntax_errors: bool,
+}
+
+impl Loader {
+    fn load_file(&mut self, rel: &Utf8Path, is_root: bool) {
+        let text = match std::fs::read_to_string(self.workspace.join(rel)) {
+            Ok(t) => t,
+            Err(e) => {
+                self.diags.push(
+                    Diagnostic::error("unreadable-file", format!("cannot read `{rel}`: {e}"))
+                        .in_file(rel.as_str()),
+                );
+                self.syntax_errors = true;
+                return;
+            }
+        };
+        let file = self.sources.add(SourceFile::new(rel.to_path_buf(), text));
+        let sources = &self.sources;
+        let text = sources.get(file).text.as_str();
+        let (table, errors) = DeTable::parse_recoverable(text);
+        if !errors.is_empty() {
+            self.syntax_errors = true;
+            for e in errors {
+                let span = Span::new(file, e.span().unwrap_or(0..0));
+                let message = e.message().trim_end().to_string();
+                self.diags.push(
+                    Diagnostic::error("toml-syntax", format!("invalid TOML: {message}"))
+                        .at(sources, span),
+                );
+            }
+            return;
+        }
+        let mut visit = Visit {
+            sources,
+            file,
+            diags: &mut self.diags,
+            defs: &mut self.defs,
+        };
+        for (key, value) in table.get_ref().iter() {
+            let name = key.get_ref().as_ref();
+            let key_span = Span::new(file, key.span());
+            if name == "lab" {
+                if !is_root {
+                    visit.diags.push(
+                        Diagnostic::error(
+                            "misplaced-lab",
+                            "`[lab]` settings belong in the root registry file",
+                        )
+                        .at(sources, key_span)
+                        .help("move this table into suites.toml"),
+                    );
+                    continue;
+                }
+                match value.get_ref() {
+                    DeValue::Table(t) => {
+                        self.settings = visit.settings(t);
+                    }
+                    other => visit.diags.push(
+                        Diagnostic::error("wrong-type", "`lab` must be a table")
+                            .at(sources, key_span)
+                            .found(super::reader::describe(other))
+                            .expected("a `[lab]` table"),
+                    ),
+                }
+                continue;
+            }
+            let Some(kind) = Kind::from_name(name) else {
+                let mut names: Vec<&str> = Kind::ALL.iter().map(|k| k.name()).collect();
+                names.push("lab");
+                let help = did_you_mean(name, names.iter().copied())
+                    .map(|m| format!("did you mean `{m}`?"));
+                visit.diags.push(
+                    Diagnostic::error("unknown-kind", format!("unknown table `{name}`"))
+                        .at(sources, key_span)
+                        .found(format!("`{name}`"))
+                        .expected(format!("one of {}", list(&names)))
+                        .maybe_help(help),
+                );
+                continue;
+            };
+            match value.get_ref() {
+                DeValue::Table(t) => visit.node(kind, &mut vec![], key_span, t),
+                other => visit.diags.push(
+                    Diagnostic::error("wrong-type", format!("`{name}` must be a table"))
+                        .at(sources, key_span)
+                        .found(super::reader::describe(other))
+                        .expected(format!("tables such as `[{name}.my-id]`")),
+                ),
+            }
+        }
+    }
+}
+
+/// Walks one parsed file, turning tables into definitions.
+struct Visit<'a> {
+    sources: &'a Sources,
+    file: FileId,
+    diags: &'a mut Vec<Diagnostic>,
+    defs: &'a mut Defs,
+}
+
+/// `true` when a table of `kind` is a definition rather than a namespace:
+/// it holds a non-table value or a key that is a field of its kind (§1.1).
+fn is_definition(kind: Kind, table: &DeTable<'_>) -> bool {
+    table.iter().any(|(k, v)| {
+        !matches!(v.get_ref(), DeValue::Table(_)) || kind.fields().contains(&k.get_ref().as_ref())
+    })
+}
+
+/// Checks one id segment: non-empty, no whitespace, no `/`.
+fn segment_problem(segment: &str) -> Option<&'static str> {
+    if segment.is_empty() {
+        Some("an id segment is empty")
+    } else if segment.chars().any(char::is_whitespace) {
+        Some("an id segment contains whitespace")
+    } else if segment.contains('/') {
+        Some("an id segment contains `/`")
+    } else {
+        None
+    }
+}
+
+impl Visit<'_> {
+    fn span<T>(&self, item: &Spanned<T>) -> Span {
+        Span::new(self.file, item.span())
+    }
+
+    fn node(&mut self, kind: Kind, path: &mut Vec<String>, span: Span, table: &DeTable<'_>) {
+        if !path.is_empty() && (table.is_empty() || is_definition(kind, table)) {
+            let id = format!("{}.{}", kind.name(), path.join("."));
+            self.definition(kind, id, span, table);
+            return;
+        }
+        if path.is_empty() && is_definition(kind, table) {
+            self.diags.push(
+                Diagnostic::error(
+                    "invalid-id",
+                    format!("`[{}]` holds fields but has no id", kind.name()),
+                )
+                .at(self.sources, span)
+                .expected(format!("a named table such as `[{}.my-id]`", kind.name())),
+            );
+            return;
+        }
+        for (key, value) in table.iter() {
+            let segment = key.get_ref().as_ref();
+            let key_span = self.span(key);
+            if let Some(problem) = segment_problem(segment) {
+                self.diags.push(
+                    Diagnostic::error("invalid-id", format!("invalid id: {problem}"))
+                        .at(self.sources, key_span)
+                        .found(format!("{segment:?}"))
+                        .expected("a non-empty segment without whitespace or `/`"),
+                );
+                continue;
+            }
+            let DeValue::Table(child) = value.get_ref() else {
+                continue; // unreachable: a non-table value makes a definition
+            };
+            path.push(segment.to_string());
+            self.node(kind, path, key_span, child);
+            path.pop();
+        }
+    }
+
+    fn definition(&mut self, kind: Kind, id: String, span: Span, table: &DeTable<'_>) {
+        if let Some(first) = self.defs.ids.get(&id) {
+            let first = self.sources.location(*first);
+            self.diags.push(
+                Diagnostic::error("duplicate-id", format!("`{id}` is defined twice"))
+                    .at(self.sources, span)
+                    .note(format!("first defined at {first}"))
+                    .help("rename one of the two definitions"),
+            );
+            return;
+        }
+        self.defs.ids.insert(id.clone(), span);
+        let mut r = Reader::new(self.sources, self.file, table, &id, self.diags);
+        r.reject_unknown(kind.fields(), |t| !t.is_empty() && is_definition(kind, t));
+        match kind {
+            Kind::Suite => {
+                let suite = read_suite(&mut r, id.clone(), span);
+                self.defs.suites.insert(id, suite);
+            }
+            Kind::Profile => {
+                let profile = read_profile(&mut r, id.clone(), span);
+                self.defs.profiles.insert(id, profile);
+            }
+            Kind::Fixture => {
+                let fixture = read_fixture(&mut r, id.clone(), span);
+                self.defs.fixtures.insert(id, fixture);
+            }
+            Kind::Runner => {
+                let runner = read_runner(&mut r, id.clone(), span);
+                self.defs.runners.insert(id, runner);
+            }
+            Kind::Service => {
+                if let Some(service) = read_service(&mut r, id.clone(), span) {
+                    self.defs.services.insert(id, service);
+                }
+            }
+            Kind::Artifact | Kind::Log => {
+                if let Some(artifact) = read_artifact(&mut r, kind, id.clone(), span) {
+                    self.defs.artifacts.insert(id, artifact);
+                }
+            }
+            Kind::Escalate => {
+                let rule = read_escalate(&mut r, id.clone(), span);
+                self.defs.escalations.insert(id, rule);
+            }
+        }
+    }
+
+    fn settings(&mut self, table: &DeTable<'_>) -> Settings {
+        let mut s = Settings::default();
+        let mut r = Reader::new(self.sources, self.file, table, "[lab]", self.diags);
+        r.reject_unknown(LAB_FIELDS, |_| false);
+        if let Some((prefix, span)) = r.string_spanned("env_prefix") {
+            let valid = prefix.starts_with(|c: char| c.is_ascii_uppercase())
+                && prefix
+                    .chars()
+                    .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_');
+            if valid {
+                s.env_prefix = prefix;
+            } else {
+                let d = r
+                    .error_at(span, "invalid-value", "`env_prefix` is not valid".into())
+                    .found(format!("{prefix:?}"))
+                    .expected("upper-case letters, digits and `_`, starting with a letter");
+                r.report(d);
+            }
+        }
+        if let Some(root) = r.string("run_root") {
+            s.run_root = root.into();
+        }
+        if let Some(base) = r.string("base") {
+            s.base = base;
+        }
+        if r.value("include").is_some() {
+            s.include = Vec::new();
+            for (pattern, span) in r.strings_spanned("include") {
+                match normalize_pattern(&pattern) {
+                    Ok(p) => s.include.push(p),
+                    Err(expected) => {
+                        let d = r
+                            .error_at(
+                                span,
+                                "invalid-path-pattern",
+                                "include pattern is not valid".into(),
+                            )
+                            .found(format!("{pattern:?}"))
+                            .expected(expected);
+                        r.report(d);
+                    }
+                }
+            }
+        }
+        s.global_paths = r.patterns("global_paths");
+        if let Some(jobs) = r.uint("jobs", 1) {
+            s.jobs = jobs;
+        }
+        if let Some(t) = positive(&mut r, "default_timeout") {
+            s.default_timeout = t;
+        }
+        if let Some(size) = r.size("max_log_bytes") {
+            s.max_log_bytes = size;
+        }
+        if let Some(keep) = r.uint("keep_runs", 1) {
+            s.keep_runs = keep;
+        }
+        s
+    }
+}
+
+/// A duration that must be longer than zero.
+fn positive(r: &mut Reader<'_, '_>, key: &str) -> Option<Duration> {
+    let d = r.duration(key)?;
+    if d.is_zero() {
+        let span = r.value(key).map(|v| r.span(v))?;
+        let diag = r
+            .error_at(
+                span,
+                "invalid-duration",
+                format!("`{key}` must be longer than zero"),
+            )
+            .found("0")
+            .expected("a duration such as \"30s\"");
+        r.report(diag);
+        return None;
+    }
+    Some(d)
+}
+
+/// Operating systems a `platforms` entry or `os:` requirement may name
+/// (the values of Rust's `std::env::consts::OS` that lab can run on).
+pub const PLATFORMS: &[&str] = &[
+    "linux",
+    "macos",
+    "windows",
+    "freebsd",
+    "openbsd",
+    "netbsd",
+    "dragonfly",
+    "illumos",
+    "solaris",
+    "android",
+    "ios",
+];
+
+fn read_suite(r: &mut Reader<'_, '_>, id: String, span: Span) -> Suite {
+    let mut platforms = Vec::new();
+    for (p, pspan) in r.strings_spanned("platforms") {
+        if PLATFORMS.contains(&p.as_str()) {
+            platforms.push(p);
+        } else {
+            let d = r
+                .error_at(
+                    pspan,
+                    "invalid-value",
+                    format!("unknown platform in `{id}`"),
+                )
+                .found(format!("{p:?}"))
+                .expected(format!("one of {}", list(PLATFORMS)))
+                .maybe_help(
+                    did_you_mean(&p, PLATFORMS.iter().copied())
+                        .map(|m| format!("did you mean `{m}`?")),
+                );
+            r.report(d);
+        }
+    }
+    let mut requires = Vec::new();
+    for (text, rspan) in r.strings_spanned("requires") {
+        match parse_requirement(&text) {
+            Ok(req) => requires.push(req),
+            Err(expected) => {
+                let d = r
+                    .error_at(
+                        rspan,
+                        "invalid-requirement",
+                        format!("unknown requirement in `{id}`"),
+                    )
+                    .found(format!("{text:?}"))
+                    .expected(expected);
+                r.report(d);
+            }
+        }
+    }
+    let timeout = match (r.value("timeout"), r.value("timeout_seconds")) {
+        (Some(_), Some(second)) => {
+            let second = r.span(second);
+            let d = r
+                .error_at(
+                    second,
+                    "conflicting-keys",
+                    format!("`{id}` sets both `timeout` and `timeout_seconds`"),
+                )
+                .help("keep one of them");
+            r.report(d);
+            None
+        }
+        (Some(_), None) => positive(r, "timeout"),
+        (None, Some(_)) => positive(r, "timeout_seconds"),
+        (None, None) => None,
+    };
+    let mut fixtures: Vec<Ref> = r.reference("fixture").into_iter().collect();
+    fixtures.extend(r.references("fixtures"));
+    Suite {
+        description: r.string("description"),
+        command: r.string("command"),
+        args: r.string("args"),
+        cwd: relative_dir(r, "cwd"),
+        level: r.string("level"),
+        targets: r.strings("targets"),
+        platforms,
+        risk: r.choice("risk", &Risk::ALL.map(|k| (k.name(), k))),
+        tags: r.strings("tags"),
+        paths: r.patterns("paths"),
+        profile: r.reference("profile"),
+        fixtures,
+        runners: r.references("runners"),
+        services: r.references("services"),
+        needs: r.references("needs"),
+        requires,
+        env: r.env("env"),
+        timeout,
+        retries: r.uint("retries", 0).unwrap_or(0),
+        weight: r.uint("weight", 1).unwrap_or(1),
+        exclusive: r.bool("exclusive").unwrap_or(false),
+        artifacts: r.references("artifacts"),
+        id,
+        span,
+    }
+}
+
+/// A workspace-relative directory (`cwd`), `.` when absent.
+fn relative_dir(r: &mut Reader<'_, '_>, key: &str) -> Utf8PathBuf {
+    let Some((text, span)) = r.string_spanned(key) else {
+        return Utf8PathBuf::from(".");
+    };
+    if text == "." {
+        return Utf8PathBuf::from(".");
+    }
+    match normalize_pattern(&text) {
+        Ok(p) if !p.contains(['*', '?', '[', '{']) => Utf8PathBuf::from(p.trim_end_matches('/')),
+        _ => {
+            let d = r
+                .error_at(
+                    span,
+                    "invalid-path",
+                    format!("`{key}` must be a directory inside the workspace"),
+                )
+                .found(format!("{text:?}"))
+                .expected("a relative path without `..` or glob characters, e.g. \"crates/core\"");
+            r.report(d);
+            Utf8PathBuf::from(".")
+        }
+    }
+}
+
+/// Parses one `requires` entry.
+pub fn parse_requirement(text: &str) -> Result<Requirement, String> {
+    const EXPECTED: &str =
+        "`cmd:<program>`, `env:<VAR>`, `docker`, `display`, `root`, `netns` or `os:<name>`";
+    let nonempty = |s: &str| -> Result<String, String> {
+        if s.is_empty() || s.chars().any(char::is_whitespace) {
+            Err(EXPECTED.to_string())
+        } else {
+            Ok(s.to_string())
+        }
+    };
+    match text.split_once(':') {
+        Some(("cmd", program)) => nonempty(program).map(Requirement::Command),
+        Some(("env", var)) => {
+            if super::reader::is_env_name(var) {
+                Ok(Requirement::Env(var.to_string()))
+            } else {
+                Err(format!("{EXPECTED} (`{var}` is not a variable name)"))
+            }
+        }
+        Some(("os", os)) => {
+            if PLATFORMS.contains(&os) {
+                Ok(Requirement::Os(os.to_string()))
+            } else {
+                Err(format!("{EXPECTED} (os is one of {})", list(PLATFORMS)))
+            }
+        }
+        Some(_) => Err(EXPECTED.to_string()),
+        None => match text {
+            "docker" => Ok(Requirement::Docker),
+            "display" => Ok(Requirement::Display),
+            "root" => Ok(Requirement::Root),
+            "netns" => Ok(Requirement::Netns),
+            _ => Err(EXPECTED.to_string()),
+        },
+    }
+}
+
+fn read_profile(r: &mut Reader<'_, '_>, id: String, span: Span) -> Profile {
+    let mut secrets = Vec::new();
+    for (name, sspan) in r.strings_spanned("secrets") {
+        if super::reader::is_env_name(&name) {
+            secrets.push(name);
+        } else {
+            let d = r
+                .error_at(
+                    sspan,
+                    "invalid-env-name",
+                    format!("`{name}` is not a variable name"),
+                )
+                .expected("the name of a host variable, e.g. \"API_TOKEN\"");
+            r.report(d);
+        }
+    }
+    Profile {
+        description: r.string("description"),
+        extends: r.reference("extends"),
+        env: r.env("env"),
+        env_clear: r.bool("env_clear"),
+        pass_env: r.strings("pass_env"),
+        secrets,
+        network: r.choice(
+            "network",
+            &[
+                ("inherit", Network::Inherit),
+                ("loopback", Network::Loopback),
+            ],
+        ),
+        display: r.choice(
+            "display",
+            &[("inherit", Display::Inherit), ("virtual", Display::Virtual)],
+        ),
+        cleanup: r.choice(
+            "cleanup",
+            &[
+                ("on-success", Cleanup::OnSuccess),
+                ("always", Cleanup::Always),
+                ("never", Cleanup::Never),
+            ],
+        ),
+        services: r.references("services"),
+        id,
+        span,
+    }
+}
+
+fn read_fixture(r: &mut Reader<'_, '_>, id: String, span: Span) -> Fixture {
+    let mut copy = Vec::new();
+    let mut copy_spans = Vec::new();
+    if let Some(value) = r.value("copy") {
+        let items: Vec<&Spanned<DeValue<'_>>> = match value.get_ref() {
+            DeValue::Array(items) => items.iter().collect(),
+            _ => Vec::new(),
+        };
+        if !value.get_ref().is_array() {
+            let vspan = r.span(value);
+            let d = r
+                .error_at(
+                    vspan,
+                    "wrong-type",
+                    format!("`copy` in `{id}` has the wrong type"),
+                )
+                .found(super::reader::describe(value.get_ref()))
+                .expected(
+                    "an array of tables: `copy = [{ from = \"fixtures/x\", to = \"data\" }]`",
+                );
+            r.report(d);
+        }
+        for item in items {
+            let ispan = r.span(item);
+            let DeValue::Table(t) = item.get_ref() else {
+                let d = r
+                    .error_at(
+                        ispan,
+                        "wrong-type",
+                        format!("a `copy` entry of `{id}` is not a table"),
+                    )
+                    .found(super::reader::describe(item.get_ref()))
+                    .expected("`{ from = \"fixtures/x\", to = \"data\" }`");
+                r.report(d);
+                continue;
+            };
+            if let Some(entry) = read_copy(r, &id, t, ispan) {
+                copy_spans.push(entry.1);
+                copy.push(entry.0);
+            }
+        }
+    }
+    Fixture {
+        description: r.string("description"),
+        copy,
+        copy_spans,
+        setup: r.string("setup"),
+        after_services: r.bool("after_services").unwrap_or(false),
+        teardown: r.string("teardown"),
+        env: r.env("env"),
+        id,
+        span,
+    }
+}
+
+fn read_copy(
+    r: &mut Reader<'_, '_>,
+    id: &str,
+    table: &DeTable<'_>,
+    span: Span,
+) -> Option<(FixtureCopy, Span)> {
+    let owner = format!("{id}.copy");
+    let mut field = |key: &str| -> Option<(String, Span)> {
+        match table.get(key) {
+            Some(v) => match v.get_ref() {
+                DeValue::String(s) => Some((s.to_string(), r.span(v))),
+                other => {
+                    let vspan = r.span(v);
+                    let d = r
+                        .error_at(
+                            vspan,
+                            "wrong-type",
+                            format!("`{key}` in a `copy` entry of `{id}` has the wrong type"),
+                        )
+                        .found(super::reader::describe(other))
+                        .expected("a string");
+                    r.report(d);
+                    None
+                }
+            },
+            None => {
+                let d = r
+                    .error_at(
+                        span,
+                        "missing-key",
+                        format!("a `copy` entry of `{id}` has no `{key}`"),
+                    )
+                    .expected("`{ from = \"fixtures/x\", to = \"data\" }`");
+                r.report(d);
+                None
+            }
+        }
+    };
+    let from = field("from");
+    let to = field("to");
+    for (key, _) in table.iter() {
+        let name = key.get_ref().as_ref();
+        if name != "from" && name != "to" {
+            let kspan = r.span(key);
+            let d = r
+                .error_at(
+                    kspan,
+                    "unknown-key",
+                    format!("unknown key `{name}` in `{owner}`"),
+                )
+                .expected("`from` or `to`");
+            r.report(d);
+        }
+    }
+    let (from, from_span) = from?;
+    let (to, to_span) = to?;
+    let mut ok = true;
+    if let Err(expected) = normalize_pattern(&from) {
+        let d = r
+            .error_at(
+                from_span,
+                "invalid-path",
+                format!("`from` in a `copy` entry of `{id}` is not valid"),
+            )
+            .found(format!("{from:?}"))
+            .expected(expected);
+        r.report(d);
+        ok = false;
+    }
+    let root = to.split('/').next().unwrap_or_default();
+    let to_valid = matches!(root, "config" | "data" | "secrets")
+        && !to.split('/').any(|s| s == "..")
+        && !to.contains(['*', '?', '[', '{', '\\']);
+    if !to_valid {
+        let d = r
+            .error_at(
+                to_span,
+                "invalid-path",
+                format!("`to` in a `copy` entry of `{id}` is not valid"),
+            )
+            .found(format!("{to:?}"))
+            .expected(
+                "`config`, `data` or `secrets`, optionally with a sub-path such as \"data/mail\"",
+            );
+        r.report(d);
+        ok = false;
+    }
+    ok.then(|| {
+        (
+            FixtureCopy {
+                from: from.trim_start_matches("./").to_string(),
+                to: to.trim_end_matches('/').to_string(),
+            },
+            from_span,
+        )
+    })
+}
+
+fn read_runner(r: &mut Reader<'_, '_>, id: String, span: Span) -> Runner {
+    Runner {
+        description: r.string("description"),
+        program: r.string("program"),
+        version: r.string("version"),
+        env: r.env("env"),
+        command: r.string("command"),
+        junit: r.string("junit"),
+        targets: r.strings("targets"),
+        launch: r.string("launch"),
+        id,
+        span,
+    }
+}
+
+fn read_service(r: &mut Reader<'_, '_>, id: String, span: Span) -> Option<Service> {
+    let ready = read_probe(r, &id);
+    let service = Service {
+        description: r.string("description"),
+        port: r.bool("port").unwrap_or(false),
+        ready,
+        ready_timeout: positive(r, "ready_timeout").unwrap_or(Duration::from_secs(60)),
+        stop_timeout: r.duration("stop_timeout").unwrap_or(Duration::from_secs(5)),
+        env: r.env("env"),
+        command: r.required_string("command", span)?,
+        id,
+        span,
+    };
+    Some(service)
+}
+
+fn read_probe(r: &mut Reader<'_, '_>, id: &str) -> Option<Probe> {
+    const KINDS: [&str; 5] = ["http", "tcp", "log", "file", "command"];
+    const EXPECTED: &str = "one probe: `{ http = \"…\", status = 200 }`, `{ tcp = \"…\" }`, `{ log = \"<regex>\" }`, `{ file = \"…\" }` or `{ command = \"…\" }`";
+    let value = r.value("ready")?;
+    let vspan = r.span(value);
+    let DeValue::Table(t) = value.get_ref() else {
+        let d = r
+            .error_at(
+                vspan,
+                "wrong-type",
+                format!("`ready` in `{id}` has the wrong type"),
+            )
+            .found(super::reader::describe(value.get_ref()))
+            .expected(EXPECTED);
+        r.report(d);
+        return None;
+    };
+    let kinds: Vec<&str> = t
+        .iter()
+        .map(|(k, _)| k.get_ref().as_ref())
+        .filter(|k| KINDS.contains(k))
+        .collect();
+    let unknown: Vec<&str> = t
+        .iter()
+        .map(|(k, _)| k.get_ref().as_ref())
+        .filter(|k| !KINDS.contains(k) && *k != "status")
+        .collect();
+    if kinds.len() != 1 || !unknown.is_empty() {
+        let found = t
+            .iter()
+            .map(|(k, _)| format!("`{}`", k.get_ref().as_ref()))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let d = r
+            .error_at(
+                vspan,
+                "invalid-probe",
+                format!("`ready` in `{id}` must name exactly one probe"),
+            )
+            .found(if found.is_empty() {
+                "an empty table".into()
+            } else {
+                found
+            })
+            .expected(EXPECTED)
+            .maybe_help(
+                unknown
+                    .first()
+                    .and_then(|u| did_you_mean(u, KINDS))
+                    .map(|m| format!("did you mean `{m}`?")),
+            );
+        r.report(d);
+        return None;
+    }
+    let kind = kinds[0];
+    let item = t.get(kind)?;
+    let ispan = r.span(item);
+    let Some(text) = item.get_ref().as_str().map(str::to_string) else {
+        let d = r
+            .error_at(
+                ispan,
+                "wrong-type",
+                format!("`ready.{kind}` in `{id}` has the wrong type"),
+            )
+            .found(super::reader::describe(item.get_ref()))
+            .expected("a string");
+        r.report(d);
+        return None;
+    };
+    if t.get("status").is_some() && kind != "http" {
+        let d = r
+            .error_at(
+                vspan,
+                "invalid-probe",
+                format!("`status` only applies to an `http` probe (in `{id}`)"),
+            )
+            .expected(EXPECTED);
+        r.report(d);
+        return None;
+    }
+    Some(match kind {
+        "http" => {
+            let status = match t.get("status") {
+                None => 200,
+                Some(s) => {
+                    let code = s
+                        .get_ref()
+                        .as_integer()
+                        .and_then(|i| i.as_str().parse::<u16>().ok())
+                        .filter(|c| (100..=599).contains(c));
+                    match code {
+                        Some(c) => c,
+                        None => {
+                            let sspan = r.span(s);
+                            let d = r
+                                .error_at(
+                                    sspan,
+                                    "wrong-type",
+                                    format!("`ready.status` in `{id}` is not an HTTP status"),
+                                )
+                                .found(super::reader::describe(s.get_ref()))
+                                .expected("an integer from 100 to 599");
+                            r.report(d);
+                            return None;
+                        }
+                    }
+                }
+            };
+            if !(text.starts_with("http://") || text.starts_with("https://")) {
+                let d = r
+                    .error_at(
+                        ispan,
+                        "invalid-probe",
+                        format!("`ready.http` in `{id}` is not an http URL"),
+                    )
+                    .found(format!("{text:?}"))
+                    .expected("a URL such as \"http://127.0.0.1:{port}/health\"");
+                r.report(d);
+                return None;
+            }
+            Probe::Http { url: text, status }
+        }
+        "tcp" => Probe::Tcp { address: text },
+        "log" => {
+            if let Err(e) = regex::Regex::new(&text) {
+                let d = r
+                    .error_at(
+                        ispan,
+                        "invalid-regex",
+                        format!("`ready.log` in `{id}` is not a valid regex"),
+                    )
+                    .found(format!("{text:?}"))
+                    .expected(format!(
+                        "a regex ({})",
+                        e.to_string()
+                            .lines()
+                            .last()
+                            .unwrap_or("syntax error")
+                            .trim()
+                    ));
+                r.report(d);
+                return None;
+            }
+            Probe::Log { pattern: text }
+        }
+        "file" => Probe::File { path: text },
+        _ => Probe::Command { command: text },
+    })
+}
+
+fn read_artifact(r: &mut Reader<'_, '_>, kind: Kind, id: String, span: Span) -> Option<Artifact> {
+    let artifact_kind = if kind == Kind::Log {
+        match r.choice("kind", &[("log", ArtifactKind::Log)]) {
+            Some(k) => k,
+            None => ArtifactKind::Log,
+        }
+    } else {
+        r.choice("kind", &ArtifactKind::NAMES)
+            .unwrap_or(ArtifactKind::File)
+    };
+    let description = r.string("description");
+    let required = r.bool("required").unwrap_or(false);
+    let path = r.required_string("path", span)?;
+    Some(Artifact {
+        id,
+        span,
+        description,
+        path,
+        kind: artifact_kind,
+        required,
+    })
+}
+
+fn read_escalate(r: &mut Reader<'_, '_>, id: String, span: Span) -> Escalate {
+    let when = r.patterns("when");
+    if r.value("when").is_none() {
+        let d = r
+            .error_at(span, "missing-key", format!("`{id}` has no `when`"))
+            .expected("`when = [\"path/or/glob/**\"]`");
+        r.report(d);
+    }
+    let mut select = EscalateSelect::default();
+    match r.value("select") {
+        None => {
+            let d = r
+                .error_at(span, "missing-key", format!("`{id}` has no `select`"))
+                .expected(
+                    "`select = { tags = [\"api\"] }` (or `all`, `suites`, `targets`, `levels`)",
+                );
+            r.report(d);
+        }
+        Some(value) => match value.get_ref() {
+            DeValue::Table(t) => {
+                let owner = format!("{id}.select");
+                let mut sr = Reader::new_nested(r, t, &owner);
+                sr.reject_unknown(&["all", "suites", "tags", "targets", "levels"], |_| false);
+                select.all = sr.bool("all").unwrap_or(false);
+                select.suites = sr.references("suites");
+                select.tags = sr.strings("tags");
+                select.targets = sr.strings("targets");
+                select.levels = sr.strings("levels");
+            }
+            other => {
+                let vspan = r.span(value);
+                let d = r
+                    .error_at(
+                        vspan,
+                        "wrong-type",
+                        format!("`select` in `{id}` has the wrong type"),
+                    )
+                    .found(super::reader::describe(other))
+                    .expected("a table such as `{ tags = [\"api\"] }`");
+                r.report(d);
+            }
+        },
+    }
+    Escalate {
+        description: r.string("description"),
+        reason: r.string("reason"),
+        when,
+        select,
+        id,
+        span,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn requirements_parse() {
+        assert_eq!(
+            parse_requirement("cmd:jj"),
+            Ok(Requirement::Command("jj".into()))
+        );
+        assert_eq!(
+            parse_requirement("env:CI"),
+            Ok(Requirement::Env("CI".into()))
+        );
+        assert_eq!(
+            parse_requirement("os:linux"),
+            Ok(Requirement::Os("linux".into()))
+        );
+        assert_eq!(parse_requirement("netns"), Ok(Requirement::Netns));
+        assert!(parse_requirement("cmd:").is_err());
+        assert!(parse_requirement("os:beos").is_err());
+        assert!(parse_requirement("gpu").is_err());
+        assert!(parse_requirement("env:1A").is_err());
+    }
+
+    #[test]
+    fn segments() {
+        assert!(segment_problem("api").is_none());
+        assert!(segment_problem("from:v0.1.0").is_none());
+        assert!(segment_problem("").is_some());
+        assert!(segment_problem("a b").is_some());
+        assert!(segment_problem("a/b").is_some());
+    }
+}

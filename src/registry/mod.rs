@@ -1,0 +1,16 @@
+//! The suite registry: `suites.toml` and its included files, loaded into
+//! checked model types with diagnostics that point into the source.
+
+pub mod check;
+pub mod diagnostic;
+pub mod load;
+pub mod model;
+pub mod reader;
+pub mod resolved;
+pub mod source;
+pub mod units;
+pub mod wire;
+
+pub use diagnostic::{Diagnostic, Severity};
+pub use load::{Loaded, discover, load};
+pub use model::Registry;

@@ -1,0 +1,114 @@
+//! Durations (`"90s"`, `"1h30m"`, or integer seconds) and sizes
+//! (`"64MiB"`, `"1GB"`, or integer bytes) as written in the registry.
+
+use std::time::Duration;
+
+/// Parses `"90s"`, `"10m"`, `"1h30m"`, `"1500ms"`, `"2d"`; units may repeat
+/// in descending order. Returns what was expected on failure.
+pub fn parse_duration(text: &str) -> Result<Duration, String> {
+    const EXPECTED: &str = "a duration such as \"90s\", \"10m\", \"1h30m\" or \"500ms\"";
+    let text = text.trim();
+    if text.is_empty() {
+        return Err(EXPECTED.into());
+    }
+    let mut total = Duration::ZERO;
+    let mut rest = text;
+    let mut last_rank = usize::MAX;
+    while !rest.is_empty() {
+        let digits = rest
+            .find(|c: char| !c.is_ascii_digit())
+            .unwrap_or(rest.len());
+        if digits == 0 {
+            return Err(EXPECTED.into());
+        }
+        let number: u64 = rest[..digits].parse().map_err(|_| EXPECTED.to_string())?;
+        rest = &rest[digits..];
+        let unit_len = rest
+            .find(|c: char| c.is_ascii_digit())
+            .unwrap_or(rest.len());
+        let unit = &rest[..unit_len];
+        rest = &rest[unit_len..];
+        let (rank, millis) = match unit {
+            "d" => (0, 86_400_000),
+            "h" => (1, 3_600_000),
+            "m" | "min" => (2, 60_000),
+            "s" => (3, 1_000),
+            "ms" => (4, 1),
+            "" => return Err(format!("{EXPECTED} (a unit is missing after {number})")),
+            other => return Err(format!("{EXPECTED} (unknown unit `{other}`)")),
+        };
+        if rank >= last_rank && last_rank != usize::MAX {
+            return Err(format!(
+                "{EXPECTED} (units must go from largest to smallest)"
+            ));
+        }
+        last_rank = rank;
+        let add = number
+            .checked_mul(millis)
+            .ok_or_else(|| format!("{EXPECTED} (too large)"))?;
+        total += Duration::from_millis(add);
+    }
+    Ok(total)
+}
+
+/// Parses `"64MiB"`, `"1GB"`, `"512KiB"`, `"100B"` or `"100"` into bytes.
+pub fn parse_size(text: &str) -> Result<u64, String> {
+    const EXPECTED: &str = "a size such as \"64MiB\", \"1GB\" or a number of bytes";
+    let text = text.trim();
+    let digits = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
+    if digits == 0 {
+        return Err(EXPECTED.into());
+    }
+    let number: u64 = text[..digits].parse().map_err(|_| EXPECTED.to_string())?;
+    let multiplier: u64 = match text[digits..].trim_start() {
+        "" | "B" => 1,
+        "KB" | "kB" => 1_000,
+        "MB" => 1_000_000,
+        "GB" => 1_000_000_000,
+        "TB" => 1_000_000_000_000,
+        "KiB" => 1 << 10,
+        "MiB" => 1 << 20,
+        "GiB" => 1 << 30,
+        "TiB" => 1 << 40,
+        other => return Err(format!("{EXPECTED} (unknown unit `{other}`)")),
+    };
+    number
+        .checked_mul(multiplier)
+        .ok_or_else(|| format!("{EXPECTED} (too large)"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("90s"), Ok(Duration::from_secs(90)));
+        assert_eq!(parse_duration("10m"), Ok(Duration::from_secs(600)));
+        assert_eq!(parse_duration("1h30m"), Ok(Duration::from_secs(5400)));
+        assert_eq!(parse_duration("1m30s"), Ok(Duration::from_secs(90)));
+        assert_eq!(parse_duration("250ms"), Ok(Duration::from_millis(250)));
+        assert!(parse_duration("").is_err());
+        assert!(
+            parse_duration("10").is_err(),
+            "a bare number string has no unit"
+        );
+        assert!(parse_duration("5x").is_err());
+        assert!(parse_duration("30s1m").is_err(), "units out of order");
+        assert!(parse_duration("1m1m").is_err(), "unit repeated");
+        assert!(parse_duration("-5s").is_err());
+    }
+
+    #[test]
+    fn sizes() {
+        assert_eq!(parse_size("64MiB"), Ok(64 << 20));
+        assert_eq!(parse_size("1GB"), Ok(1_000_000_000));
+        assert_eq!(parse_size("100"), Ok(100));
+        assert_eq!(parse_size("3 KiB"), Ok(3072));
+        assert!(parse_size("MiB").is_err());
+        assert!(parse_size("5 parsecs").is_err());
+        assert!(parse_size("99999999999999TiB").is_err());
+    }
+}

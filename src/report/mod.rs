@@ -1,0 +1,5 @@
+//! The public JSON documents lab prints and writes, and their schemas.
+
+pub mod json;
+pub mod schema;
+pub mod suite_view;

@@ -1,0 +1,127 @@
+//! Builds the public suite documents (`suite list`, `suite show`) from the
+//! registry model. The types themselves live in `schema.rs`.
+
+use std::collections::BTreeMap;
+
+use super::schema::*;
+use crate::registry::Registry;
+use crate::registry::model::Suite;
+
+/// The `suite list` entry of `suite` with its rationale.
+pub fn entry(registry: &Registry, suite: &Suite, rationale: Vec<Rationale>) -> SuiteEntry {
+    let ids = |refs: &[crate::registry::model::Ref]| refs.iter().map(|r| r.id.clone()).collect();
+    let at = registry.location(suite.span);
+    SuiteEntry {
+        id: suite.id.clone(),
+        description: suite.description.clone(),
+        level: suite.level.clone(),
+        targets: suite.targets.clone(),
+        platforms: suite.platforms.clone(),
+        risk: suite.risk,
+        tags: suite.tags.clone(),
+        paths: suite.paths.iter().map(|p| p.text.clone()).collect(),
+        profile: suite.profile.as_ref().map(|p| p.id.clone()),
+        fixtures: ids(&suite.fixtures),
+        runners: ids(&suite.runners),
+        services: registry.suite_services(suite),
+        needs: ids(&suite.needs),
+        requires: suite.requires.iter().map(ToString::to_string).collect(),
+        artifacts: ids(&suite.artifacts),
+        command: registry.suite_command(suite).0,
+        cwd: suite.cwd.to_string(),
+        timeout_seconds: registry.suite_timeout(suite).as_secs_f64().ceil() as u64,
+        retries: suite.retries,
+        weight: suite.weight,
+        exclusive: suite.exclusive,
+        defined_at: DefinedAt {
+            file: at.file.to_string(),
+            line: at.line,
+            column: at.column,
+        },
+        rationale,
+    }
+}
+
+/// `suite show`: the suite with everything it uses resolved.
+pub fn show(registry: &Registry, suite: &Suite) -> SuiteShow {
+    let (_, runner) = registry.suite_command(suite);
+    let profile = registry.merged_profile(suite).map(|m| ProfileView {
+        id: m.chain.first().map(|p| p.id.clone()).unwrap_or_default(),
+        chain: m.chain.iter().map(|p| p.id.clone()).collect(),
+        env_clear: m.env_clear,
+        pass_env: m.pass_env,
+        secrets: m.secrets,
+        network: m.network,
+        display: m.display,
+        cleanup: m.cleanup,
+    });
+    let fixtures = suite
+        .fixtures
+        .iter()
+        .filter_map(|r| registry.fixtures.get(&r.id))
+        .map(|f| FixtureView {
+            id: f.id.clone(),
+            copy: f.copy.clone(),
+            setup: f.setup.clone(),
+            after_services: f.after_services,
+            teardown: f.teardown.clone(),
+        })
+        .collect();
+    let runners = suite
+        .runners
+        .iter()
+        .filter_map(|r| registry.runners.get(&r.id))
+        .map(|r| RunnerView {
+            id: r.id.clone(),
+            program: r.program.clone(),
+            version: r.version.clone(),
+            command: r.command.clone(),
+            junit: r.junit.clone(),
+        })
+        .collect();
+    let services = registry
+        .suite_services(suite)
+        .iter()
+        .filter_map(|id| registry.services.get(id))
+        .map(|s| ServiceView {
+            id: s.id.clone(),
+            command: s.command.clone(),
+            port: s.port,
+            ready: s.ready.clone(),
+            ready_timeout_seconds: s.ready_timeout.as_secs_f64(),
+            stop_timeout_seconds: s.stop_timeout.as_secs_f64(),
+        })
+        .collect();
+    let artifacts = suite
+        .artifacts
+        .iter()
+        .filter_map(|r| registry.artifacts.get(&r.id))
+        .map(|a| ArtifactView {
+            id: a.id.clone(),
+            path: a.path.clone(),
+            kind: a.kind,
+            required: a.required,
+        })
+        .collect();
+    let mut env = BTreeMap::new();
+    for (name, value, from) in registry.suite_env(suite) {
+        env.insert(
+            name.to_string(),
+            EnvEntry {
+                value: value.to_string(),
+                from: from.to_string(),
+            },
+        );
+    }
+    SuiteShow {
+        schema_version: SCHEMA_VERSION,
+        suite: entry(registry, suite, Vec::new()),
+        command_from: runner.map_or_else(|| "suite".to_string(), |r| r.id.clone()),
+        profile,
+        fixtures,
+        runners,
+        services,
+        artifacts,
+        env,
+    }
+}
