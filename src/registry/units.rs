@@ -13,7 +13,7 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
     }
     let mut total = Duration::ZERO;
     let mut rest = text;
-    let mut last_rank = usize::MAX;
+    let mut last_rank: Option<usize> = None;
     while !rest.is_empty() {
         let digits = rest
             .find(|c: char| !c.is_ascii_digit())
@@ -37,12 +37,12 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
             "" => return Err(format!("{EXPECTED} (a unit is missing after {number})")),
             other => return Err(format!("{EXPECTED} (unknown unit `{other}`)")),
         };
-        if rank >= last_rank && last_rank != usize::MAX {
+        if last_rank.is_some_and(|last| rank <= last) {
             return Err(format!(
                 "{EXPECTED} (units must go from largest to smallest)"
             ));
         }
-        last_rank = rank;
+        last_rank = Some(rank);
         let add = number
             .checked_mul(millis)
             .ok_or_else(|| format!("{EXPECTED} (too large)"))?;

@@ -436,3 +436,44 @@ pub struct RegistryFile {
     /// Escalation rules.
     escalate: Option<BTreeMap<String, Node<Escalate>>>,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::registry::model::{Kind, LAB_FIELDS};
+
+    fn keys<T: JsonSchema>() -> Vec<String> {
+        let schema = schemars::schema_for!(T);
+        let mut keys: Vec<String> = schema
+            .get("properties")
+            .and_then(|p| p.as_object())
+            .map(|p| p.keys().cloned().collect())
+            .unwrap_or_default();
+        keys.sort();
+        keys
+    }
+
+    fn sorted(fields: &[&str]) -> Vec<String> {
+        let mut v: Vec<String> = fields.iter().map(|s| s.to_string()).collect();
+        v.sort();
+        v
+    }
+
+    /// The schema editors see and the keys the loader accepts are one list.
+    #[test]
+    fn schema_keys_equal_loader_keys() {
+        assert_eq!(keys::<Lab>(), sorted(LAB_FIELDS));
+        assert_eq!(keys::<Suite>(), sorted(Kind::Suite.fields()));
+        assert_eq!(keys::<Profile>(), sorted(Kind::Profile.fields()));
+        assert_eq!(keys::<Fixture>(), sorted(Kind::Fixture.fields()));
+        assert_eq!(keys::<Runner>(), sorted(Kind::Runner.fields()));
+        assert_eq!(keys::<Service>(), sorted(Kind::Service.fields()));
+        assert_eq!(keys::<Artifact>(), sorted(Kind::Artifact.fields()));
+        assert_eq!(keys::<Artifact>(), sorted(Kind::Log.fields()));
+        assert_eq!(keys::<Escalate>(), sorted(Kind::Escalate.fields()));
+        let mut kinds: Vec<String> = Kind::ALL.iter().map(|k| k.name().to_string()).collect();
+        kinds.push("lab".into());
+        kinds.sort();
+        assert_eq!(keys::<RegistryFile>(), kinds);
+    }
+}

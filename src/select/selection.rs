@@ -217,3 +217,250 @@ pub fn criteria(args: &crate::cli::SelectArgs) -> Result<Criteria, Error> {
         exclude_tags: args.exclude_tags.clone(),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::registry::load;
+
+    /// Loads `toml` as a suites.toml in a fresh directory; it must be valid.
+    fn registry(toml: &str) -> (tempfile::TempDir, Registry) {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("suites.toml");
+        std::fs::write(&path, toml).expect("write registry");
+        let path = camino::Utf8PathBuf::try_from(path).expect("utf-8 temp path");
+        let loaded = load(&path);
+        assert!(!loaded.has_errors(), "{:#?}", loaded.diagnostics);
+        (dir, loaded.registry)
+    }
+
+    const REGISTRY: &str = r#"
+[suite.api.unit]
+command = "true"
+level = "unit"
+tags = ["fast", "api"]
+targets = ["daemon"]
+risk = "low"
+
+[suite.api.e2e]
+command = "true"
+level = "e2e"
+tags = ["slow", "api"]
+targets = ["daemon", "web"]
+risk = "high"
+platforms = ["linux"]
+needs = ["suite.build"]
+
+[suite.web.unit]
+command = "true"
+level = "unit"
+tags = ["fast"]
+targets = ["web"]
+platforms = ["macos"]
+
+[suite.build]
+command = "true"
+level = "build"
+tags = ["slow"]
+risk = "medium"
+needs = ["base"]
+
+[suite.base]
+command = "true"
+"#;
+
+    fn ids(criteria: Criteria) -> Vec<String> {
+        let (_dir, r) = registry(REGISTRY);
+        select(&r, &criteria)
+            .expect("selection succeeds")
+            .iter()
+            .map(|s| s.suite.id.clone())
+            .collect()
+    }
+
+    fn by<F: FnOnce(&mut Criteria)>(f: F) -> Criteria {
+        let mut c = Criteria::default();
+        f(&mut c);
+        c
+    }
+
+    #[test]
+    fn no_selector_selects_every_suite() {
+        assert_eq!(ids(Criteria::default()).len(), 5);
+    }
+
+    #[test]
+    fn values_of_one_flag_or() {
+        let got = ids(by(|c| c.targets = vec!["web".into(), "nothing".into()]));
+        assert_eq!(
+            got,
+            [
+                "suite.api.e2e",
+                "suite.base",
+                "suite.build",
+                "suite.web.unit"
+            ]
+        );
+        let got = ids(by(|c| c.levels = vec!["unit".into(), "build".into()]));
+        assert_eq!(
+            got,
+            [
+                "suite.api.unit",
+                "suite.base",
+                "suite.build",
+                "suite.web.unit"
+            ]
+        );
+    }
+
+    #[test]
+    fn different_flags_and() {
+        let got = ids(by(|c| {
+            c.tags = vec!["fast".into()];
+            c.targets = vec!["daemon".into()];
+        }));
+        assert_eq!(got, ["suite.api.unit"]);
+    }
+
+    #[test]
+    fn id_globs_and_exact_ids() {
+        assert_eq!(ids(by(|c| c.ids = vec!["suite.api.*".into()])).len(), 4); // + needs
+        assert_eq!(
+            ids(by(|c| c.ids = vec!["suite.web.unit".into()])),
+            ["suite.web.unit"]
+        );
+        // `*` crosses dots in ids.
+        assert_eq!(
+            ids(by(|c| c.ids = vec!["suite.*unit".into()])),
+            ["suite.api.unit", "suite.web.unit"]
+        );
+    }
+
+    #[test]
+    fn unknown_id_is_an_error_with_a_suggestion() {
+        let (_dir, r) = registry(REGISTRY);
+        let err =
+            select(&r, &by(|c| c.ids = vec!["suite.api.unti".into()])).expect_err("no such suite");
+        assert_eq!(err.to_string(), "no suite matches `suite.api.unti`");
+        assert_eq!(err.hint_text(), Some("did you mean `suite.api.unit`?"));
+    }
+
+    #[test]
+    fn risk_is_at_least_and_undeclared_counts_as_low() {
+        assert_eq!(
+            ids(by(|c| c.risk = Some(Risk::High))),
+            ["suite.api.e2e", "suite.base", "suite.build"]
+        );
+        let medium = ids(by(|c| {
+            c.risk = Some(Risk::Medium);
+            c.tags = vec!["slow".into()];
+        }));
+        assert_eq!(medium, ["suite.api.e2e", "suite.base", "suite.build"]);
+        assert_eq!(ids(by(|c| c.risk = Some(Risk::Low))).len(), 5);
+    }
+
+    #[test]
+    fn platform_keeps_suites_that_run_anywhere() {
+        let got = ids(by(|c| c.platforms = vec!["linux".into()]));
+        assert_eq!(
+            got,
+            [
+                "suite.api.e2e",
+                "suite.api.unit",
+                "suite.base",
+                "suite.build"
+            ]
+        );
+        assert!(!got.contains(&"suite.web.unit".to_string()));
+    }
+
+    #[test]
+    fn exclude_tag_removes_but_needs_stay() {
+        let got = ids(by(|c| {
+            c.tags = vec!["api".into()];
+            c.exclude_tags = vec!["slow".into()];
+        }));
+        assert_eq!(got, ["suite.api.unit"]);
+        // suite.build is tagged slow, yet suite.api.e2e needs it.
+        let got = ids(by(|c| {
+            c.ids = vec!["suite.api.e2e".into()];
+            c.exclude_tags = vec!["slow".into()];
+        }));
+        assert!(
+            got.is_empty(),
+            "the excluded suite itself is not selected: {got:?}"
+        );
+        let got = ids(by(|c| {
+            c.targets = vec!["web".into()];
+            c.exclude_tags = vec!["fast".into()];
+        }));
+        assert_eq!(got, ["suite.api.e2e", "suite.base", "suite.build"]);
+    }
+
+    #[test]
+    fn needs_closure_is_transitive_with_needed_by() {
+        let (_dir, r) = registry(REGISTRY);
+        let selected = select(&r, &by(|c| c.ids = vec!["suite.api.e2e".into()])).expect("select");
+        let why: Vec<(&str, Vec<Rationale>)> = selected
+            .iter()
+            .map(|s| (s.suite.id.as_str(), s.rationale.clone()))
+            .collect();
+        let needed_by = |detail: &str| {
+            vec![Rationale {
+                kind: RationaleKind::NeededBy,
+                detail: detail.into(),
+            }]
+        };
+        assert_eq!(
+            why,
+            [
+                (
+                    "suite.api.e2e",
+                    vec![Rationale {
+                        kind: RationaleKind::Id,
+                        detail: "suite.api.e2e".into()
+                    }]
+                ),
+                ("suite.base", needed_by("suite.build")),
+                ("suite.build", needed_by("suite.api.e2e")),
+            ]
+        );
+    }
+
+    #[test]
+    fn rationale_names_every_matching_criterion() {
+        let (_dir, r) = registry(REGISTRY);
+        let selected = select(
+            &r,
+            &by(|c| {
+                c.tags = vec!["nope".into(), "api".into()];
+                c.levels = vec!["e2e".into()];
+                c.risk = Some(Risk::Medium);
+            }),
+        )
+        .expect("select");
+        let e2e = selected
+            .iter()
+            .find(|s| s.suite.id == "suite.api.e2e")
+            .expect("selected");
+        let kinds: Vec<(RationaleKind, &str)> = e2e
+            .rationale
+            .iter()
+            .map(|r| (r.kind, r.detail.as_str()))
+            .collect();
+        assert_eq!(
+            kinds,
+            [
+                (RationaleKind::Tag, "api"),
+                (RationaleKind::Level, "e2e"),
+                (RationaleKind::Risk, "high ≥ medium"),
+            ]
+        );
+    }
+
+    #[test]
+    fn short_ids_get_the_suite_prefix() {
+        assert_eq!(canonical_suite_pattern("api.*"), "suite.api.*");
+        assert_eq!(canonical_suite_pattern("suite.api"), "suite.api");
+    }
+}

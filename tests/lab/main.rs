@@ -1,1 +1,9 @@
-//! placeholder
+//! lab's integration tests: one binary that drives the real `lab`
+//! executable against registries written into temp directories.
+
+mod harness;
+
+mod check;
+mod discovery;
+mod schema;
+mod suite_list;

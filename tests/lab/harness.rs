@@ -1,0 +1,140 @@
+//! A temp workspace and a way to run the real `lab` in it with a scrubbed
+//! environment (no inherited LAB_* or CI variables, a fixed HOME).
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// A temporary workspace directory.
+pub struct Workspace {
+    dir: tempfile::TempDir,
+}
+
+/// What one `lab` invocation did.
+#[derive(Debug)]
+pub struct Run {
+    /// Exit status (`-1` when killed by a signal).
+    pub code: i32,
+    /// Standard output.
+    pub stdout: String,
+    /// Standard error.
+    pub stderr: String,
+}
+
+impl Run {
+    /// Stdout parsed as one JSON document.
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.stdout)
+            .unwrap_or_else(|e| panic!("stdout is not one JSON document ({e}):\n{}", self.stdout))
+    }
+}
+
+impl Workspace {
+    /// An empty workspace.
+    pub fn new() -> Self {
+        Workspace {
+            dir: tempfile::tempdir().expect("create temp dir"),
+        }
+    }
+
+    /// A workspace holding `files` (path, content).
+    pub fn with(files: &[(&str, &str)]) -> Self {
+        let ws = Self::new();
+        for (path, content) in files {
+            ws.write(path, content);
+        }
+        ws
+    }
+
+    /// The workspace root.
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// Writes a file, creating its directories.
+    pub fn write(&self, path: &str, content: &str) -> &Self {
+        let full = self.dir.path().join(path);
+        if let Some(parent) = full.parent() {
+            std::fs::create_dir_all(parent).expect("create parent dirs");
+        }
+        std::fs::write(full, content).expect("write file");
+        self
+    }
+
+    /// Runs `lab args…` in the workspace root.
+    pub fn lab(&self, args: &[&str]) -> Run {
+        self.lab_in(".", args)
+    }
+
+    /// Runs `lab args…` in `subdir` of the workspace.
+    pub fn lab_in(&self, subdir: &str, args: &[&str]) -> Run {
+        run(lab_command(&self.dir.path().join(subdir)).args(args))
+    }
+
+    /// Every path under the workspace, relative, sorted.
+    pub fn tree(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        collect(self.path(), self.path(), &mut out);
+        out.sort();
+        out
+    }
+}
+
+fn collect(root: &Path, dir: &Path, out: &mut Vec<String>) {
+    for entry in std::fs::read_dir(dir).expect("read dir").flatten() {
+        let path = entry.path();
+        out.push(
+            path.strip_prefix(root)
+                .expect("under root")
+                .display()
+                .to_string(),
+        );
+        if path.is_dir() {
+            collect(root, &path, out);
+        }
+    }
+}
+
+/// `lab` with a scrubbed environment, run in `cwd`.
+pub fn lab_command(cwd: &Path) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_lab"));
+    cmd.current_dir(cwd)
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", cwd)
+        .env("NO_COLOR", "1")
+        .stdin(std::process::Stdio::null());
+    cmd
+}
+
+/// Runs a prepared command and captures everything.
+pub fn run(cmd: &mut Command) -> Run {
+    let out = cmd.output().expect("spawn lab");
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+/// The repository's own directory (where the committed schemas are).
+pub fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Validates `doc` against the committed `schemas/<name>.schema.json`.
+pub fn assert_valid(name: &str, doc: &serde_json::Value) {
+    let path = repo().join(format!("schemas/{name}.schema.json"));
+    let schema: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).expect("read schema"))
+            .expect("schema is JSON");
+    let validator = jsonschema::validator_for(&schema).expect("schema compiles");
+    let errors: Vec<String> = validator
+        .iter_errors(doc)
+        .map(|e| format!("{} at {}", e, e.instance_path()))
+        .collect();
+    assert!(
+        errors.is_empty(),
+        "{name} document does not match its schema:\n{}",
+        errors.join("\n")
+    );
+}
