@@ -28,6 +28,7 @@ pub fn run(ctx: &Context, args: &SuiteListArgs) -> Result<u8, Error> {
             changed: None,
             suites: entries,
         })?;
+        crate::context::release(registry);
         return Ok(exit_code::SUCCESS);
     }
     let rows: Vec<[String; 5]> = entries
@@ -55,6 +56,7 @@ pub fn run(ctx: &Context, args: &SuiteListArgs) -> Result<u8, Error> {
         entries.len(),
         if total == 1 { "" } else { "s" }
     );
+    crate::context::release(registry);
     Ok(exit_code::SUCCESS)
 }
 

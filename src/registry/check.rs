@@ -6,7 +6,9 @@
 //! Per-table checks (types, unknown keys) happen while reading, in
 //! `load.rs` and `reader.rs`.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::BTreeMap;
+
+use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 
 use super::diagnostic::{Diagnostic, did_you_mean};
 use super::model::{Kind, PathPattern, Ref, Registry};
@@ -340,13 +342,22 @@ pub fn workspace_warnings(registry: &Registry) -> Vec<Diagnostic> {
 
     let mut diags = Vec::new();
     if !owners.is_empty() {
-        let index = match PathIndex::new(owners.iter().map(|(_, p)| p.text.as_str())) {
-            Ok(index) => index,
-            Err(_) => return diags, // patterns were checked at load; nothing to add
+        // Walking the tree is I/O and compiling the patterns is CPU: overlap them.
+        let (files, index) = std::thread::scope(|scope| {
+            let walker = scope.spawn(|| workspace_files(&registry.workspace));
+            let index = PathIndex::new(owners.iter().map(|(_, p)| p.text.as_str()));
+            let files = match walker.join() {
+                Ok(files) => files,
+                Err(panic) => std::panic::resume_unwind(panic),
+            };
+            (files, index)
+        });
+        let Ok(index) = index else {
+            return diags; // patterns were checked at load; nothing to add
         };
         let mut matched = vec![false; owners.len()];
         let mut hits = Vec::new();
-        for file in workspace_files(&registry.workspace) {
+        for file in files {
             hits.clear();
             index.matches(&file, &mut hits);
             for &i in &hits {

@@ -5,7 +5,9 @@
 //! Checks that need the whole registry (references, cycles) live in
 //! `check.rs`; the typed accessors in `reader.rs`.
 
-use std::collections::HashMap;
+use std::collections::BTreeMap;
+
+use foldhash::HashMap;
 use std::time::Duration;
 
 use camino::{Utf8Path, Utf8PathBuf};
@@ -74,47 +76,66 @@ fn absolute(path: &Utf8Path) -> Result<Utf8PathBuf, Error> {
 }
 
 /// Loads the registry at `path` (absolute) and its included files.
+///
+/// The root file is read first (its `[lab].include` names the others); the
+/// included files are then parsed on every core, and their definitions
+/// merged in file order, so diagnostics come out the same on any machine.
 pub fn load(path: &Utf8Path) -> Loaded {
     let workspace = path
         .parent()
         .map(Utf8Path::to_path_buf)
         .unwrap_or_else(|| Utf8PathBuf::from("/"));
     let root_name = Utf8PathBuf::from(path.file_name().unwrap_or(REGISTRY_FILE));
-    let mut loader = Loader {
-        workspace: workspace.clone(),
-        sources: Sources::default(),
-        diags: Vec::new(),
-        defs: Defs::default(),
-        settings: Settings::default(),
-        syntax_errors: false,
-    };
-    loader.load_file(&root_name, true);
-    let includes = loader.settings.include.clone();
-    for pattern in &includes {
+    let mut sources = Sources::default();
+    let mut diags = Vec::new();
+    let mut defs = Defs::default();
+    let mut settings = Settings::default();
+    let mut syntax_errors = false;
+
+    let mut outputs = Vec::new();
+    match read_file(&workspace, &root_name, &mut sources) {
+        Ok(root) => {
+            let out = process_file(&sources, root, true);
+            if let Some(s) = &out.settings {
+                settings = s.clone();
+            }
+            outputs.push(out);
+        }
+        Err(d) => {
+            diags.push(*d);
+            syntax_errors = true;
+        }
+    }
+    let mut included = Vec::new();
+    for pattern in &settings.include {
         match expand_include(&workspace, pattern) {
             Ok(files) => {
                 for file in files {
-                    if file != root_name && loader.sources.find(&file).is_none() {
-                        loader.load_file(&file, false);
+                    if file == root_name || sources.find(&file).is_some() {
+                        continue;
+                    }
+                    match read_file(&workspace, &file, &mut sources) {
+                        Ok(id) => included.push(id),
+                        Err(d) => {
+                            diags.push(*d);
+                            syntax_errors = true;
+                        }
                     }
                 }
             }
-            Err(message) => {
-                let d = Diagnostic::error("missing-include", message)
+            Err(message) => diags.push(
+                Diagnostic::error("missing-include", message)
                     .in_file(root_name.as_str())
-                    .expected("an existing file, or a glob such as \"profiles/*.toml\"");
-                loader.diags.push(d);
-            }
+                    .expected("an existing file, or a glob such as \"profiles/*.toml\""),
+            ),
         }
     }
-    let Loader {
-        sources,
-        mut diags,
-        defs,
-        settings,
-        syntax_errors,
-        ..
-    } = loader;
+    outputs.extend(process_files(&sources, &included));
+    for out in outputs {
+        syntax_errors |= out.syntax_error;
+        diags.extend(out.diags);
+        defs.merge(out.defs, &sources, &mut diags);
+    }
     let mut registry = Registry {
         workspace,
         root_file: root_name,
@@ -136,6 +157,80 @@ pub fn load(path: &Utf8Path) -> Loaded {
         registry,
         diagnostics: diags,
     }
+}
+
+/// Reads one registry file into `sources`.
+fn read_file(
+    workspace: &Utf8Path,
+    rel: &Utf8Path,
+    sources: &mut Sources,
+) -> Result<FileId, Box<Diagnostic>> {
+    match std::fs::read_to_string(workspace.join(rel)) {
+        Ok(text) => Ok(sources.add(SourceFile::new(rel.to_path_buf(), text))),
+        Err(e) => Err(Box::new(
+            Diagnostic::error("unreadable-file", format!("cannot read `{rel}`: {e}"))
+                .in_file(rel.as_str()),
+        )),
+    }
+}
+
+/// Processes `files` on up to one thread per core; results in file order.
+fn process_files(sources: &Sources, files: &[FileId]) -> Vec<FileOut> {
+    let threads = std::thread::available_parallelism()
+        .map_or(1, usize::from)
+        .min(files.len());
+    if threads <= 1 {
+        return files
+            .iter()
+            .map(|&f| process_file(sources, f, false))
+            .collect();
+    }
+    let mut results: Vec<(usize, FileOut)> = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads)
+            .map(|t| {
+                scope.spawn(move || {
+                    files
+                        .iter()
+                        .enumerate()
+                        .skip(t)
+                        .step_by(threads)
+                        .map(|(i, &f)| (i, process_file(sources, f, false)))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .flat_map(|w| match w.join() {
+                Ok(out) => out,
+                Err(panic) => std::panic::resume_unwind(panic),
+            })
+            .collect()
+    });
+    results.sort_by_key(|(i, _)| *i);
+    results.into_iter().map(|(_, out)| out).collect()
+}
+
+/// One definition read from a file, before duplicates are checked.
+// Each is moved once, into its map; boxing would only add an allocation.
+#[allow(clippy::large_enum_variant)]
+enum Def {
+    Suite(Suite),
+    Profile(Profile),
+    Fixture(Fixture),
+    Runner(Runner),
+    Service(Service),
+    Artifact(Artifact),
+    Escalate(Escalate),
+}
+
+/// What one file contributed.
+#[derive(Default)]
+struct FileOut {
+    defs: Vec<(String, Span, Def)>,
+    diags: Vec<Diagnostic>,
+    settings: Option<Settings>,
+    syntax_error: bool,
 }
 
 /// Expands one `[lab].include` pattern into workspace-relative files, sorted.
@@ -207,112 +302,123 @@ fn walk_files(
 struct Defs {
     /// Every canonical id defined so far, with where.
     ids: HashMap<String, Span>,
-    suites: std::collections::BTreeMap<String, Suite>,
-    profiles: std::collections::BTreeMap<String, Profile>,
-    fixtures: std::collections::BTreeMap<String, Fixture>,
-    runners: std::collections::BTreeMap<String, Runner>,
-    services: std::collections::BTreeMap<String, Service>,
-    artifacts: std::collections::BTreeMap<String, Artifact>,
-    escalations: std::collections::BTreeMap<String, Escalate>,
+    suites: BTreeMap<String, Suite>,
+    profiles: BTreeMap<String, Profile>,
+    fixtures: BTreeMap<String, Fixture>,
+    runners: BTreeMap<String, Runner>,
+    services: BTreeMap<String, Service>,
+    artifacts: BTreeMap<String, Artifact>,
+    escalations: BTreeMap<String, Escalate>,
 }
 
-struct Loader {
-    workspace: Utf8PathBuf,
-    sources: Sources,
-    diags: Vec<Diagnostic>,
-    defs: Defs,
-    settings: Settings,
-    syntax_errors: bool,
-}
-
-impl Loader {
-    fn load_file(&mut self, rel: &Utf8Path, is_root: bool) {
-        let text = match std::fs::read_to_string(self.workspace.join(rel)) {
-            Ok(t) => t,
-            Err(e) => {
-                self.diags.push(
-                    Diagnostic::error("unreadable-file", format!("cannot read `{rel}`: {e}"))
-                        .in_file(rel.as_str()),
-                );
-                self.syntax_errors = true;
-                return;
-            }
-        };
-        let file = self.sources.add(SourceFile::new(rel.to_path_buf(), text));
-        let sources = &self.sources;
-        let text = sources.get(file).text.as_str();
-        let (table, errors) = DeTable::parse_recoverable(text);
-        if !errors.is_empty() {
-            self.syntax_errors = true;
-            for e in errors {
-                let span = Span::new(file, e.span().unwrap_or(0..0));
-                let message = e.message().trim_end().to_string();
-                self.diags.push(
-                    Diagnostic::error("toml-syntax", format!("invalid TOML: {message}"))
-                        .at(sources, span),
-                );
-            }
-            return;
-        }
-        let mut visit = Visit {
-            sources,
-            file,
-            diags: &mut self.diags,
-            defs: &mut self.defs,
-        };
-        for (key, value) in table.get_ref().iter() {
-            let name = key.get_ref().as_ref();
-            let key_span = Span::new(file, key.span());
-            if name == "lab" {
-                if !is_root {
-                    visit.diags.push(
-                        Diagnostic::error(
-                            "misplaced-lab",
-                            "`[lab]` settings belong in the root registry file",
-                        )
-                        .at(sources, key_span)
-                        .help("move this table into suites.toml"),
-                    );
-                    continue;
-                }
-                match value.get_ref() {
-                    DeValue::Table(t) => {
-                        self.settings = visit.settings(t);
-                    }
-                    other => visit.diags.push(
-                        Diagnostic::error("wrong-type", "`lab` must be a table")
-                            .at(sources, key_span)
-                            .found(super::reader::describe(other))
-                            .expected("a `[lab]` table"),
-                    ),
-                }
-                continue;
-            }
-            let Some(kind) = Kind::from_name(name) else {
-                let mut names: Vec<&str> = Kind::ALL.iter().map(|k| k.name()).collect();
-                names.push("lab");
-                let help = did_you_mean(name, names.iter().copied())
-                    .map(|m| format!("did you mean `{m}`?"));
-                visit.diags.push(
-                    Diagnostic::error("unknown-kind", format!("unknown table `{name}`"))
-                        .at(sources, key_span)
-                        .found(format!("`{name}`"))
-                        .expected(format!("one of {}", list(&names)))
-                        .maybe_help(help),
+impl Defs {
+    /// Adds one file's definitions; an id seen before is an error naming
+    /// both places.
+    fn merge(
+        &mut self,
+        defs: Vec<(String, Span, Def)>,
+        sources: &Sources,
+        diags: &mut Vec<Diagnostic>,
+    ) {
+        for (id, span, def) in defs {
+            if let Some(first) = self.ids.get(&id) {
+                let first = sources.location(*first);
+                diags.push(
+                    Diagnostic::error("duplicate-id", format!("`{id}` is defined twice"))
+                        .at(sources, span)
+                        .note(format!("first defined at {first}"))
+                        .help("rename one of the two definitions"),
                 );
                 continue;
-            };
-            match value.get_ref() {
-                DeValue::Table(t) => visit.node(kind, &mut vec![], key_span, t),
-                other => visit.diags.push(
-                    Diagnostic::error("wrong-type", format!("`{name}` must be a table"))
-                        .at(sources, key_span)
-                        .found(super::reader::describe(other))
-                        .expected(format!("tables such as `[{name}.my-id]`")),
-                ),
+            }
+            self.ids.insert(id.clone(), span);
+            match def {
+                Def::Suite(d) => drop(self.suites.insert(id, d)),
+                Def::Profile(d) => drop(self.profiles.insert(id, d)),
+                Def::Fixture(d) => drop(self.fixtures.insert(id, d)),
+                Def::Runner(d) => drop(self.runners.insert(id, d)),
+                Def::Service(d) => drop(self.services.insert(id, d)),
+                Def::Artifact(d) => drop(self.artifacts.insert(id, d)),
+                Def::Escalate(d) => drop(self.escalations.insert(id, d)),
             }
         }
     }
+}
+
+/// Parses one file and reads its definitions.
+fn process_file(sources: &Sources, file: FileId, is_root: bool) -> FileOut {
+    let mut out = FileOut::default();
+    let text = sources.get(file).text.as_str();
+    let (table, errors) = DeTable::parse_recoverable(text);
+    if !errors.is_empty() {
+        out.syntax_error = true;
+        for e in errors {
+            let span = Span::new(file, e.span().unwrap_or(0..0));
+            let message = e.message().trim_end().to_string();
+            out.diags.push(
+                Diagnostic::error("toml-syntax", format!("invalid TOML: {message}"))
+                    .at(sources, span),
+            );
+        }
+        return out;
+    }
+    let mut visit = Visit {
+        sources,
+        file,
+        diags: &mut out.diags,
+        defs: &mut out.defs,
+    };
+    for (key, value) in table.get_ref().iter() {
+        let name = key.get_ref().as_ref();
+        let key_span = Span::new(file, key.span());
+        if name == "lab" {
+            if !is_root {
+                visit.diags.push(
+                    Diagnostic::error(
+                        "misplaced-lab",
+                        "`[lab]` settings belong in the root registry file",
+                    )
+                    .at(sources, key_span)
+                    .help("move this table into suites.toml"),
+                );
+                continue;
+            }
+            match value.get_ref() {
+                DeValue::Table(t) => out.settings = Some(visit.settings(t)),
+                other => visit.diags.push(
+                    Diagnostic::error("wrong-type", "`lab` must be a table")
+                        .at(sources, key_span)
+                        .found(super::reader::describe(other))
+                        .expected("a `[lab]` table"),
+                ),
+            }
+            continue;
+        }
+        let Some(kind) = Kind::from_name(name) else {
+            let mut names: Vec<&str> = Kind::ALL.iter().map(|k| k.name()).collect();
+            names.push("lab");
+            let help =
+                did_you_mean(name, names.iter().copied()).map(|m| format!("did you mean `{m}`?"));
+            visit.diags.push(
+                Diagnostic::error("unknown-kind", format!("unknown table `{name}`"))
+                    .at(sources, key_span)
+                    .found(format!("`{name}`"))
+                    .expected(format!("one of {}", list(&names)))
+                    .maybe_help(help),
+            );
+            continue;
+        };
+        match value.get_ref() {
+            DeValue::Table(t) => visit.node(kind, &mut vec![], key_span, t),
+            other => visit.diags.push(
+                Diagnostic::error("wrong-type", format!("`{name}` must be a table"))
+                    .at(sources, key_span)
+                    .found(super::reader::describe(other))
+                    .expected(format!("tables such as `[{name}.my-id]`")),
+            ),
+        }
+    }
+    out
 }
 
 /// Walks one parsed file, turning tables into definitions.
@@ -320,7 +426,7 @@ struct Visit<'a> {
     sources: &'a Sources,
     file: FileId,
     diags: &'a mut Vec<Diagnostic>,
-    defs: &'a mut Defs,
+    defs: &'a mut Vec<(String, Span, Def)>,
 }
 
 /// `true` when a table of `kind` is a definition rather than a namespace:
@@ -388,51 +494,24 @@ impl Visit<'_> {
     }
 
     fn definition(&mut self, kind: Kind, id: String, span: Span, table: &DeTable<'_>) {
-        if let Some(first) = self.defs.ids.get(&id) {
-            let first = self.sources.location(*first);
-            self.diags.push(
-                Diagnostic::error("duplicate-id", format!("`{id}` is defined twice"))
-                    .at(self.sources, span)
-                    .note(format!("first defined at {first}"))
-                    .help("rename one of the two definitions"),
-            );
-            return;
-        }
-        self.defs.ids.insert(id.clone(), span);
         let mut r = Reader::new(self.sources, self.file, table, &id, self.diags);
         r.reject_unknown(kind.fields(), |t| !t.is_empty() && is_definition(kind, t));
-        match kind {
-            Kind::Suite => {
-                let suite = read_suite(&mut r, id.clone(), span);
-                self.defs.suites.insert(id, suite);
-            }
-            Kind::Profile => {
-                let profile = read_profile(&mut r, id.clone(), span);
-                self.defs.profiles.insert(id, profile);
-            }
-            Kind::Fixture => {
-                let fixture = read_fixture(&mut r, id.clone(), span);
-                self.defs.fixtures.insert(id, fixture);
-            }
-            Kind::Runner => {
-                let runner = read_runner(&mut r, id.clone(), span);
-                self.defs.runners.insert(id, runner);
-            }
-            Kind::Service => {
-                if let Some(service) = read_service(&mut r, id.clone(), span) {
-                    self.defs.services.insert(id, service);
-                }
-            }
-            Kind::Artifact | Kind::Log => {
-                if let Some(artifact) = read_artifact(&mut r, kind, id.clone(), span) {
-                    self.defs.artifacts.insert(id, artifact);
-                }
-            }
-            Kind::Escalate => {
-                let rule = read_escalate(&mut r, id.clone(), span);
-                self.defs.escalations.insert(id, rule);
-            }
-        }
+        let def = match kind {
+            Kind::Suite => Def::Suite(read_suite(&mut r, id.clone(), span)),
+            Kind::Profile => Def::Profile(read_profile(&mut r, id.clone(), span)),
+            Kind::Fixture => Def::Fixture(read_fixture(&mut r, id.clone(), span)),
+            Kind::Runner => Def::Runner(read_runner(&mut r, id.clone(), span)),
+            Kind::Service => match read_service(&mut r, id.clone(), span) {
+                Some(service) => Def::Service(service),
+                None => return,
+            },
+            Kind::Artifact | Kind::Log => match read_artifact(&mut r, kind, id.clone(), span) {
+                Some(artifact) => Def::Artifact(artifact),
+                None => return,
+            },
+            Kind::Escalate => Def::Escalate(read_escalate(&mut r, id.clone(), span)),
+        };
+        self.defs.push((id, span, def));
     }
 
     fn settings(&mut self, table: &DeTable<'_>) -> Settings {

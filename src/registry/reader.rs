@@ -410,7 +410,16 @@ pub fn normalize_pattern(text: &str) -> Result<String, String> {
         return Err("a path inside the workspace (no `..`)".into());
     }
     if t.contains(['*', '?', '[', '{']) {
-        globset::Glob::new(t).map_err(|e| format!("a valid glob ({})", glob_error(&e)))?;
+        // Registries repeat patterns; parsing each distinct glob once per
+        // thread keeps loading large registries fast.
+        thread_local! {
+            static VALID: std::cell::RefCell<foldhash::HashSet<String>> =
+                std::cell::RefCell::default();
+        }
+        if !VALID.with(|v| v.borrow().contains(t)) {
+            globset::Glob::new(t).map_err(|e| format!("a valid glob ({})", glob_error(&e)))?;
+            VALID.with(|v| v.borrow_mut().insert(t.to_string()));
+        }
     }
     Ok(t.to_string())
 }

@@ -3,11 +3,15 @@
 //! a glob where `**` crosses directories, anything else is an exact file or
 //! a directory prefix.
 //!
-//! Literal patterns are hash lookups on a path and its ancestors; all glob
-//! patterns share one `GlobSet`. Which patterns belong to which suite is the
-//! caller's business: patterns are numbered in the order they were added.
+//! Literal patterns are hash lookups on a path and its ancestors. Glob
+//! patterns are grouped by their literal directory prefix (`crates/api/` for
+//! `crates/api/src/**/*.rs`), one small `GlobSet` per prefix, so a path is
+//! only tested against the globs that could match it: one big set of
+//! thousands of globs is two orders of magnitude slower to query. Which
+//! patterns belong to which suite is the caller's business: patterns are
+//! numbered in the order they were added.
 
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt};
 
 use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 
@@ -16,9 +20,29 @@ use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 pub struct PathIndex {
     exact: HashMap<String, Vec<usize>>,
     dirs: HashMap<String, Vec<usize>>,
-    globs: GlobSet,
-    glob_ids: Vec<Vec<usize>>,
+    /// Literal directory prefix (`""` or ending in `/`) → its globs.
+    globs: HashMap<String, GlobGroup>,
     len: usize,
+}
+
+/// The globs sharing one literal prefix, and the patterns each stands for.
+#[derive(Debug)]
+struct GlobGroup {
+    set: GlobSet,
+    ids: Vec<Vec<usize>>,
+}
+
+/// The literal directory prefix of a glob: its leading segments without
+/// glob syntax, each followed by `/` (`src/**/*.rs` → `src/`).
+fn literal_prefix(glob: &str) -> &str {
+    let mut end = 0;
+    for (i, _) in glob.match_indices('/') {
+        if is_glob(&glob[..i]) {
+            break;
+        }
+        end = i + 1;
+    }
+    &glob[..end]
 }
 
 /// `true` when `pattern` holds glob syntax.
@@ -32,23 +56,17 @@ impl PathIndex {
     pub fn new<'a>(patterns: impl IntoIterator<Item = &'a str>) -> Result<Self, globset::Error> {
         let mut exact: HashMap<String, Vec<usize>> = HashMap::new();
         let mut dirs: HashMap<String, Vec<usize>> = HashMap::new();
-        let mut glob_index: HashMap<&str, usize> = HashMap::new();
-        let mut glob_ids: Vec<Vec<usize>> = Vec::new();
-        let mut builder = GlobSetBuilder::new();
+        // prefix → (glob text → its pattern numbers), in first-seen order.
+        let mut grouped: HashMap<&str, Vec<(&str, Vec<usize>)>> = HashMap::new();
         let mut len = 0;
         for (i, pattern) in patterns.into_iter().enumerate() {
             len = i + 1;
             if is_glob(pattern) {
-                let slot = match glob_index.get(pattern) {
-                    Some(&slot) => slot,
-                    None => {
-                        builder.add(GlobBuilder::new(pattern).literal_separator(true).build()?);
-                        glob_ids.push(Vec::new());
-                        glob_index.insert(pattern, glob_ids.len() - 1);
-                        glob_ids.len() - 1
-                    }
-                };
-                glob_ids[slot].push(i);
+                let group = grouped.entry(literal_prefix(pattern)).or_default();
+                match group.iter_mut().find(|(text, _)| *text == pattern) {
+                    Some((_, ids)) => ids.push(i),
+                    None => group.push((pattern, vec![i])),
+                }
             } else if let Some(dir) = pattern.strip_suffix('/') {
                 dirs.entry(dir.to_string()).or_default().push(i);
             } else {
@@ -56,11 +74,21 @@ impl PathIndex {
                 dirs.entry(pattern.to_string()).or_default().push(i);
             }
         }
+        let mut globs = HashMap::with_capacity(grouped.len());
+        for (prefix, members) in grouped {
+            let mut builder = GlobSetBuilder::new();
+            let mut ids = Vec::with_capacity(members.len());
+            for (text, owners) in members {
+                builder.add(GlobBuilder::new(text).literal_separator(true).build()?);
+                ids.push(owners);
+            }
+            let set = builder.build()?;
+            globs.insert(prefix.to_string(), GlobGroup { set, ids });
+        }
         Ok(PathIndex {
             exact,
             dirs,
-            globs: builder.build()?,
-            glob_ids,
+            globs,
             len,
         })
     }
@@ -88,9 +116,15 @@ impl PathIndex {
                 }
             }
         }
-        if !self.glob_ids.is_empty() {
-            for slot in self.globs.matches(path) {
-                out.extend(&self.glob_ids[slot]);
+        if !self.globs.is_empty() {
+            let prefixes =
+                std::iter::once("").chain(path.match_indices('/').map(|(i, _)| &path[..=i]));
+            for prefix in prefixes {
+                if let Some(group) = self.globs.get(prefix) {
+                    for slot in group.set.matches(path) {
+                        out.extend(&group.ids[slot]);
+                    }
+                }
             }
         }
     }
@@ -133,6 +167,27 @@ mod tests {
         assert!(hits(&["*.md"], "docs/a.md").is_empty());
         assert_eq!(hits(&["**/*.md"], "docs/a.md"), [0]);
         assert_eq!(hits(&["docs/{a,b}.md"], "docs/b.md"), [0]);
+    }
+
+    #[test]
+    fn literal_prefixes() {
+        assert_eq!(literal_prefix("src/**/*.rs"), "src/");
+        assert_eq!(literal_prefix("crates/a/src/{a,b}.rs"), "crates/a/src/");
+        assert_eq!(literal_prefix("**/*.md"), "");
+        assert_eq!(literal_prefix("*.md"), "");
+        assert_eq!(literal_prefix("a/*/b/*.rs"), "a/");
+    }
+
+    #[test]
+    fn globs_in_different_prefix_groups_all_match() {
+        let patterns = [
+            "crates/a/**/*.rs",
+            "**/*.rs",
+            "crates/*/src/lib.rs",
+            "crates/a/src/lib.rs",
+        ];
+        assert_eq!(hits(&patterns, "crates/a/src/lib.rs"), [0, 1, 2, 3]);
+        assert_eq!(hits(&patterns, "crates/b/src/lib.rs"), [1, 2]);
     }
 
     #[test]
