@@ -24,6 +24,8 @@ pub struct Cli {
 pub enum Command {
     /// Validate the registry: every problem with file:line:col; exit 2 if any error.
     Check(CheckArgs),
+    /// Run the selected suites in a disposable run directory.
+    Verify(VerifyArgs),
     /// List or inspect suites.
     #[command(subcommand)]
     Suite(SuiteCommand),
@@ -89,6 +91,26 @@ pub struct SuiteListArgs {
     /// Print one JSON document on stdout (schemas/suite-list.schema.json).
     #[arg(long)]
     pub json: bool,
+}
+
+/// `lab verify`.
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// Which suites (required: ids, --tag, --target, --level, --platform, --risk or --all).
+    #[command(flatten)]
+    pub select: SelectArgs,
+    /// Print summary.json on stdout (schemas/summary.schema.json).
+    #[arg(long)]
+    pub json: bool,
+    /// Copy every suite's output to stderr, each line prefixed with the suite id.
+    #[arg(long)]
+    pub stream: bool,
+    /// Start no new suite after the first failure; the rest are blocked.
+    #[arg(long)]
+    pub fail_fast: bool,
+    /// Re-run a failing suite up to N times (overrides each suite's `retries`).
+    #[arg(long, value_name = "N")]
+    pub retries: Option<u32>,
 }
 
 /// `lab suite show`.

@@ -8,8 +8,10 @@ pub mod cli;
 pub mod commands;
 pub mod context;
 pub mod error;
+pub mod files;
 pub mod registry;
 pub mod report;
+pub mod run;
 pub mod select;
 pub mod style;
 
@@ -24,6 +26,7 @@ fn dispatch(cli: cli::Cli) -> Result<u8, error::Error> {
     let ctx = context::Context::from_env(cli.registry)?;
     match cli.command {
         Command::Check(args) => commands::check::run(&ctx, &args),
+        Command::Verify(args) => commands::verify::run(&ctx, &args),
         Command::Suite(SuiteCommand::List(args)) => commands::suite_list::run(&ctx, &args),
         Command::Suite(SuiteCommand::Show(args)) => commands::suite_show::run(&ctx, &args),
         Command::Schema(args) => commands::schema::run(&ctx, &args),

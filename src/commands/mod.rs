@@ -5,3 +5,4 @@ pub mod completions;
 pub mod schema;
 pub mod suite_list;
 pub mod suite_show;
+pub mod verify;

@@ -9,7 +9,7 @@ use schemars::schema_for;
 use crate::cli::SchemaArgs;
 use crate::context::Context;
 use crate::error::{Error, exit_code};
-use crate::report::schema::{CheckReport, SuiteList, SuiteShow};
+use crate::report::schema::{CheckReport, Manifest, SuiteList, SuiteShow, Summary};
 
 /// The schemas lab publishes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -22,15 +22,21 @@ pub enum SchemaName {
     SuiteShow,
     /// `lab check --json`.
     Check,
+    /// `<run>/manifest.json`.
+    Manifest,
+    /// `<run>/summary.json` and `lab verify --json`.
+    Summary,
 }
 
 impl SchemaName {
     /// Every schema.
-    pub const ALL: [SchemaName; 4] = [
+    pub const ALL: [SchemaName; 6] = [
         SchemaName::Registry,
         SchemaName::SuiteList,
         SchemaName::SuiteShow,
         SchemaName::Check,
+        SchemaName::Manifest,
+        SchemaName::Summary,
     ];
 
     /// The name on the command line and in the file name.
@@ -40,6 +46,8 @@ impl SchemaName {
             SchemaName::SuiteList => "suite-list",
             SchemaName::SuiteShow => "suite-show",
             SchemaName::Check => "check",
+            SchemaName::Manifest => "manifest",
+            SchemaName::Summary => "summary",
         }
     }
 
@@ -60,6 +68,8 @@ impl SchemaName {
             SchemaName::SuiteList => schema_for!(SuiteList).to_value(),
             SchemaName::SuiteShow => schema_for!(SuiteShow).to_value(),
             SchemaName::Check => schema_for!(CheckReport).to_value(),
+            SchemaName::Manifest => schema_for!(Manifest).to_value(),
+            SchemaName::Summary => schema_for!(Summary).to_value(),
         };
         if let Some(map) = schema.as_object_mut() {
             map.insert(

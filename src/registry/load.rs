@@ -235,67 +235,19 @@ struct FileOut {
 
 /// Expands one `[lab].include` pattern into workspace-relative files, sorted.
 fn expand_include(workspace: &Utf8Path, pattern: &str) -> Result<Vec<Utf8PathBuf>, String> {
-    let is_glob = pattern.contains(['*', '?', '[', '{']);
-    if !is_glob {
+    if !crate::files::is_glob(pattern) {
         return if workspace.join(pattern).is_file() {
             Ok(vec![Utf8PathBuf::from(pattern)])
         } else {
             Err(format!("included file `{pattern}` does not exist"))
         };
     }
-    let matcher = globset::GlobBuilder::new(pattern)
-        .literal_separator(true)
-        .build()
-        .map_err(|e| {
-            format!(
-                "include pattern `{pattern}` is not a valid glob: {}",
-                e.kind()
-            )
-        })?
-        .compile_matcher();
-    let segments: Vec<&str> = pattern.split('/').collect();
-    let literal = segments
-        .iter()
-        .take_while(|s| !s.contains(['*', '?', '[', '{']))
-        .count();
-    let base: Utf8PathBuf = segments[..literal].iter().collect();
-    let depth = if pattern.contains("**") {
-        usize::MAX
-    } else {
-        segments.len() - literal
-    };
-    let mut found = Vec::new();
-    walk_files(workspace, &base, depth, &mut |rel| {
-        if matcher.is_match(rel.as_str()) {
-            found.push(rel.to_path_buf());
-        }
-    });
-    found.sort();
-    Ok(found)
-}
-
-fn walk_files(
-    workspace: &Utf8Path,
-    dir: &Utf8Path,
-    depth: usize,
-    visit: &mut dyn FnMut(&Utf8Path),
-) {
-    if depth == 0 {
-        return;
-    }
-    let Ok(entries) = workspace.join(dir).read_dir_utf8() else {
-        return;
-    };
-    let mut entries: Vec<_> = entries.flatten().collect();
-    entries.sort_by(|a, b| a.file_name().cmp(b.file_name()));
-    for entry in entries {
-        let rel = dir.join(entry.file_name());
-        match entry.file_type() {
-            Ok(t) if t.is_dir() => walk_files(workspace, &rel, depth - 1, visit),
-            Ok(t) if t.is_file() || t.is_symlink() => visit(&rel),
-            _ => {}
-        }
-    }
+    crate::files::glob_files(workspace, pattern).map_err(|e| {
+        format!(
+            "include pattern `{pattern}` is not a valid glob: {}",
+            e.kind()
+        )
+    })
 }
 
 #[derive(Default)]
@@ -430,10 +382,13 @@ struct Visit<'a> {
 }
 
 /// `true` when a table of `kind` is a definition rather than a namespace:
-/// it holds a non-table value or a key that is a field of its kind (§1.1).
+/// it holds a non-table value, or a sub-table named after one of the kind's
+/// table-valued fields (`env`, `ready`, …) (§1.1). A sub-table named after
+/// a scalar field (`[suite.timeout]`) is an id segment, not that field.
 fn is_definition(kind: Kind, table: &DeTable<'_>) -> bool {
     table.iter().any(|(k, v)| {
-        !matches!(v.get_ref(), DeValue::Table(_)) || kind.fields().contains(&k.get_ref().as_ref())
+        !matches!(v.get_ref(), DeValue::Table(_))
+            || kind.table_fields().contains(&k.get_ref().as_ref())
     })
 }
 
@@ -462,14 +417,25 @@ impl Visit<'_> {
             return;
         }
         if path.is_empty() && is_definition(kind, table) {
-            self.diags.push(
-                Diagnostic::error(
-                    "invalid-id",
-                    format!("`[{}]` holds fields but has no id", kind.name()),
-                )
-                .at(self.sources, span)
-                .expected(format!("a named table such as `[{}.my-id]`", kind.name())),
-            );
+            let field = table
+                .iter()
+                .find(|(k, _)| kind.table_fields().contains(&k.get_ref().as_ref()))
+                .map(|(k, _)| k.get_ref().to_string());
+            let mut d = Diagnostic::error(
+                "invalid-id",
+                format!("`[{}]` holds fields but has no id", kind.name()),
+            )
+            .at(self.sources, span)
+            .expected(format!("a named table such as `[{}.my-id]`", kind.name()));
+            if let Some(field) = field {
+                d = d.help(format!(
+                    "`{field}` is a field of every {}; a {} cannot be named `{}.{field}`",
+                    kind.name(),
+                    kind.name(),
+                    kind.name()
+                ));
+            }
+            self.diags.push(d);
             return;
         }
         for (key, value) in table.iter() {

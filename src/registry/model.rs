@@ -140,6 +140,20 @@ impl Kind {
     }
 }
 
+impl Kind {
+    /// The fields of this kind whose values are tables (`env`, `ready`, …):
+    /// a sub-table with one of these names is a field, any other sub-table
+    /// is a further id segment.
+    pub fn table_fields(self) -> &'static [&'static str] {
+        match self {
+            Kind::Service => &["env", "ready"],
+            Kind::Escalate => &["select"],
+            Kind::Artifact | Kind::Log => &[],
+            _ => &["env"],
+        }
+    }
+}
+
 /// Keys of the `[lab]` table.
 pub const LAB_FIELDS: &[&str] = &[
     "env_prefix",
@@ -198,7 +212,17 @@ impl Default for Settings {
 
 /// How a suite's risk ranks; `--risk X` selects X and above.
 #[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, JsonSchema, clap::ValueEnum,
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Serialize,
+    serde::Deserialize,
+    JsonSchema,
+    clap::ValueEnum,
 )]
 #[serde(rename_all = "snake_case")]
 pub enum Risk {
@@ -516,7 +540,7 @@ pub struct Service {
 }
 
 /// What an artifact holds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ArtifactKind {
     /// JUnit XML.

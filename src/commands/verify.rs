@@ -1,0 +1,37 @@
+//! `lab verify SEL`: run the selected suites in a fresh run directory and
+//! exit with what happened (design §2.7).
+
+use crate::cli::VerifyArgs;
+use crate::context::Context;
+use crate::error::Error;
+use crate::run::engine::{self, Options};
+use crate::run::signals::Interrupts;
+use crate::select::{select, selection::criteria};
+
+/// Runs `lab verify`.
+pub fn run(ctx: &Context, args: &VerifyArgs) -> Result<u8, Error> {
+    let criteria = criteria(&args.select)?;
+    if criteria.is_empty() {
+        return Err(Error::usage("verify needs a selection").hint(
+            "name suite ids or globs (suite.api.*), or use --tag, --target, --level, --platform, --risk or --all; `lab suite list` shows what each would pick",
+        ));
+    }
+    let interrupts = Interrupts::install();
+    let registry = ctx.registry()?;
+    let selected = select(&registry, &criteria)?;
+    if selected.is_empty() {
+        eprintln!("lab: no suite matches this selection; nothing to run");
+    }
+    let options = Options {
+        stream: args.stream,
+        fail_fast: args.fail_fast,
+        retries: args.retries,
+        json: args.json,
+    };
+    let argv: Vec<String> = std::env::args().collect();
+    let result = engine::verify(&registry, selected, criteria, argv, &options, &interrupts)?;
+    if args.json {
+        crate::report::json::print(&result.summary)?;
+    }
+    Ok(result.exit_code)
+}

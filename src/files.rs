@@ -1,0 +1,123 @@
+//! Small filesystem helpers shared by the registry loader and the runner:
+//! expanding a glob under a directory, copying a file or tree, and checking
+//! that a path stays inside a directory.
+
+use std::path::{Path, PathBuf};
+
+use camino::{Utf8Path, Utf8PathBuf};
+
+/// `true` when `pattern` holds glob syntax.
+pub fn is_glob(pattern: &str) -> bool {
+    pattern.contains(['*', '?', '[', '{'])
+}
+
+/// The files under `base` whose `/`-separated path relative to `base`
+/// matches `pattern` (`*` stays within a directory, `**` crosses them),
+/// sorted. Only the pattern's literal leading directories are walked.
+pub fn glob_files(base: &Utf8Path, pattern: &str) -> Result<Vec<Utf8PathBuf>, globset::Error> {
+    let matcher = globset::GlobBuilder::new(pattern)
+        .literal_separator(true)
+        .build()?
+        .compile_matcher();
+    let segments: Vec<&str> = pattern.split('/').collect();
+    let literal = segments.iter().take_while(|s| !is_glob(s)).count();
+    let start: Utf8PathBuf = segments[..literal].iter().collect();
+    let depth = if pattern.contains("**") {
+        usize::MAX
+    } else {
+        segments.len() - literal
+    };
+    let mut found = Vec::new();
+    walk(base, &start, depth, &mut |rel| {
+        if matcher.is_match(rel.as_str()) {
+            found.push(rel.to_path_buf());
+        }
+    });
+    found.sort();
+    Ok(found)
+}
+
+fn walk(base: &Utf8Path, dir: &Utf8Path, depth: usize, visit: &mut dyn FnMut(&Utf8Path)) {
+    if depth == 0 {
+        return;
+    }
+    let Ok(entries) = base.join(dir).read_dir_utf8() else {
+        return;
+    };
+    let mut entries: Vec<_> = entries.flatten().collect();
+    entries.sort_by(|a, b| a.file_name().cmp(b.file_name()));
+    for entry in entries {
+        let rel = if dir.as_str().is_empty() {
+            Utf8PathBuf::from(entry.file_name())
+        } else {
+            dir.join(entry.file_name())
+        };
+        match entry.file_type() {
+            Ok(t) if t.is_dir() => walk(base, &rel, depth - 1, visit),
+            Ok(t) if t.is_file() || t.is_symlink() => visit(&rel),
+            _ => {}
+        }
+    }
+}
+
+/// Copies a file, or a directory tree, from `from` to `to` (created).
+/// Symlinks are copied as links, never followed out of the tree.
+pub fn copy_tree(from: &Path, to: &Path) -> std::io::Result<()> {
+    let meta = std::fs::symlink_metadata(from)?;
+    if meta.is_dir() {
+        std::fs::create_dir_all(to)?;
+        for entry in std::fs::read_dir(from)? {
+            let entry = entry?;
+            copy_tree(&entry.path(), &to.join(entry.file_name()))?;
+        }
+        Ok(())
+    } else if meta.file_type().is_symlink() {
+        if let Some(parent) = to.parent() {
+            std::fs::create_dir_all(parent)?;
+        }
+        std::os::unix::fs::symlink(std::fs::read_link(from)?, to)
+    } else {
+        if let Some(parent) = to.parent() {
+            std::fs::create_dir_all(parent)?;
+        }
+        std::fs::copy(from, to).map(|_| ())
+    }
+}
+
+/// `path` with symlinks resolved, when it exists.
+pub fn resolve(path: &Path) -> Option<PathBuf> {
+    std::fs::canonicalize(path).ok()
+}
+
+/// The part of `path` below `dir`, both already resolved, when `path` is
+/// inside `dir`.
+pub fn inside<'a>(path: &'a Path, dir: &Path) -> Option<&'a Path> {
+    path.strip_prefix(dir).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn glob_files_walks_only_what_the_pattern_allows() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let base = Utf8PathBuf::try_from(dir.path().to_path_buf()).expect("utf-8");
+        for f in ["a/x.toml", "a/b/y.toml", "a/z.txt", "c.toml"] {
+            let p = base.join(f);
+            std::fs::create_dir_all(p.parent().expect("parent")).expect("mkdir");
+            std::fs::write(p, "").expect("write");
+        }
+        let names = |pattern: &str| -> Vec<String> {
+            glob_files(&base, pattern)
+                .expect("valid")
+                .into_iter()
+                .map(|p| p.to_string())
+                .collect()
+        };
+        assert_eq!(names("a/*.toml"), ["a/x.toml"]);
+        assert_eq!(names("a/**/*.toml"), ["a/b/y.toml", "a/x.toml"]);
+        assert_eq!(names("*.toml"), ["c.toml"]);
+        assert!(names("missing/*.toml").is_empty());
+    }
+}

@@ -1,0 +1,487 @@
+//! A whole `lab verify` run: the run directory, manifest.json, the suites in
+//! dependency order, summary.json after every suite, lab.log.jsonl events,
+//! the lines people read on stderr, and an orderly stop on Ctrl-C.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::io::{IsTerminal, Write};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use super::host::Host;
+use super::run_dir::{RunDir, write_json};
+use super::signals::Interrupts;
+use super::suite::{Outcome, RunContext, human_duration, run_suite};
+use crate::error::Error;
+use crate::registry::Registry;
+use crate::report::manifest;
+use crate::report::schema::*;
+use crate::report::summary::SummaryWriter;
+use crate::select::Selected;
+use crate::style::Style;
+
+/// How `verify` was asked to run.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// Copy every suite's output to stderr, each line prefixed.
+    pub stream: bool,
+    /// Stop starting suites after the first failure.
+    pub fail_fast: bool,
+    /// Override every suite's `retries`.
+    pub retries: Option<u32>,
+    /// `verify` prints summary.json on stdout.
+    pub json: bool,
+}
+
+/// The result of a run.
+#[derive(Debug)]
+pub struct RunResult {
+    /// The final summary.
+    pub summary: Summary,
+    /// lab's exit code.
+    pub exit_code: u8,
+    /// The run directory.
+    pub run_dir: camino::Utf8PathBuf,
+}
+
+/// Orders `selected` so every suite comes after the suites it needs
+/// (ids break ties).
+pub fn order<'r>(selected: Vec<Selected<'r>>) -> Vec<Selected<'r>> {
+    let ids: BTreeSet<String> = selected.iter().map(|s| s.suite.id.clone()).collect();
+    let mut pending: BTreeMap<String, Selected<'r>> = selected
+        .into_iter()
+        .map(|s| (s.suite.id.clone(), s))
+        .collect();
+    let mut done: BTreeSet<String> = BTreeSet::new();
+    let mut out = Vec::with_capacity(pending.len());
+    while !pending.is_empty() {
+        let ready: Vec<String> = pending
+            .values()
+            .filter(|s| {
+                s.suite
+                    .needs
+                    .iter()
+                    .all(|n| done.contains(&n.id) || !ids.contains(&n.id))
+            })
+            .map(|s| s.suite.id.clone())
+            .collect();
+        // `check` rejects cycles; should one slip through, run the rest anyway.
+        let ready = if ready.is_empty() {
+            pending.keys().take(1).cloned().collect()
+        } else {
+            ready
+        };
+        for id in ready {
+            if let Some(s) = pending.remove(&id) {
+                done.insert(id);
+                out.push(s);
+            }
+        }
+    }
+    out
+}
+
+/// Runs every runner's `version` command once; first line of its output.
+fn tool_versions(
+    registry: &Registry,
+    selected: &[Selected<'_>],
+    env: &BTreeMap<String, String>,
+) -> BTreeMap<String, Tool> {
+    let mut tools = BTreeMap::new();
+    let used: BTreeSet<&str> = selected
+        .iter()
+        .flat_map(|s| s.suite.runners.iter().map(|r| r.id.as_str()))
+        .collect();
+    for id in used {
+        let Some(runner) = registry.runners.get(id) else {
+            continue;
+        };
+        let version = runner.version.as_ref().and_then(|cmd| {
+            let path = env.get("PATH").map(String::as_str);
+            if let Some(p) = &runner.program
+                && super::host::find_program(p, path).is_none()
+            {
+                return None;
+            }
+            let out = std::process::Command::new("sh")
+                .args(["-c", cmd])
+                .current_dir(&registry.workspace)
+                .stdin(std::process::Stdio::null())
+                .output()
+                .ok()?;
+            let text = if out.stdout.is_empty() {
+                out.stderr
+            } else {
+                out.stdout
+            };
+            String::from_utf8_lossy(&text)
+                .lines()
+                .next()
+                .map(|l| l.trim().to_string())
+        });
+        tools.insert(
+            id.to_string(),
+            Tool {
+                program: runner.program.clone(),
+                version,
+            },
+        );
+    }
+    tools
+}
+
+/// The suite running now: id, start, position, total.
+type Running = Arc<Mutex<Option<(String, Instant, usize, usize)>>>;
+
+/// A live "what is running" line on a terminal, cleared before other output.
+struct Progress {
+    out: Arc<Mutex<std::io::Stderr>>,
+    current: Running,
+    stop: Arc<AtomicBool>,
+    enabled: bool,
+}
+
+impl Progress {
+    fn start(out: Arc<Mutex<std::io::Stderr>>, enabled: bool) -> Self {
+        let current: Running = Arc::default();
+        let stop = Arc::new(AtomicBool::new(false));
+        if enabled {
+            let (out, current, stop) = (Arc::clone(&out), Arc::clone(&current), Arc::clone(&stop));
+            std::thread::spawn(move || {
+                while !stop.load(Ordering::SeqCst) {
+                    std::thread::sleep(Duration::from_millis(250));
+                    let line = current.lock().ok().and_then(|c| {
+                        c.as_ref().map(|(id, at, i, n)| {
+                            format!("\r\x1b[2K[{i}/{n}] {id} {}", human_duration(at.elapsed()))
+                        })
+                    });
+                    if let (Some(line), Ok(out)) = (line, out.lock()) {
+                        let _ = out.lock().write_all(line.as_bytes());
+                    }
+                }
+            });
+        }
+        Progress {
+            out,
+            current,
+            stop,
+            enabled,
+        }
+    }
+
+    fn running(&self, id: &str, index: usize, total: usize) {
+        if let Ok(mut c) = self.current.lock() {
+            *c = Some((id.to_string(), Instant::now(), index, total));
+        }
+    }
+
+    /// Prints `text` (whole lines), clearing the progress line first.
+    fn print(&self, text: &str) {
+        if let Ok(out) = self.out.lock() {
+            let mut e = out.lock();
+            if self.enabled {
+                let _ = e.write_all(b"\r\x1b[2K");
+            }
+            let _ = e.write_all(text.as_bytes());
+        }
+    }
+
+    fn finish(&self) {
+        self.stop.store(true, Ordering::SeqCst);
+        if let Ok(mut c) = self.current.lock() {
+            *c = None;
+        }
+        self.print("");
+    }
+}
+
+fn status_label(status: Status, style: Style) -> String {
+    let (label, paint) = match status {
+        Status::Passed => ("PASS ", style.bold()),
+        Status::Flaky => ("FLAKY", style.yellow_bold()),
+        Status::Failed => ("FAIL ", style.red_bold()),
+        Status::Skipped => ("SKIP ", style.dim()),
+        Status::Blocked => ("BLOCK", style.yellow_bold()),
+    };
+    format!("{}{label}{}", paint.0, paint.1)
+}
+
+/// Runs `selected` and writes the run directory.
+pub fn verify(
+    registry: &Registry,
+    selected: Vec<Selected<'_>>,
+    criteria: Criteria,
+    argv: Vec<String>,
+    options: &Options,
+    interrupts: &Interrupts,
+) -> Result<RunResult, Error> {
+    let started = Instant::now();
+    let started_at = jiff::Timestamp::now().to_string();
+    super::process::become_subreaper();
+    let host_env: BTreeMap<String, String> = std::env::vars().collect();
+    let run_root = registry.workspace.join(&registry.settings.run_root);
+    let run = RunDir::create(&run_root)?;
+    let selected = order(selected);
+    let style = Style::for_stderr();
+    let stderr = Arc::new(Mutex::new(std::io::stderr()));
+    let progress = Progress::start(
+        Arc::clone(&stderr),
+        !options.stream && std::io::stderr().is_terminal() && style != Style::plain(),
+    );
+    let rel_run = run
+        .path
+        .strip_prefix(&registry.workspace)
+        .map(|p| p.to_string())
+        .unwrap_or_else(|_| run.path.to_string());
+    progress.print(&format!(
+        "lab: {} suite{} selected → {rel_run}\n",
+        selected.len(),
+        if selected.len() == 1 { "" } else { "s" }
+    ));
+
+    // manifest.json as it is known before anything runs.
+    let secret_names: BTreeSet<String> = selected
+        .iter()
+        .filter_map(|s| registry.merged_profile(s.suite))
+        .flat_map(|p| p.secrets)
+        .collect();
+    let mut manifest = Manifest {
+        schema_version: SCHEMA_VERSION,
+        run_id: run.id.clone(),
+        command: argv.clone(),
+        command_id: "cmd.verify".into(),
+        lab_version: env!("CARGO_PKG_VERSION").into(),
+        started_at: started_at.clone(),
+        workspace: registry.workspace.to_string(),
+        vcs: manifest::vcs(
+            &registry.workspace,
+            host_env.get("PATH").map(String::as_str),
+        ),
+        platform: manifest::platform(),
+        machine_id: manifest::machine_id(),
+        provenance: manifest::provenance(&host_env),
+        tools: tool_versions(registry, &selected, &host_env),
+        selection: SelectionRecord {
+            criteria: criteria.clone(),
+            changed: None,
+            suites: selected
+                .iter()
+                .map(|s| SelectedRecord {
+                    id: s.suite.id.clone(),
+                    rationale: s.rationale.clone(),
+                })
+                .collect(),
+        },
+        env: manifest::redact_env(&host_env, &secret_names),
+        suites: Vec::new(),
+    };
+    write_json(&run.path.join("manifest.json"), &manifest, true)?;
+
+    let mut summary = SummaryWriter::new(
+        run.path.join("summary.json"),
+        Summary {
+            schema_version: SCHEMA_VERSION,
+            run_id: run.id.clone(),
+            status: Status::Passed,
+            interrupted: false,
+            started_at,
+            finished_at: None,
+            duration_ms: 0,
+            command: argv,
+            command_id: "cmd.verify".into(),
+            criteria,
+            changed: None,
+            counts: Counts {
+                selected: selected.len(),
+                ..Counts::default()
+            },
+            suites: Vec::new(),
+            pending: selected.iter().map(|s| s.suite.id.clone()).collect(),
+            first_failure: None,
+            reproduce: String::new(),
+            links: Links::default(),
+        },
+    );
+    summary.refresh(0);
+    summary.write()?;
+    run.event(
+        "run_started",
+        serde_json::json!({ "run_id": run.id, "suites": selected.len() }),
+    );
+
+    let host = Host::default();
+    let cx = RunContext {
+        registry,
+        run: &run,
+        host_env: &host_env,
+        host: &host,
+        interrupts,
+        tee: options.stream.then(|| Arc::clone(&stderr)),
+        retries: options.retries,
+    };
+    let mut statuses: HashMap<String, Status> = HashMap::new();
+    let mut failed_once = false;
+    let total = selected.len();
+    for (index, sel) in selected.into_iter().enumerate() {
+        if interrupts.interrupted() {
+            break;
+        }
+        let suite = sel.suite;
+        let outcome = if options.fail_fast && failed_once {
+            Outcome {
+                result: blocked_result(suite, sel.rationale, "fail-fast: an earlier suite failed"),
+                manifest: skeleton_manifest(registry, suite),
+            }
+        } else {
+            run.event("suite_started", serde_json::json!({ "suite": suite.id }));
+            progress.running(&suite.id, index + 1, total);
+            run_suite(&cx, suite, sel.rationale, &|id| statuses.get(id).copied())
+        };
+        let result = outcome.result;
+        failed_once |= result.status == Status::Failed;
+        statuses.insert(result.id.clone(), result.status);
+        run.event(
+            "suite_finished",
+            serde_json::json!({
+                "suite": result.id,
+                "status": result.status,
+                "duration_ms": result.duration_ms,
+                "reason": result.reason,
+            }),
+        );
+        progress.print(&suite_lines(&result, &rel_run, style));
+        manifest.suites.push(outcome.manifest);
+        summary.push(result);
+        summary.refresh(started.elapsed().as_millis() as u64);
+        summary.write()?;
+    }
+    progress.finish();
+    let interrupted = interrupts.interrupted();
+    summary.header.interrupted = interrupted;
+    summary.header.finished_at = Some(jiff::Timestamp::now().to_string());
+    let exit_code = summary.refresh(started.elapsed().as_millis() as u64);
+    summary.write()?;
+    write_json(&run.path.join("manifest.json"), &manifest, true)?;
+    run.event(
+        "run_finished",
+        serde_json::json!({
+            "status": summary.header.status,
+            "interrupted": interrupted,
+            "duration_ms": summary.header.duration_ms,
+            "exit_code": exit_code,
+        }),
+    );
+    let final_summary = summary.summary();
+    progress.print(&closing_lines(&final_summary, &rel_run, style));
+    Ok(RunResult {
+        summary: final_summary,
+        exit_code,
+        run_dir: run.path.clone(),
+    })
+}
+
+fn blocked_result(
+    suite: &crate::registry::model::Suite,
+    rationale: Vec<Rationale>,
+    reason: &str,
+) -> SuiteResult {
+    SuiteResult {
+        id: suite.id.clone(),
+        status: Status::Blocked,
+        reason: Some(reason.to_string()),
+        exit_code: None,
+        signal: None,
+        timed_out: false,
+        duration_ms: 0,
+        attempts: Vec::new(),
+        step: Some("fail-fast".into()),
+        stdout: None,
+        stderr: None,
+        artifacts: Vec::new(),
+        tests: None,
+        excerpt: Vec::new(),
+        rationale,
+    }
+}
+
+fn skeleton_manifest(registry: &Registry, suite: &crate::registry::model::Suite) -> SuiteManifest {
+    SuiteManifest {
+        id: suite.id.clone(),
+        profile: suite.profile.as_ref().map(|p| p.id.clone()),
+        fixtures: suite.fixtures.iter().map(|f| f.id.clone()).collect(),
+        runners: suite.runners.iter().map(|r| r.id.clone()).collect(),
+        services: registry.suite_services(suite),
+        command: String::new(),
+        cwd: registry.workspace.join(&suite.cwd).to_string(),
+        env: BTreeMap::new(),
+        dir: format!("suites/{}", suite.id),
+        processes: Vec::new(),
+        ports: Vec::new(),
+        leaked: Vec::new(),
+        artifacts: Vec::new(),
+    }
+}
+
+/// The stderr lines for one finished suite.
+fn suite_lines(r: &SuiteResult, rel_run: &str, style: Style) -> String {
+    let ms = Duration::from_millis(r.duration_ms);
+    let mut out = format!(
+        "  {}  {}  {}",
+        status_label(r.status, style),
+        r.id,
+        human_duration(ms)
+    );
+    if let Some(reason) = &r.reason
+        && r.status != Status::Passed
+    {
+        out.push_str(&format!("  {reason}"));
+    }
+    out.push('\n');
+    if matches!(r.status, Status::Failed | Status::Blocked | Status::Flaky) {
+        for line in &r.excerpt {
+            out.push_str(&format!("        | {line}\n"));
+        }
+        if let Some(stderr) = &r.stderr {
+            out.push_str(&format!("        logs: {rel_run}/{stderr}\n"));
+        }
+    }
+    out
+}
+
+/// The last lines of a run: counts, run directory, reproduce command.
+fn closing_lines(s: &Summary, rel_run: &str, style: Style) -> String {
+    let c = &s.counts;
+    let mut parts = vec![format!("{} passed", c.passed)];
+    for (n, what) in [
+        (c.flaky, "flaky"),
+        (c.failed, "failed"),
+        (c.skipped, "skipped"),
+        (c.blocked, "blocked"),
+    ] {
+        if n > 0 {
+            parts.push(format!("{n} {what}"));
+        }
+    }
+    let not_run = c.selected.saturating_sub(s.suites.len());
+    if not_run > 0 {
+        parts.push(format!("{not_run} not run"));
+    }
+    let (paint, reset) = match s.status {
+        Status::Failed => style.red_bold(),
+        Status::Blocked => style.yellow_bold(),
+        _ => style.bold(),
+    };
+    let mut out = String::new();
+    if s.interrupted {
+        out.push_str("lab: interrupted; stopped every running suite\n");
+    }
+    out.push_str(&format!(
+        "{paint}{}{reset}: {} in {}\n",
+        s.status.name(),
+        parts.join(", "),
+        human_duration(Duration::from_millis(s.duration_ms))
+    ));
+    out.push_str(&format!("run: {rel_run}\n"));
+    out.push_str(&format!("reproduce: {}\n", s.reproduce));
+    out
+}

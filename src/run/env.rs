@@ -1,0 +1,229 @@
+//! The environment of a suite (design §2.3): inherited or cleared, then the
+//! profile chain, fixtures, runners and the suite itself, then lab's own
+//! variables; placeholders filled in; secret values collected for redaction.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use camino::Utf8Path;
+
+use super::redact::is_secret_name;
+use crate::registry::Registry;
+use crate::registry::model::Suite;
+use crate::registry::resolved::MergedProfile;
+
+/// The directories and values placeholders stand for.
+#[derive(Debug, Clone)]
+pub struct Placeholders {
+    /// `{workspace}`.
+    pub workspace: String,
+    /// `{run_dir}`.
+    pub run_dir: String,
+    /// `{suite_dir}`.
+    pub suite_dir: String,
+    /// `{state.config}`.
+    pub state_config: String,
+    /// `{state.data}`.
+    pub state_data: String,
+    /// `{state.secrets}`.
+    pub state_secrets: String,
+    /// `{args}`.
+    pub args: String,
+    /// `{port}`, inside a service's own definition.
+    pub port: Option<u16>,
+}
+
+impl Placeholders {
+    /// The placeholders of a suite whose directory is `suite_dir`.
+    pub fn new(workspace: &Utf8Path, run_dir: &Utf8Path, suite_dir: &Utf8Path, args: &str) -> Self {
+        Placeholders {
+            workspace: workspace.to_string(),
+            run_dir: run_dir.to_string(),
+            suite_dir: suite_dir.to_string(),
+            state_config: suite_dir.join("state.config").to_string(),
+            state_data: suite_dir.join("state.data").to_string(),
+            state_secrets: suite_dir.join("state.secrets").to_string(),
+            args: args.to_string(),
+            port: None,
+        }
+    }
+
+    /// `text` with every known `{placeholder}` replaced; unknown braces
+    /// (shell syntax such as `${HOME}` or `{a,b}`) are left alone.
+    pub fn fill(&self, text: &str) -> String {
+        if !text.contains('{') {
+            return text.to_string();
+        }
+        let port = self.port.map(|p| p.to_string());
+        let pairs: [(&str, Option<&str>); 8] = [
+            ("{workspace}", Some(&self.workspace)),
+            ("{run_dir}", Some(&self.run_dir)),
+            ("{suite_dir}", Some(&self.suite_dir)),
+            ("{state.config}", Some(&self.state_config)),
+            ("{state.data}", Some(&self.state_data)),
+            ("{state.secrets}", Some(&self.state_secrets)),
+            ("{args}", Some(&self.args)),
+            ("{port}", port.as_deref()),
+        ];
+        let mut out = text.to_string();
+        for (key, value) in pairs {
+            if let Some(value) = value
+                && out.contains(key)
+            {
+                out = out.replace(key, value);
+            }
+        }
+        out
+    }
+}
+
+/// A suite's environment and what must be kept secret.
+#[derive(Debug, Clone, Default)]
+pub struct SuiteEnv {
+    /// Every variable the command gets.
+    pub vars: BTreeMap<String, String>,
+    /// Names whose values are written as `[REDACTED]` in manifest.json.
+    pub secret_names: BTreeSet<String>,
+    /// Profile secrets: name → value (written to `state.secrets/<NAME>`).
+    pub profile_secrets: BTreeMap<String, String>,
+}
+
+impl SuiteEnv {
+    /// Values to redact from output: those of secret-named variables and
+    /// of profile secrets.
+    pub fn secret_values(&self) -> Vec<String> {
+        self.secret_names
+            .iter()
+            .filter_map(|n| self.vars.get(n))
+            .chain(self.profile_secrets.values())
+            .cloned()
+            .collect()
+    }
+
+    /// The variables with secret values replaced, for manifest.json.
+    pub fn redacted(&self) -> BTreeMap<String, String> {
+        self.vars
+            .iter()
+            .map(|(k, v)| {
+                let value = if self.secret_names.contains(k) {
+                    super::redact::REDACTED.to_string()
+                } else {
+                    v.clone()
+                };
+                (k.clone(), value)
+            })
+            .collect()
+    }
+}
+
+/// lab's own variables for one suite.
+#[derive(Debug, Clone)]
+pub struct LabVars<'a> {
+    /// `[lab].env_prefix`.
+    pub prefix: &'a str,
+    /// The run id.
+    pub run_id: &'a str,
+    /// The suite id.
+    pub suite_id: &'a str,
+}
+
+/// Builds the environment of `suite` from `host` (lab's own environment).
+pub fn suite_env(
+    registry: &Registry,
+    suite: &Suite,
+    profile: Option<&MergedProfile<'_>>,
+    host: &BTreeMap<String, String>,
+    places: &Placeholders,
+    lab: &LabVars<'_>,
+) -> SuiteEnv {
+    let mut env = SuiteEnv::default();
+    match profile {
+        Some(p) if p.env_clear => {
+            for name in &p.pass_env {
+                if let Some(v) = host.get(name) {
+                    env.vars.insert(name.clone(), v.clone());
+                }
+            }
+        }
+        _ => env
+            .vars
+            .extend(host.iter().map(|(k, v)| (k.clone(), v.clone()))),
+    }
+    if let Some(p) = profile {
+        for name in &p.secrets {
+            if let Some(v) = host.get(name) {
+                env.vars.insert(name.clone(), v.clone());
+                env.profile_secrets.insert(name.clone(), v.clone());
+                env.secret_names.insert(name.clone());
+            }
+        }
+    }
+    for (name, value, _) in registry.suite_env(suite) {
+        env.vars.insert(name.to_string(), places.fill(value));
+    }
+    let p = lab.prefix;
+    let fixtures: Vec<&str> = suite.fixtures.iter().map(|f| f.id.as_str()).collect();
+    let profile_id = suite.profile.as_ref().map_or("", |r| r.id.as_str());
+    let own = [
+        (format!("{p}_RUN_ID"), lab.run_id.to_string()),
+        (format!("{p}_RUN_DIR"), places.run_dir.clone()),
+        (format!("{p}_SUITE_ID"), lab.suite_id.to_string()),
+        (format!("{p}_SUITE_DIR"), places.suite_dir.clone()),
+        (format!("{p}_WORKSPACE"), places.workspace.clone()),
+        (format!("{p}_STATE_CONFIG"), places.state_config.clone()),
+        (format!("{p}_STATE_DATA"), places.state_data.clone()),
+        (format!("{p}_STATE_SECRETS"), places.state_secrets.clone()),
+        (
+            format!("{p}_ARTIFACT_DIR"),
+            format!("{}/artifacts", places.suite_dir),
+        ),
+        (format!("{p}_PROFILE"), profile_id.to_string()),
+        (format!("{p}_FIXTURES"), fixtures.join(",")),
+        ("XDG_CONFIG_HOME".to_string(), places.state_config.clone()),
+        ("XDG_DATA_HOME".to_string(), places.state_data.clone()),
+        ("XDG_STATE_HOME".to_string(), places.state_data.clone()),
+        ("TMPDIR".to_string(), format!("{}/tmp", places.suite_dir)),
+    ];
+    // lab's own variables hold paths and ids, never secrets, even when a
+    // name such as LAB_STATE_SECRETS looks like one.
+    let own_names: BTreeSet<String> = own.iter().map(|(k, _)| k.clone()).collect();
+    env.vars.extend(own);
+    for name in env.vars.keys() {
+        if is_secret_name(name) && !own_names.contains(name) {
+            env.secret_names.insert(name.clone());
+        }
+    }
+    env
+}
+
+/// The two variables that tag every process of one suite, so processes that
+/// escape its group can be told apart from other suites' (`NAME=value`).
+pub fn process_tag(vars: &LabVars<'_>) -> Vec<String> {
+    vec![
+        format!("{}_RUN_ID={}", vars.prefix, vars.run_id),
+        format!("{}_SUITE_ID={}", vars.prefix, vars.suite_id),
+    ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn placeholders_fill_known_names_only() {
+        let p = Placeholders::new(
+            "/w".into(),
+            "/w/runs/1".into(),
+            "/w/runs/1/suites/s".into(),
+            "-p x",
+        );
+        assert_eq!(
+            p.fill("{state.data}/mail"),
+            "/w/runs/1/suites/s/state.data/mail"
+        );
+        assert_eq!(
+            p.fill("cargo test {args} ${HOME} {a,b}"),
+            "cargo test -p x ${HOME} {a,b}"
+        );
+        assert_eq!(p.fill("{port}"), "{port}");
+    }
+}

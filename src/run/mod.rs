@@ -1,0 +1,14 @@
+//! Running suites: the run directory, one suite's steps, processes, output
+//! capture, redaction, artifacts, JUnit, and the run as a whole.
+
+pub mod artifacts;
+pub mod capture;
+pub mod engine;
+pub mod env;
+pub mod host;
+pub mod junit;
+pub mod process;
+pub mod redact;
+pub mod run_dir;
+pub mod signals;
+pub mod suite;

@@ -1,0 +1,221 @@
+//! Processes on Linux/Unix: spawning a command in its own process group,
+//! terminating a group (TERM, grace period, KILL), becoming the child
+//! subreaper, and finding, killing and reaping processes that escaped their
+//! group (daemonized) so that no child process outlives lab.
+//!
+//! What to run and when is decided in `suite.rs`.
+
+use std::collections::{BTreeMap, HashSet};
+use std::process::{Child, Command, Stdio};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use rustix::process::{Pid, Signal, WaitOptions};
+
+use super::signals::Interrupts;
+use crate::report::schema::LeakedRecord;
+
+/// The pids of children lab spawned and still waits on; never reaped by the
+/// orphan sweep. Held across spawns so a sweep cannot see a fresh child as
+/// an orphan.
+static KNOWN: Mutex<Option<HashSet<u32>>> = Mutex::new(None);
+
+/// Makes lab the child subreaper: daemonized descendants are reparented to
+/// lab instead of init, where they can be found and killed.
+pub fn become_subreaper() {
+    #[cfg(target_os = "linux")]
+    let _ = rustix::process::set_child_subreaper(Some(rustix::process::getpid()));
+}
+
+/// Spawns `command` with `sh -c` in its own process group, stdin null,
+/// stdout and stderr piped (or, with `inherit`, shared with lab).
+pub fn spawn_shell(
+    command: &str,
+    cwd: &std::path::Path,
+    env: &BTreeMap<String, String>,
+    inherit_output: bool,
+) -> std::io::Result<Child> {
+    use std::os::unix::process::CommandExt;
+    let mut cmd = Command::new("sh");
+    cmd.arg("-c")
+        .arg(command)
+        .current_dir(cwd)
+        .env_clear()
+        .envs(env)
+        .process_group(0)
+        .stdin(Stdio::null());
+    if inherit_output {
+        cmd.stdout(Stdio::inherit()).stderr(Stdio::inherit());
+    } else {
+        cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
+    }
+    let mut known = KNOWN.lock().unwrap_or_else(|e| e.into_inner());
+    let child = cmd.spawn()?;
+    known.get_or_insert_with(HashSet::new).insert(child.id());
+    Ok(child)
+}
+
+/// Forgets a child once it has been waited for.
+pub fn forget(pid: u32) {
+    let mut known = KNOWN.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(set) = known.as_mut() {
+        set.remove(&pid);
+    }
+}
+
+fn pid(raw: u32) -> Option<Pid> {
+    Pid::from_raw(raw as i32)
+}
+
+/// Sends `signal` to process group `pgid`; a group that is gone is fine.
+pub fn signal_group(pgid: u32, signal: Signal) {
+    if let Some(p) = pid(pgid) {
+        let _ = rustix::process::kill_process_group(p, signal);
+    }
+}
+
+/// `true` while any process (zombies included) is in group `pgid`.
+pub fn group_alive(pgid: u32) -> bool {
+    pid(pgid).is_some_and(|p| rustix::process::test_kill_process_group(p).is_ok())
+}
+
+/// The children of process `of` (every thread's), from /proc.
+fn children(of: &str) -> Vec<u32> {
+    let mut out = Vec::new();
+    let Ok(tasks) = std::fs::read_dir(format!("/proc/{of}/task")) else {
+        return out;
+    };
+    for task in tasks.flatten() {
+        if let Ok(text) = std::fs::read_to_string(task.path().join("children")) {
+            out.extend(
+                text.split_whitespace()
+                    .filter_map(|p| p.parse::<u32>().ok()),
+            );
+        }
+    }
+    out
+}
+
+/// A process's state letter (`Z` for a zombie), from /proc.
+fn state(pid: u32) -> Option<char> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // The command name is in parentheses and may hold spaces: state follows the last ')'.
+    stat.rsplit_once(')')?.1.trim_start().chars().next()
+}
+
+/// A process's command line, for reports.
+pub fn cmdline(pid: u32) -> String {
+    std::fs::read(format!("/proc/{pid}/cmdline"))
+        .map(|raw| {
+            raw.split(|&b| b == 0)
+                .filter(|s| !s.is_empty())
+                .map(|s| String::from_utf8_lossy(s).into_owned())
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .unwrap_or_default()
+}
+
+/// `true` when every `needles` entry (`NAME=value`) is in the process's
+/// initial environment.
+fn environ_has(pid: u32, needles: &[String]) -> bool {
+    let Ok(raw) = std::fs::read(format!("/proc/{pid}/environ")) else {
+        return false;
+    };
+    let vars: HashSet<&[u8]> = raw.split(|&b| b == 0).collect();
+    needles.iter().all(|n| vars.contains(n.as_bytes()))
+}
+
+/// Processes descended from lab that lab did not spawn itself (orphans
+/// reparented to the subreaper) and that carry `tag` in their environment,
+/// with all their descendants. Zombies are reaped on the way.
+fn orphan_forest(tag: &[String]) -> Vec<u32> {
+    let known = KNOWN.lock().unwrap_or_else(|e| e.into_inner());
+    let empty = HashSet::new();
+    let known = known.as_ref().unwrap_or(&empty);
+    let mut roots = Vec::new();
+    for child in children("self") {
+        if known.contains(&child) {
+            continue;
+        }
+        if state(child) == Some('Z') {
+            // An orphan that already died: reap it so its pid and group go away.
+            if let Some(p) = pid(child) {
+                let _ = rustix::process::waitpid(Some(p), WaitOptions::NOHANG);
+            }
+            continue;
+        }
+        if environ_has(child, tag) {
+            roots.push(child);
+        }
+    }
+    let mut forest = Vec::new();
+    let mut stack = roots;
+    while let Some(p) = stack.pop() {
+        if state(p).is_some_and(|s| s != 'Z') {
+            forest.push(p);
+        }
+        stack.extend(children(&p.to_string()));
+    }
+    forest
+}
+
+/// After a suite's command ended (or timed out): TERM its process group and
+/// every escaped descendant tagged with `tag`, wait up to `grace` for them
+/// to go, KILL what remains, reap the orphans. Returns the processes that
+/// were still alive (the leaks).
+pub fn sweep(
+    pgid: u32,
+    tag: &[String],
+    grace: Duration,
+    interrupts: &Interrupts,
+) -> Vec<LeakedRecord> {
+    let mut leaked: BTreeMap<u32, String> = BTreeMap::new();
+    let start = Instant::now();
+    let mut killed = false;
+    let mut first = true;
+    loop {
+        let forest = orphan_forest(tag);
+        let in_group = group_alive(pgid);
+        if forest.is_empty() && !in_group {
+            break;
+        }
+        for &p in &forest {
+            leaked.entry(p).or_insert_with(|| cmdline(p));
+        }
+        let signal = if !killed && (start.elapsed() >= grace || interrupts.again()) {
+            killed = true;
+            Some(Signal::KILL)
+        } else if first {
+            Some(Signal::TERM)
+        } else {
+            None
+        };
+        first = false;
+        if let Some(signal) = signal {
+            signal_group(pgid, signal);
+            for &p in &forest {
+                if let Some(id) = pid(p) {
+                    let _ = rustix::process::kill_process(id, signal);
+                    if let Ok(group) = rustix::process::getpgid(Some(id)) {
+                        let _ = rustix::process::kill_process_group(group, signal);
+                    }
+                }
+            }
+        }
+        if killed && start.elapsed() > grace + Duration::from_secs(5) {
+            break; // unkillable (uninterruptible sleep); nothing more to do
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    leaked
+        .into_iter()
+        .map(|(pid, command)| LeakedRecord { pid, command })
+        .collect()
+}
+
+/// Exit code and signal of a finished child.
+pub fn exit_parts(status: std::process::ExitStatus) -> (Option<i32>, Option<i32>) {
+    use std::os::unix::process::ExitStatusExt;
+    (status.code(), status.signal())
+}

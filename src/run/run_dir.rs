@@ -1,0 +1,181 @@
+//! The run directory (design §2.1): a time-sortable id that never collides,
+//! the `latest` link, atomic JSON writes, and the `lab.log.jsonl` event
+//! stream. What goes into the JSON is decided elsewhere.
+
+use std::fs::{File, OpenOptions};
+use std::io::Write;
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+use std::sync::Mutex;
+
+use camino::{Utf8Path, Utf8PathBuf};
+use serde::Serialize;
+
+use crate::error::Error;
+
+/// One run's directory.
+#[derive(Debug)]
+pub struct RunDir {
+    /// `20261122T101500Z-7f3a9c`.
+    pub id: String,
+    /// Absolute path.
+    pub path: Utf8PathBuf,
+    events: Mutex<File>,
+}
+
+/// A random 64-bit value without a dependency: std's per-process random
+/// hash keys mixed with the time and pid.
+pub fn random_u64() -> u64 {
+    use std::hash::{BuildHasher, Hasher};
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u128(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos()),
+    );
+    h.write_u32(std::process::id());
+    h.finish()
+}
+
+/// Creates a directory (and its parents) readable by the owner only.
+pub fn create_private_dir(path: &Utf8Path) -> Result<(), Error> {
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(path)
+        .map_err(|e| Error::io(format!("failed to create `{path}`"), e))
+}
+
+impl RunDir {
+    /// Creates a new run directory under `root` and points `latest` at it.
+    pub fn create(root: &Utf8Path) -> Result<Self, Error> {
+        create_private_dir(root)?;
+        let stamp = jiff::Timestamp::now()
+            .strftime("%Y%m%dT%H%M%SZ")
+            .to_string();
+        for _ in 0..16 {
+            let id = format!("{stamp}-{:06x}", random_u64() & 0xff_ffff);
+            let path = root.join(&id);
+            match std::fs::DirBuilder::new().mode(0o700).create(&path) {
+                Ok(()) => {
+                    let events = OpenOptions::new()
+                        .create_new(true)
+                        .append(true)
+                        .mode(0o600)
+                        .open(path.join("lab.log.jsonl"))
+                        .map_err(|e| {
+                            Error::io(format!("failed to create `{path}/lab.log.jsonl`"), e)
+                        })?;
+                    point_latest(root, &id);
+                    return Ok(RunDir {
+                        id,
+                        path,
+                        events: Mutex::new(events),
+                    });
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+                Err(e) => return Err(Error::io(format!("failed to create `{path}`"), e)),
+            }
+        }
+        Err(Error::io(
+            format!("failed to create a unique run directory under `{root}`"),
+            std::io::Error::from(std::io::ErrorKind::AlreadyExists),
+        ))
+    }
+
+    /// Writes `bytes` to `rel` atomically: a temp file, then a rename, so a
+    /// reader or a crash never sees a torn file.
+    pub fn write_atomic(&self, rel: &str, bytes: &[u8]) -> Result<(), Error> {
+        write_atomic(&self.path.join(rel), bytes)
+    }
+
+    /// Appends one event to `lab.log.jsonl`: `{"ts": …, "event": name, …fields}`.
+    pub fn event(&self, name: &str, fields: serde_json::Value) {
+        let mut line = serde_json::Map::new();
+        line.insert("ts".into(), jiff::Timestamp::now().to_string().into());
+        line.insert("event".into(), name.into());
+        if let serde_json::Value::Object(map) = fields {
+            line.extend(map);
+        }
+        let mut text = serde_json::Value::Object(line).to_string();
+        text.push('\n');
+        if let Ok(mut file) = self.events.lock() {
+            // One write call per line, on an O_APPEND file: lines never interleave.
+            let _ = file.write_all(text.as_bytes());
+        }
+    }
+}
+
+/// Atomically replaces `path` with `bytes`.
+pub fn write_atomic(path: &Utf8Path, bytes: &[u8]) -> Result<(), Error> {
+    let dir = path.parent().unwrap_or(Utf8Path::new("."));
+    let tmp = dir.join(format!(
+        ".{}.tmp-{:08x}",
+        path.file_name().unwrap_or("file"),
+        random_u64() as u32
+    ));
+    let result = (|| {
+        let mut file = OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(&tmp)?;
+        file.write_all(bytes)?;
+        std::fs::rename(&tmp, path)
+    })();
+    result.map_err(|e| {
+        let _ = std::fs::remove_file(&tmp);
+        Error::io(format!("failed to write `{path}`"), e)
+    })
+}
+
+/// Serializes `value` and writes it atomically, with a final newline.
+pub fn write_json<T: Serialize>(path: &Utf8Path, value: &T, pretty: bool) -> Result<(), Error> {
+    let mut text = if pretty {
+        serde_json::to_vec_pretty(value)
+    } else {
+        serde_json::to_vec(value)
+    }
+    .map_err(|e| Error::io("failed to serialize JSON", std::io::Error::other(e)))?;
+    text.push(b'\n');
+    write_atomic(path, &text)
+}
+
+/// Points `<root>/latest` at `id`, replacing any older link atomically.
+fn point_latest(root: &Utf8Path, id: &str) {
+    let tmp = root.join(format!(".latest.tmp-{:08x}", random_u64() as u32));
+    if std::os::unix::fs::symlink(id, &tmp).is_ok()
+        && std::fs::rename(&tmp, root.join("latest")).is_err()
+    {
+        let _ = std::fs::remove_file(&tmp);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn run_ids_sort_by_time_and_do_not_collide() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let root = Utf8PathBuf::try_from(dir.path().to_path_buf()).expect("utf-8");
+        let runs: Vec<RunDir> = (0..20)
+            .map(|_| RunDir::create(&root).expect("create"))
+            .collect();
+        let mut ids: Vec<&str> = runs.iter().map(|r| r.id.as_str()).collect();
+        ids.sort();
+        ids.dedup();
+        assert_eq!(ids.len(), 20);
+        assert!(
+            ids.iter()
+                .all(|id| id.len() == "20261122T101500Z-7f3a9c".len())
+        );
+        let latest = std::fs::read_link(root.join("latest")).expect("latest link");
+        assert_eq!(latest.to_str(), Some(runs[19].id.as_str()));
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&runs[0].path)
+            .expect("meta")
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o700);
+    }
+}

@@ -1,0 +1,991 @@
+//! One suite, step by step (design §2.2): checks that start no process,
+//! the suite directory, fixtures, the command (with retries) in its own
+//! process group, the sweep of anything it left running, teardown,
+//! artifacts, JUnit, cleanup, and the classification of what happened.
+
+use std::collections::BTreeMap;
+use std::io::Read;
+use std::sync::mpsc;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use camino::{Utf8Path, Utf8PathBuf};
+
+use super::capture::{CaptureConfig, Captured, capture};
+use super::env::{LabVars, Placeholders, SuiteEnv, process_tag, suite_env};
+use super::host::{Host, find_program};
+use super::process;
+use super::redact::Redactor;
+use super::run_dir::{RunDir, create_private_dir};
+use super::signals::Interrupts;
+use crate::registry::Registry;
+use crate::registry::model::{Cleanup, Display, Network, Suite};
+use crate::report::schema::{
+    Attempt, LeakedRecord, ProcessRecord, Rationale, Status, SuiteManifest, SuiteResult, TestCounts,
+};
+
+/// How long a process group gets between TERM and KILL.
+pub const STOP_GRACE: Duration = Duration::from_secs(5);
+
+/// At most this many lines in a suite's excerpt.
+pub const EXCERPT_LINES: usize = 12;
+
+/// What every suite of one run shares.
+pub struct RunContext<'a> {
+    /// The registry.
+    pub registry: &'a Registry,
+    /// The run directory.
+    pub run: &'a RunDir,
+    /// lab's own environment.
+    pub host_env: &'a BTreeMap<String, String>,
+    /// Host probes.
+    pub host: &'a Host,
+    /// Ctrl-C and friends.
+    pub interrupts: &'a Interrupts,
+    /// `--stream`: the terminal, shared by every suite.
+    pub tee: Option<Arc<Mutex<std::io::Stderr>>>,
+    /// `--retries N`, overriding each suite's own.
+    pub retries: Option<u32>,
+}
+
+/// A finished suite: its summary entry and its manifest entry.
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    /// For summary.json.
+    pub result: SuiteResult,
+    /// For manifest.json.
+    pub manifest: SuiteManifest,
+}
+
+/// The name of a signal, for reasons.
+pub fn signal_name(signal: i32) -> String {
+    let name = match signal {
+        1 => "SIGHUP",
+        2 => "SIGINT",
+        3 => "SIGQUIT",
+        4 => "SIGILL",
+        6 => "SIGABRT",
+        7 => "SIGBUS",
+        8 => "SIGFPE",
+        9 => "SIGKILL",
+        11 => "SIGSEGV",
+        13 => "SIGPIPE",
+        14 => "SIGALRM",
+        15 => "SIGTERM",
+        _ => return format!("signal {signal}"),
+    };
+    name.to_string()
+}
+
+/// Human duration: `850ms`, `12.3s`, `5m02s`.
+pub fn human_duration(d: Duration) -> String {
+    let ms = d.as_millis();
+    if ms < 1000 {
+        format!("{ms}ms")
+    } else if ms < 60_000 {
+        format!("{:.1}s", d.as_secs_f64())
+    } else {
+        format!("{}m{:02}s", ms / 60_000, (ms / 1000) % 60)
+    }
+}
+
+struct Prepared {
+    dir: Utf8PathBuf,
+    rel_dir: String,
+    cwd: Utf8PathBuf,
+    command: String,
+    env: SuiteEnv,
+    places: Placeholders,
+    tag: Vec<String>,
+    redactor: Redactor,
+}
+
+/// Runs one suite. `need_status` answers how an already finished suite ended.
+pub fn run_suite(
+    cx: &RunContext<'_>,
+    suite: &Suite,
+    rationale: Vec<Rationale>,
+    need_status: &dyn Fn(&str) -> Option<Status>,
+) -> Outcome {
+    let started = Instant::now();
+    let registry = cx.registry;
+    let rel_dir = format!("suites/{}", suite.id);
+    let dir = cx.run.path.join(&rel_dir);
+    let (command, _) = registry.suite_command(suite);
+    let places = Placeholders::new(
+        &registry.workspace,
+        &cx.run.path,
+        &dir,
+        suite.args.as_deref().unwrap_or(""),
+    );
+    let profile = registry.merged_profile(suite);
+    let lab_vars = LabVars {
+        prefix: &registry.settings.env_prefix,
+        run_id: &cx.run.id,
+        suite_id: &suite.id,
+    };
+    let env = suite_env(
+        registry,
+        suite,
+        profile.as_ref(),
+        cx.host_env,
+        &places,
+        &lab_vars,
+    );
+    let redactor = Redactor::new(env.secret_values());
+    let prep = Prepared {
+        cwd: registry.workspace.join(&suite.cwd),
+        command: places.fill(&command),
+        tag: process_tag(&lab_vars),
+        rel_dir,
+        dir,
+        env,
+        places,
+        redactor,
+    };
+    let mut outcome = Outcome {
+        result: SuiteResult {
+            id: suite.id.clone(),
+            status: Status::Passed,
+            reason: None,
+            exit_code: None,
+            signal: None,
+            timed_out: false,
+            duration_ms: 0,
+            attempts: Vec::new(),
+            step: None,
+            stdout: None,
+            stderr: None,
+            artifacts: Vec::new(),
+            tests: None,
+            excerpt: Vec::new(),
+            rationale,
+        },
+        manifest: SuiteManifest {
+            id: suite.id.clone(),
+            profile: suite.profile.as_ref().map(|p| p.id.clone()),
+            fixtures: suite.fixtures.iter().map(|f| f.id.clone()).collect(),
+            runners: suite.runners.iter().map(|r| r.id.clone()).collect(),
+            services: registry.suite_services(suite),
+            command: prep.redactor.redact_str(&prep.command),
+            cwd: prep.cwd.to_string(),
+            env: prep.env.redacted(),
+            dir: prep.rel_dir.clone(),
+            processes: Vec::new(),
+            ports: Vec::new(),
+            leaked: Vec::new(),
+            artifacts: Vec::new(),
+        },
+    };
+    let virtual_display = profile
+        .as_ref()
+        .is_some_and(|p| p.display == Display::Virtual);
+    if let Err((status, step, reason)) = preflight(cx, suite, &prep, virtual_display, need_status) {
+        finish_early(&mut outcome, status, step, reason, started);
+        return outcome;
+    }
+    if let Some(p) = &profile {
+        if p.network == Network::Loopback {
+            let reason = "network = \"loopback\" is not enforced by this version of lab; refusing to run with the network on".to_string();
+            finish_early(&mut outcome, Status::Blocked, "network", reason, started);
+            return outcome;
+        }
+        if virtual_display {
+            let reason = "display = \"virtual\" is not provided by this version of lab".to_string();
+            finish_early(&mut outcome, Status::Blocked, "display", reason, started);
+            return outcome;
+        }
+    }
+    if let Some(service) = outcome.manifest.services.first().cloned() {
+        let reason = format!("this version of lab cannot start services yet ({service})");
+        finish_early(
+            &mut outcome,
+            Status::Blocked,
+            &format!("service:{service}:ready"),
+            reason,
+            started,
+        );
+        return outcome;
+    }
+    if let Err(e) = prepare_dirs(&prep) {
+        finish_early(&mut outcome, Status::Blocked, "setup", e, started);
+        return outcome;
+    }
+    // Fixtures: copies, then setup commands.
+    let fixtures: Vec<_> = suite
+        .fixtures
+        .iter()
+        .filter_map(|r| registry.fixtures.get(&r.id))
+        .collect();
+    for fixture in &fixtures {
+        for copy in &fixture.copy {
+            let from = registry.workspace.join(&copy.from);
+            let to = prep.dir.join(match copy.to.split_once('/') {
+                Some((root, rest)) => format!("state.{root}/{rest}"),
+                None => format!("state.{}", copy.to),
+            });
+            if let Err(e) = crate::files::copy_tree(from.as_std_path(), to.as_std_path()) {
+                let reason = format!(
+                    "{}: cannot copy `{}` to `{}`: {e}",
+                    fixture.id, copy.from, copy.to
+                );
+                finish_early(
+                    &mut outcome,
+                    Status::Blocked,
+                    &format!("fixture:{}:copy", fixture.id),
+                    reason,
+                    started,
+                );
+                return outcome;
+            }
+        }
+        if let Some(setup) = &fixture.setup
+            && !fixture.after_services
+        {
+            let log = prep.dir.join(format!("fixture.{}.setup.log", fixture.id));
+            let (record, ok) = helper(cx, &prep, "fixture", &prep.places.fill(setup), &log);
+            outcome.manifest.processes.push(record.clone());
+            if !ok {
+                let reason = format!(
+                    "fixture {} setup {}",
+                    fixture.id,
+                    describe_exit(record.exit_code, record.signal)
+                );
+                outcome.result.excerpt = tail_lines(&log, EXCERPT_LINES);
+                finish_early(
+                    &mut outcome,
+                    Status::Blocked,
+                    &format!("fixture:{}:setup", fixture.id),
+                    reason,
+                    started,
+                );
+                teardown(cx, &prep, &fixtures, &mut outcome);
+                return outcome;
+            }
+        }
+    }
+    // The command, with retries.
+    let retries = cx.retries.unwrap_or(suite.retries);
+    let timeout = registry.suite_timeout(suite);
+    let mut captures = (Captured::default(), Captured::default());
+    for attempt in 0..=retries {
+        if attempt > 0 {
+            for stream in ["stdout", "stderr"] {
+                let _ = std::fs::rename(
+                    prep.dir.join(format!("{stream}.log")),
+                    prep.dir.join(format!("{stream}.attempt-{attempt}.log")),
+                );
+            }
+        }
+        let run = run_command(cx, &prep, timeout);
+        outcome.manifest.processes.push(run.process.clone());
+        outcome.manifest.leaked.extend(run.leaked.iter().cloned());
+        captures = (run.stdout, run.stderr);
+        let status = classify(&run.attempt);
+        outcome.result.attempts.push(Attempt {
+            status,
+            ..run.attempt.clone()
+        });
+        outcome.result.exit_code = run.attempt.exit_code;
+        outcome.result.signal = run.attempt.signal;
+        outcome.result.timed_out = run.attempt.timed_out;
+        outcome.result.reason = run.reason;
+        if status != Status::Failed || cx.interrupts.interrupted() {
+            break;
+        }
+    }
+    outcome.result.stdout = Some(format!("{}/stdout.log", prep.rel_dir));
+    outcome.result.stderr = Some(format!("{}/stderr.log", prep.rel_dir));
+    let last = outcome
+        .result
+        .attempts
+        .last()
+        .map_or(Status::Failed, |a| a.status);
+    let failed_before = outcome
+        .result
+        .attempts
+        .iter()
+        .any(|a| a.status == Status::Failed);
+    outcome.result.status = if last == Status::Passed && failed_before {
+        outcome.result.reason = Some(format!(
+            "passed on attempt {} after failing",
+            outcome.result.attempts.len()
+        ));
+        Status::Flaky
+    } else {
+        last
+    };
+    outcome.result.step = (!outcome.result.status.is_pass()).then(|| "command".to_string());
+    if !outcome.manifest.leaked.is_empty() {
+        cx.run.event(
+            "processes_leaked",
+            serde_json::json!({ "suite": suite.id, "leaked": outcome.manifest.leaked }),
+        );
+    }
+    teardown(cx, &prep, &fixtures, &mut outcome);
+    collect_evidence(cx, suite, &prep, &captures, &mut outcome);
+    outcome.result.excerpt = excerpt(&prep, outcome.result.tests.as_ref(), &outcome.result);
+    cleanup(
+        &prep,
+        profile.as_ref().map_or(Cleanup::OnSuccess, |p| p.cleanup),
+        outcome.result.status,
+    );
+    outcome.result.duration_ms = started.elapsed().as_millis() as u64;
+    outcome
+}
+
+/// Status of one attempt from its exit.
+fn classify(attempt: &Attempt) -> Status {
+    if attempt.timed_out || attempt.signal.is_some() {
+        return Status::Failed;
+    }
+    match attempt.exit_code {
+        Some(0) => Status::Passed,
+        Some(77) => Status::Skipped,
+        Some(78) => Status::Blocked,
+        _ => Status::Failed,
+    }
+}
+
+fn describe_exit(code: Option<i32>, signal: Option<i32>) -> String {
+    match (code, signal) {
+        (_, Some(s)) => format!("was killed by {}", signal_name(s)),
+        (Some(c), _) => format!("exited with {c}"),
+        _ => "did not finish".to_string(),
+    }
+}
+
+fn finish_early(
+    outcome: &mut Outcome,
+    status: Status,
+    step: &str,
+    reason: String,
+    started: Instant,
+) {
+    outcome.result.status = status;
+    outcome.result.step = Some(step.to_string());
+    outcome.result.reason = Some(reason);
+    outcome.result.duration_ms = started.elapsed().as_millis() as u64;
+}
+
+type Refusal = (Status, &'static str, String);
+
+/// Checks that start no process: platform, needs, requirements, runner programs.
+fn preflight(
+    cx: &RunContext<'_>,
+    suite: &Suite,
+    prep: &Prepared,
+    virtual_display: bool,
+    need_status: &dyn Fn(&str) -> Option<Status>,
+) -> Result<(), Refusal> {
+    let os = std::env::consts::OS;
+    if !suite.platforms.is_empty() && !suite.platforms.iter().any(|p| p == os) {
+        return Err((
+            Status::Skipped,
+            "platform",
+            format!("runs on {}; this host is {os}", suite.platforms.join(", ")),
+        ));
+    }
+    for need in &suite.needs {
+        match need_status(&need.id) {
+            Some(s) if s.is_pass() => {}
+            Some(s) => {
+                return Err((
+                    Status::Blocked,
+                    "needs",
+                    format!("needs {}, which {}", need.id, s.name()),
+                ));
+            }
+            None => {
+                return Err((
+                    Status::Blocked,
+                    "needs",
+                    format!("needs {}, which did not run", need.id),
+                ));
+            }
+        }
+    }
+    for req in &suite.requires {
+        cx.host
+            .check(req, &prep.env.vars, virtual_display)
+            .map_err(|reason| (Status::Blocked, "requires", reason))?;
+    }
+    let path = prep.env.vars.get("PATH").map(String::as_str);
+    for r in suite
+        .runners
+        .iter()
+        .filter_map(|r| cx.registry.runners.get(&r.id))
+    {
+        if let Some(program) = &r.program
+            && find_program(program, path).is_none()
+        {
+            return Err((
+                Status::Blocked,
+                "requires",
+                format!("{}: program `{program}` not found on PATH", r.id),
+            ));
+        }
+    }
+    if !prep.cwd.is_dir() {
+        return Err((
+            Status::Blocked,
+            "cwd",
+            format!("working directory `{}` does not exist", prep.cwd),
+        ));
+    }
+    Ok(())
+}
+
+fn prepare_dirs(prep: &Prepared) -> Result<(), String> {
+    for sub in [
+        "state.config",
+        "state.data",
+        "state.secrets",
+        "tmp",
+        "artifacts",
+    ] {
+        create_private_dir(&prep.dir.join(sub)).map_err(|e| e.to_string())?;
+    }
+    for (name, value) in &prep.env.profile_secrets {
+        use std::io::Write;
+        use std::os::unix::fs::OpenOptionsExt;
+        let path = prep.dir.join("state.secrets").join(name);
+        std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(&path)
+            .and_then(|mut f| f.write_all(value.as_bytes()))
+            .map_err(|e| format!("cannot write `{path}`: {e}"))?;
+    }
+    Ok(())
+}
+
+/// One finished attempt at the command.
+struct CommandRun {
+    attempt: Attempt,
+    reason: Option<String>,
+    process: ProcessRecord,
+    leaked: Vec<LeakedRecord>,
+    stdout: Captured,
+    stderr: Captured,
+}
+
+fn capture_config(
+    cx: &RunContext<'_>,
+    prep: &Prepared,
+    path: Utf8PathBuf,
+    stream: &str,
+) -> CaptureConfig {
+    let suite_id = prep.rel_dir.trim_start_matches("suites/");
+    CaptureConfig {
+        path,
+        max_bytes: cx.registry.settings.max_log_bytes,
+        marker: format!("{}_ARTIFACT_PATH=", cx.registry.settings.env_prefix),
+        tee: cx
+            .tee
+            .as_ref()
+            .map(|t| (Arc::clone(t), format!("[{suite_id} {stream}] "))),
+    }
+}
+
+fn spawn_capture(
+    pipe: Option<impl Read + Send + 'static>,
+    config: CaptureConfig,
+    redactor: Arc<Redactor>,
+) -> mpsc::Receiver<Captured> {
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let captured = match pipe {
+            Some(p) => capture(p, &config, &redactor).unwrap_or_default(),
+            None => Captured::default(),
+        };
+        let _ = tx.send(captured);
+    });
+    rx
+}
+
+fn run_command(cx: &RunContext<'_>, prep: &Prepared, timeout: Duration) -> CommandRun {
+    let started = Instant::now();
+    let mut process_record = ProcessRecord {
+        pid: 0,
+        role: "command".into(),
+        command: prep.redactor.redact_str(&prep.command),
+        exit_code: None,
+        signal: None,
+    };
+    let mut child =
+        match process::spawn_shell(&prep.command, prep.cwd.as_std_path(), &prep.env.vars, false) {
+            Ok(child) => child,
+            Err(e) => {
+                return CommandRun {
+                    attempt: Attempt {
+                        status: Status::Failed,
+                        exit_code: None,
+                        signal: None,
+                        timed_out: false,
+                        duration_ms: started.elapsed().as_millis() as u64,
+                    },
+                    reason: Some(format!("could not start `sh`: {e}")),
+                    process: process_record,
+                    leaked: Vec::new(),
+                    stdout: Captured::default(),
+                    stderr: Captured::default(),
+                };
+            }
+        };
+    let pid = child.id();
+    process_record.pid = pid;
+    let redactor = Arc::new(Redactor::new(prep.env.secret_values()));
+    let out_rx = spawn_capture(
+        child.stdout.take(),
+        capture_config(cx, prep, prep.dir.join("stdout.log"), "stdout"),
+        Arc::clone(&redactor),
+    );
+    let err_rx = spawn_capture(
+        child.stderr.take(),
+        capture_config(cx, prep, prep.dir.join("stderr.log"), "stderr"),
+        redactor,
+    );
+    let (done_tx, done_rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = done_tx.send(child.wait());
+    });
+    let deadline = started + timeout;
+    let mut timed_out = false;
+    let mut interrupted = false;
+    let mut term_sent: Option<Instant> = None;
+    let status = loop {
+        let now = Instant::now();
+        let wait = if term_sent.is_some() {
+            Duration::from_millis(20)
+        } else {
+            deadline
+                .saturating_duration_since(now)
+                .min(Duration::from_millis(100))
+        };
+        match done_rx.recv_timeout(wait) {
+            Ok(result) => break result.ok(),
+            Err(mpsc::RecvTimeoutError::Disconnected) => break None,
+            Err(mpsc::RecvTimeoutError::Timeout) => {}
+        }
+        match term_sent {
+            None => {
+                if Instant::now() >= deadline {
+                    timed_out = true;
+                } else if cx.interrupts.interrupted() {
+                    interrupted = true;
+                } else {
+                    continue;
+                }
+                process::signal_group(pid, rustix::process::Signal::TERM);
+                term_sent = Some(Instant::now());
+            }
+            Some(at) => {
+                if at.elapsed() >= STOP_GRACE || cx.interrupts.again() {
+                    process::signal_group(pid, rustix::process::Signal::KILL);
+                }
+            }
+        }
+    };
+    process::forget(pid);
+    let (exit_code, signal) = status.map(process::exit_parts).unwrap_or((None, None));
+    process_record.exit_code = exit_code;
+    process_record.signal = signal;
+    let grace = if cx.interrupts.again() {
+        Duration::ZERO
+    } else {
+        STOP_GRACE
+    };
+    let leaked = process::sweep(pid, &prep.tag, grace, cx.interrupts);
+    // The pipes close once every writer is gone; the sweep made sure of that
+    // for every process lab can signal.
+    let stdout = out_rx
+        .recv_timeout(Duration::from_secs(10))
+        .unwrap_or_default();
+    let stderr = err_rx
+        .recv_timeout(Duration::from_secs(10))
+        .unwrap_or_default();
+    let duration = started.elapsed();
+    let reason = if timed_out {
+        Some(format!("timed out after {}", human_duration(timeout)))
+    } else if interrupted {
+        Some(format!(
+            "interrupted by {}",
+            signal_name(cx.interrupts.signal().unwrap_or(2))
+        ))
+    } else {
+        match (exit_code, signal) {
+            (Some(0), _) => None,
+            (Some(77), _) => Some(with_last_line(
+                "exited 77 (skipped)",
+                &prep.dir.join("stderr.log"),
+            )),
+            (Some(78), _) => Some(with_last_line(
+                "exited 78 (blocked)",
+                &prep.dir.join("stderr.log"),
+            )),
+            (code, sig) => Some(describe_exit(code, sig)),
+        }
+    };
+    CommandRun {
+        attempt: Attempt {
+            status: Status::Failed,
+            exit_code,
+            signal,
+            timed_out: timed_out || interrupted,
+            duration_ms: duration.as_millis() as u64,
+        },
+        reason,
+        process: process_record,
+        leaked,
+        stdout,
+        stderr,
+    }
+}
+
+/// `what: <last non-empty line of log>`, or just `what`.
+fn with_last_line(what: &str, log: &Utf8Path) -> String {
+    match tail_lines(log, 1).pop() {
+        Some(line) => format!("{what}: {line}"),
+        None => what.to_string(),
+    }
+}
+
+/// Runs a helper command (fixture setup or teardown) to a log; returns its
+/// record and whether it exited 0.
+fn helper(
+    cx: &RunContext<'_>,
+    prep: &Prepared,
+    role: &str,
+    command: &str,
+    log: &Utf8Path,
+) -> (ProcessRecord, bool) {
+    let mut record = ProcessRecord {
+        pid: 0,
+        role: role.into(),
+        command: prep.redactor.redact_str(command),
+        exit_code: None,
+        signal: None,
+    };
+    let child = process::spawn_shell(command, prep.cwd.as_std_path(), &prep.env.vars, false);
+    let Ok(mut child) = child else {
+        return (record, false);
+    };
+    let pid = child.id();
+    record.pid = pid;
+    let redactor = Arc::new(Redactor::new(prep.env.secret_values()));
+    let config = |path: Utf8PathBuf| CaptureConfig {
+        path,
+        max_bytes: cx.registry.settings.max_log_bytes,
+        marker: format!("{}_ARTIFACT_PATH=", cx.registry.settings.env_prefix),
+        tee: None,
+    };
+    let out = spawn_capture(
+        child.stdout.take(),
+        config(log.to_path_buf()),
+        Arc::clone(&redactor),
+    );
+    let err = spawn_capture(
+        child.stderr.take(),
+        config(Utf8PathBuf::from(format!("{log}.stderr"))),
+        redactor,
+    );
+    let status = child.wait().ok();
+    process::forget(pid);
+    process::sweep(pid, &prep.tag, STOP_GRACE, cx.interrupts);
+    let _ = out.recv_timeout(Duration::from_secs(10));
+    let _ = err.recv_timeout(Duration::from_secs(10));
+    // One log per helper: stderr appended after stdout.
+    if let Ok(text) = std::fs::read(format!("{log}.stderr")) {
+        use std::io::Write;
+        if let Ok(mut f) = std::fs::OpenOptions::new().append(true).open(log) {
+            let _ = f.write_all(&text);
+        }
+        let _ = std::fs::remove_file(format!("{log}.stderr"));
+    }
+    let (code, signal) = status.map(process::exit_parts).unwrap_or((None, None));
+    record.exit_code = code;
+    record.signal = signal;
+    (record, code == Some(0))
+}
+
+fn teardown(
+    cx: &RunContext<'_>,
+    prep: &Prepared,
+    fixtures: &[&crate::registry::model::Fixture],
+    outcome: &mut Outcome,
+) {
+    for fixture in fixtures {
+        if let Some(teardown) = &fixture.teardown {
+            let log = prep
+                .dir
+                .join(format!("fixture.{}.teardown.log", fixture.id));
+            let (record, ok) = helper(cx, prep, "fixture", &prep.places.fill(teardown), &log);
+            if !ok {
+                cx.run.event(
+                    "teardown_failed",
+                    serde_json::json!({ "suite": outcome.result.id, "fixture": fixture.id, "exit_code": record.exit_code }),
+                );
+            }
+            outcome.manifest.processes.push(record);
+        }
+    }
+}
+
+/// Declared artifacts, marker artifacts, JUnit.
+fn collect_evidence(
+    cx: &RunContext<'_>,
+    suite: &Suite,
+    prep: &Prepared,
+    captures: &(Captured, Captured),
+    outcome: &mut Outcome,
+) {
+    let run_dir = crate::files::resolve(cx.run.path.as_std_path())
+        .unwrap_or_else(|| cx.run.path.clone().into());
+    let artifact_dir = crate::files::resolve(prep.dir.join("artifacts").as_std_path())
+        .unwrap_or_else(|| prep.dir.join("artifacts").into());
+    let collector = super::artifacts::Collector {
+        run_dir,
+        artifact_dir,
+        cwd: &prep.cwd,
+    };
+    for r in &suite.artifacts {
+        let Some(def) = cx.registry.artifacts.get(&r.id) else {
+            continue;
+        };
+        let record = collector.declared(def, &prep.places.fill(&def.path));
+        if record.missing && def.required && outcome.result.status.is_pass() {
+            outcome.result.status = Status::Failed;
+            outcome.result.step = Some(format!("artifact:{}", def.id));
+            outcome.result.reason = Some(format!(
+                "required artifact {} (`{}`) is missing",
+                def.id, record.path
+            ));
+        }
+        outcome.result.artifacts.push(record);
+    }
+    for printed in captures.0.markers.iter().chain(&captures.1.markers) {
+        match collector.marker(printed) {
+            Ok(record) => outcome.result.artifacts.push(record),
+            Err(reason) => cx.run.event(
+                "artifact_ignored",
+                serde_json::json!({ "suite": suite.id, "path": prep.redactor.redact_str(printed), "reason": prep.redactor.redact_str(&reason) }),
+            ),
+        }
+    }
+    outcome.manifest.artifacts = outcome.result.artifacts.clone();
+    let mut tests: Option<TestCounts> = None;
+    for r in suite
+        .runners
+        .iter()
+        .filter_map(|r| cx.registry.runners.get(&r.id))
+    {
+        let Some(pattern) = &r.junit else { continue };
+        match super::junit::collect(&prep.cwd, &prep.places.fill(pattern), &prep.redactor) {
+            None => {}
+            Some(Ok(counts)) => {
+                let t = tests.get_or_insert_with(TestCounts::default);
+                t.total += counts.total;
+                t.passed += counts.passed;
+                t.failed += counts.failed;
+                t.skipped += counts.skipped;
+                t.failures.extend(counts.failures);
+            }
+            Some(Err(e)) => cx.run.event(
+                "junit_unreadable",
+                serde_json::json!({ "suite": suite.id, "runner": r.id, "error": e }),
+            ),
+        }
+    }
+    if let Some(t) = &tests
+        && let Some(first) = t.failures.first()
+        && outcome.result.status == Status::Failed
+        && outcome.result.step.as_deref() == Some("command")
+    {
+        outcome.result.step = Some(format!("test:{}", first.name));
+    }
+    outcome.result.tests = tests;
+}
+
+fn cleanup(prep: &Prepared, policy: Cleanup, status: Status) {
+    let remove_state = match policy {
+        Cleanup::Always => true,
+        Cleanup::Never => false,
+        Cleanup::OnSuccess => status.is_pass() || status == Status::Skipped,
+    };
+    if remove_state {
+        let _ = std::fs::remove_dir_all(prep.dir.join("state.config"));
+        let _ = std::fs::remove_dir_all(prep.dir.join("state.data"));
+    }
+    // Secrets never outlive the suite, whatever the policy.
+    let secrets = prep.dir.join("state.secrets");
+    if let Ok(entries) = std::fs::read_dir(&secrets) {
+        for entry in entries.flatten() {
+            let path = entry.path();
+            let _ = if path.is_dir() {
+                std::fs::remove_dir_all(&path)
+            } else {
+                std::fs::remove_file(&path)
+            };
+        }
+    }
+}
+
+/// The last `n` non-empty lines of a log (reading at most its last 64 KiB).
+pub fn tail_lines(path: &Utf8Path, n: usize) -> Vec<String> {
+    use std::io::{Seek, SeekFrom};
+    let Ok(mut file) = std::fs::File::open(path) else {
+        return Vec::new();
+    };
+    let len = file.metadata().map(|m| m.len()).unwrap_or(0);
+    let start = len.saturating_sub(64 * 1024);
+    if file.seek(SeekFrom::Start(start)).is_err() {
+        return Vec::new();
+    }
+    let mut buf = Vec::new();
+    let _ = file.read_to_end(&mut buf);
+    let text = String::from_utf8_lossy(&buf);
+    let mut lines: Vec<String> = text
+        .lines()
+        .skip(usize::from(start > 0))
+        .map(strip_ansi)
+        .map(|l| l.trim_end().to_string())
+        .filter(|l| !l.is_empty())
+        .map(|l| truncate(&l, 300))
+        .collect();
+    let keep = lines.len().saturating_sub(n);
+    lines.drain(..keep);
+    lines
+}
+
+/// `line` without terminal escape sequences (colours, cursor moves).
+fn strip_ansi(line: &str) -> String {
+    let mut out = String::with_capacity(line.len());
+    let mut chars = line.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c != '\x1b' {
+            out.push(c);
+            continue;
+        }
+        match chars.next() {
+            // CSI: parameters, then one final byte in @..~.
+            Some('[') => {
+                for c in chars.by_ref() {
+                    if ('@'..='~').contains(&c) {
+                        break;
+                    }
+                }
+            }
+            // Character-set and other two-byte sequences: ESC ( B, …
+            Some('(' | ')') => {
+                chars.next();
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+fn truncate(line: &str, max: usize) -> String {
+    if line.chars().count() <= max {
+        return line.to_string();
+    }
+    let mut s: String = line.chars().take(max).collect();
+    s.push('…');
+    s
+}
+
+/// Lines that look like the reason something failed.
+fn looks_like_error(line: &str) -> bool {
+    let l = line.to_ascii_lowercase();
+    [
+        "error",
+        "panicked",
+        "failed",
+        "failure",
+        "fatal",
+        "assert",
+        "exception",
+        "traceback",
+        "fail ",
+    ]
+    .iter()
+    .any(|w| l.contains(w))
+}
+
+/// At most [`EXCERPT_LINES`] decisive lines: JUnit failures first, then the
+/// last error-looking lines of stderr and stdout, else their last lines.
+fn excerpt(prep: &Prepared, tests: Option<&TestCounts>, result: &SuiteResult) -> Vec<String> {
+    if result.status.is_pass() && result.status != Status::Flaky {
+        return Vec::new();
+    }
+    let mut lines = Vec::new();
+    if let Some(t) = tests {
+        for f in &t.failures {
+            let first = f.message.lines().next().unwrap_or("");
+            let name = match &f.classname {
+                Some(c) if !c.is_empty() => format!("{c}::{}", f.name),
+                _ => f.name.clone(),
+            };
+            lines.push(truncate(&format!("FAIL {name}: {first}"), 300));
+            if lines.len() >= EXCERPT_LINES / 2 {
+                break;
+            }
+        }
+    }
+    let room = EXCERPT_LINES - lines.len();
+    let stderr = tail_lines(&prep.dir.join("stderr.log"), 200);
+    let stdout = tail_lines(&prep.dir.join("stdout.log"), 200);
+    let errors: Vec<&String> = stderr
+        .iter()
+        .chain(&stdout)
+        .filter(|l| looks_like_error(l))
+        .collect();
+    if errors.is_empty() {
+        let source = if stderr.is_empty() { &stdout } else { &stderr };
+        lines.extend(
+            source
+                .iter()
+                .skip(source.len().saturating_sub(room))
+                .cloned(),
+        );
+    } else {
+        lines.extend(
+            errors
+                .iter()
+                .skip(errors.len().saturating_sub(room))
+                .map(|s| (*s).clone()),
+        );
+    }
+    lines.truncate(EXCERPT_LINES);
+    lines
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ansi_sequences_are_stripped() {
+        assert_eq!(strip_ansi("\x1b[31m-    let x\x1b(B\x1b[m"), "-    let x");
+        assert_eq!(strip_ansi("plain"), "plain");
+    }
+
+    #[test]
+    fn classification_follows_the_exit_code() {
+        let a = |exit_code, signal, timed_out| Attempt {
+            status: Status::Failed,
+            exit_code,
+            signal,
+            timed_out,
+            duration_ms: 0,
+        };
+        assert_eq!(classify(&a(Some(0), None, false)), Status::Passed);
+        assert_eq!(classify(&a(Some(77), None, false)), Status::Skipped);
+        assert_eq!(classify(&a(Some(78), None, false)), Status::Blocked);
+        assert_eq!(classify(&a(Some(1), None, false)), Status::Failed);
+        assert_eq!(classify(&a(None, Some(9), false)), Status::Failed);
+        assert_eq!(classify(&a(Some(0), None, true)), Status::Failed);
+    }
+}
