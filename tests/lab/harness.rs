@@ -138,3 +138,65 @@ pub fn assert_valid(name: &str, doc: &serde_json::Value) {
         errors.join("\n")
     );
 }
+
+impl Workspace {
+    /// Starts `lab args…` in the workspace root without waiting.
+    pub fn spawn(&self, args: &[&str]) -> std::process::Child {
+        lab_command(self.path())
+            .args(args)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("spawn lab")
+    }
+
+    /// The newest run directory (`target/lab/runs/latest`, resolved).
+    pub fn latest_run(&self) -> PathBuf {
+        std::fs::canonicalize(self.path().join("target/lab/runs/latest"))
+            .expect("latest run exists")
+    }
+
+    /// A JSON file of the newest run.
+    pub fn run_json(&self, name: &str) -> serde_json::Value {
+        read_json(&self.latest_run().join(name))
+    }
+}
+
+/// Reads and parses a JSON file.
+pub fn read_json(path: &Path) -> serde_json::Value {
+    let text =
+        std::fs::read_to_string(path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()));
+    serde_json::from_str(&text)
+        .unwrap_or_else(|e| panic!("{} is not JSON ({e}):\n{text}", path.display()))
+}
+
+/// `true` while process `pid` exists and is not a zombie.
+pub fn alive(pid: u32) -> bool {
+    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+        Ok(stat) => stat
+            .rsplit_once(')')
+            .and_then(|(_, rest)| rest.trim_start().chars().next())
+            .is_some_and(|state| state != 'Z'),
+        Err(_) => false,
+    }
+}
+
+/// Waits up to `secs` for `cond`.
+pub fn eventually(secs: u64, mut cond: impl FnMut() -> bool) -> bool {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(secs);
+    while std::time::Instant::now() < deadline {
+        if cond() {
+            return true;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    cond()
+}
+
+/// The suite entry `id` of a summary.
+pub fn suite<'a>(summary: &'a serde_json::Value, id: &str) -> &'a serde_json::Value {
+    summary["suites"]
+        .as_array()
+        .and_then(|s| s.iter().find(|s| s["id"] == id))
+        .unwrap_or_else(|| panic!("no suite {id} in {summary:#}"))
+}

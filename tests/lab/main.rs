@@ -5,5 +5,7 @@ mod harness;
 
 mod check;
 mod discovery;
+mod junit;
 mod schema;
 mod suite_list;
+mod verify;
