@@ -40,51 +40,80 @@ pub struct Captured {
 /// Longest line that can still be a marker line.
 const MAX_MARKER_LINE: usize = 16 * 1024;
 
+/// One stream being captured: fed chunk by chunk as they arrive.
+pub struct Capture<'r> {
+    log: CappedLog,
+    redact: super::redact::StreamRedactor<'r>,
+    markers: MarkerScan,
+    tee: Option<LineTee>,
+    clean: Vec<u8>,
+}
+
+impl<'r> Capture<'r> {
+    /// Starts capturing into the log described by `config`.
+    pub fn new(config: &CaptureConfig, redactor: &'r Redactor) -> std::io::Result<Self> {
+        Ok(Capture {
+            log: CappedLog::create(&config.path, config.max_bytes)?,
+            redact: redactor.stream(),
+            markers: MarkerScan::new(config.marker.as_bytes()),
+            tee: config
+                .tee
+                .as_ref()
+                .map(|(w, prefix)| LineTee::new(Arc::clone(w), prefix)),
+            clean: Vec::with_capacity(64 * 1024 + 64),
+        })
+    }
+
+    /// Takes the next chunk the child wrote.
+    pub fn feed(&mut self, chunk: &[u8]) -> std::io::Result<()> {
+        self.clean.clear();
+        self.redact.push(chunk, &mut self.clean);
+        self.emit()
+    }
+
+    fn emit(&mut self) -> std::io::Result<()> {
+        self.markers.feed(&self.clean);
+        if let Some(t) = &mut self.tee {
+            t.feed(&self.clean);
+        }
+        self.log.write(&self.clean)
+    }
+
+    /// Ends the stream: flushes what redaction held back, joins the log.
+    pub fn finish(mut self) -> std::io::Result<Captured> {
+        self.clean.clear();
+        self.redact.finish(&mut self.clean);
+        self.emit()?;
+        self.markers.feed(b"\n");
+        if let Some(t) = &mut self.tee {
+            t.finish();
+        }
+        let (total, dropped) = self.log.finish()?;
+        Ok(Captured {
+            total,
+            dropped,
+            markers: self.markers.found,
+        })
+    }
+}
+
 /// Reads `reader` to its end into the log described by `config`.
 pub fn capture(
     mut reader: impl Read,
     config: &CaptureConfig,
     redactor: &Redactor,
 ) -> std::io::Result<Captured> {
-    let mut log = CappedLog::create(&config.path, config.max_bytes)?;
-    let mut redact = redactor.stream();
-    let mut markers = MarkerScan::new(config.marker.as_bytes());
-    let mut tee = config
-        .tee
-        .as_ref()
-        .map(|(w, prefix)| LineTee::new(Arc::clone(w), prefix));
+    let mut capture = Capture::new(config, redactor)?;
     let mut buf = vec![0u8; 64 * 1024];
-    let mut clean = Vec::with_capacity(buf.len() + 64);
     loop {
-        let n = match reader.read(&mut buf) {
+        match reader.read(&mut buf) {
             Ok(0) => break,
-            Ok(n) => n,
+            Ok(n) => capture.feed(&buf[..n])?,
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
             Err(e) => return Err(e),
-        };
-        clean.clear();
-        redact.push(&buf[..n], &mut clean);
-        markers.feed(&clean);
-        if let Some(t) = &mut tee {
-            t.feed(&clean);
         }
-        log.write(&clean)?;
     }
-    clean.clear();
-    redact.finish(&mut clean);
-    markers.feed(&clean);
-    markers.feed(b"\n");
-    if let Some(t) = &mut tee {
-        t.feed(&clean);
-        t.finish();
-    }
-    log.write(&clean)?;
-    let (total, dropped) = log.finish()?;
-    Ok(Captured {
-        total,
-        dropped,
-        markers: markers.found,
-    })
+    capture.finish()
 }
 
 /// A log file that keeps the first half of its cap in place and the last
@@ -199,8 +228,8 @@ impl CappedLog {
 
 /// Finds lines that start with the marker, across chunk boundaries,
 /// holding at most one possible marker line in memory.
-struct MarkerScan<'m> {
-    marker: &'m [u8],
+struct MarkerScan {
+    marker: Vec<u8>,
     /// At the start of a line.
     at_line_start: bool,
     /// The current line, while it may still be a marker line.
@@ -210,10 +239,10 @@ struct MarkerScan<'m> {
     found: Vec<String>,
 }
 
-impl<'m> MarkerScan<'m> {
-    fn new(marker: &'m [u8]) -> Self {
+impl MarkerScan {
+    fn new(marker: &[u8]) -> Self {
         MarkerScan {
-            marker,
+            marker: marker.to_vec(),
             at_line_start: true,
             line: Vec::new(),
             collecting: false,

@@ -3,6 +3,7 @@
 
 pub mod artifacts;
 pub mod capture;
+pub mod child;
 pub mod engine;
 pub mod env;
 pub mod host;

@@ -36,7 +36,8 @@ pub fn spawn_shell(
     inherit_output: bool,
 ) -> std::io::Result<Child> {
     use std::os::unix::process::CommandExt;
-    let mut cmd = Command::new("sh");
+    // An absolute path: no PATH search (eight failed execs on a typical PATH).
+    let mut cmd = Command::new("/bin/sh");
     cmd.arg("-c")
         .arg(command)
         .current_dir(cwd)

@@ -36,6 +36,14 @@ pub fn random_u64() -> u64 {
     h.finish()
 }
 
+/// Creates one directory (its parent must exist) readable by the owner only.
+pub fn create_private_subdir(path: &Utf8Path) -> Result<(), Error> {
+    std::fs::DirBuilder::new()
+        .mode(0o700)
+        .create(path)
+        .map_err(|e| Error::io(format!("failed to create `{path}`"), e))
+}
+
 /// Creates a directory (and its parents) readable by the owner only.
 pub fn create_private_dir(path: &Utf8Path) -> Result<(), Error> {
     std::fs::DirBuilder::new()
@@ -49,6 +57,11 @@ impl RunDir {
     /// Creates a new run directory under `root` and points `latest` at it.
     pub fn create(root: &Utf8Path) -> Result<Self, Error> {
         create_private_dir(root)?;
+        // Resolved once, so artifact paths can be compared without
+        // resolving the run directory again for every suite.
+        let root = &root
+            .canonicalize_utf8()
+            .map_err(|e| Error::io(format!("failed to resolve `{root}`"), e))?;
         let stamp = jiff::Timestamp::now()
             .strftime("%Y%m%dT%H%M%SZ")
             .to_string();
@@ -66,6 +79,7 @@ impl RunDir {
                             Error::io(format!("failed to create `{path}/lab.log.jsonl`"), e)
                         })?;
                     point_latest(root, &id);
+                    create_private_subdir(&path.join("suites"))?;
                     return Ok(RunDir {
                         id,
                         path,

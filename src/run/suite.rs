@@ -5,27 +5,23 @@
 
 use std::collections::BTreeMap;
 use std::io::Read;
-use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use camino::{Utf8Path, Utf8PathBuf};
 
-use super::capture::{CaptureConfig, Captured, capture};
+use super::capture::{CaptureConfig, Captured};
+use super::child;
 use super::env::{LabVars, Placeholders, SuiteEnv, process_tag, suite_env};
 use super::host::{Host, find_program};
-use super::process;
 use super::redact::Redactor;
-use super::run_dir::{RunDir, create_private_dir};
+use super::run_dir::{RunDir, create_private_subdir};
 use super::signals::Interrupts;
 use crate::registry::Registry;
 use crate::registry::model::{Cleanup, Display, Network, Suite};
 use crate::report::schema::{
     Attempt, LeakedRecord, ProcessRecord, Rationale, Status, SuiteManifest, SuiteResult, TestCounts,
 };
-
-/// How long a process group gets between TERM and KILL.
-pub const STOP_GRACE: Duration = Duration::from_secs(5);
 
 /// At most this many lines in a suite's excerpt.
 pub const EXCERPT_LINES: usize = 12;
@@ -242,7 +238,7 @@ pub fn run_suite(
         if let Some(setup) = &fixture.setup
             && !fixture.after_services
         {
-            let log = prep.dir.join(format!("fixture.{}.setup.log", fixture.id));
+            let log = format!("fixture.{}.setup", fixture.id);
             let (record, ok) = helper(cx, &prep, "fixture", &prep.places.fill(setup), &log);
             outcome.manifest.processes.push(record.clone());
             if !ok {
@@ -251,7 +247,13 @@ pub fn run_suite(
                     fixture.id,
                     describe_exit(record.exit_code, record.signal)
                 );
-                outcome.result.excerpt = tail_lines(&log, EXCERPT_LINES);
+                let mut excerpt =
+                    tail_lines(&prep.dir.join(format!("{log}.stderr.log")), EXCERPT_LINES);
+                if excerpt.is_empty() {
+                    excerpt =
+                        tail_lines(&prep.dir.join(format!("{log}.stdout.log")), EXCERPT_LINES);
+                }
+                outcome.result.excerpt = excerpt;
                 finish_early(
                     &mut outcome,
                     Status::Blocked,
@@ -437,6 +439,8 @@ fn preflight(
 }
 
 fn prepare_dirs(prep: &Prepared) -> Result<(), String> {
+    // `suites/` exists already; one mkdir per directory, no parent walks.
+    create_private_subdir(&prep.dir).map_err(|e| e.to_string())?;
     for sub in [
         "state.config",
         "state.data",
@@ -444,7 +448,7 @@ fn prepare_dirs(prep: &Prepared) -> Result<(), String> {
         "tmp",
         "artifacts",
     ] {
-        create_private_dir(&prep.dir.join(sub)).map_err(|e| e.to_string())?;
+        create_private_subdir(&prep.dir.join(sub)).map_err(|e| e.to_string())?;
     }
     for (name, value) in &prep.env.profile_secrets {
         use std::io::Write;
@@ -489,24 +493,7 @@ fn capture_config(
     }
 }
 
-fn spawn_capture(
-    pipe: Option<impl Read + Send + 'static>,
-    config: CaptureConfig,
-    redactor: Arc<Redactor>,
-) -> mpsc::Receiver<Captured> {
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        let captured = match pipe {
-            Some(p) => capture(p, &config, &redactor).unwrap_or_default(),
-            None => Captured::default(),
-        };
-        let _ = tx.send(captured);
-    });
-    rx
-}
-
 fn run_command(cx: &RunContext<'_>, prep: &Prepared, timeout: Duration) -> CommandRun {
-    let started = Instant::now();
     let mut process_record = ProcessRecord {
         pid: 0,
         role: "command".into(),
@@ -514,108 +501,48 @@ fn run_command(cx: &RunContext<'_>, prep: &Prepared, timeout: Duration) -> Comma
         exit_code: None,
         signal: None,
     };
-    let mut child =
-        match process::spawn_shell(&prep.command, prep.cwd.as_std_path(), &prep.env.vars, false) {
-            Ok(child) => child,
-            Err(e) => {
-                return CommandRun {
-                    attempt: Attempt {
-                        status: Status::Failed,
-                        exit_code: None,
-                        signal: None,
-                        timed_out: false,
-                        duration_ms: started.elapsed().as_millis() as u64,
-                    },
-                    reason: Some(format!("could not start `sh`: {e}")),
-                    process: process_record,
-                    leaked: Vec::new(),
-                    stdout: Captured::default(),
-                    stderr: Captured::default(),
-                };
-            }
-        };
-    let pid = child.id();
-    process_record.pid = pid;
-    let redactor = Arc::new(Redactor::new(prep.env.secret_values()));
-    let out_rx = spawn_capture(
-        child.stdout.take(),
-        capture_config(cx, prep, prep.dir.join("stdout.log"), "stdout"),
-        Arc::clone(&redactor),
-    );
-    let err_rx = spawn_capture(
-        child.stderr.take(),
-        capture_config(cx, prep, prep.dir.join("stderr.log"), "stderr"),
-        redactor,
-    );
-    let (done_tx, done_rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        let _ = done_tx.send(child.wait());
-    });
-    let deadline = started + timeout;
-    let mut timed_out = false;
-    let mut interrupted = false;
-    let mut term_sent: Option<Instant> = None;
-    let status = loop {
-        let now = Instant::now();
-        let wait = if term_sent.is_some() {
-            Duration::from_millis(20)
-        } else {
-            deadline
-                .saturating_duration_since(now)
-                .min(Duration::from_millis(100))
-        };
-        match done_rx.recv_timeout(wait) {
-            Ok(result) => break result.ok(),
-            Err(mpsc::RecvTimeoutError::Disconnected) => break None,
-            Err(mpsc::RecvTimeoutError::Timeout) => {}
-        }
-        match term_sent {
-            None => {
-                if Instant::now() >= deadline {
-                    timed_out = true;
-                } else if cx.interrupts.interrupted() {
-                    interrupted = true;
-                } else {
-                    continue;
-                }
-                process::signal_group(pid, rustix::process::Signal::TERM);
-                term_sent = Some(Instant::now());
-            }
-            Some(at) => {
-                if at.elapsed() >= STOP_GRACE || cx.interrupts.again() {
-                    process::signal_group(pid, rustix::process::Signal::KILL);
-                }
-            }
+    let spec = child::Spec {
+        command: &prep.command,
+        cwd: prep.cwd.as_std_path(),
+        env: &prep.env.vars,
+        stdout: capture_config(cx, prep, prep.dir.join("stdout.log"), "stdout"),
+        stderr: capture_config(cx, prep, prep.dir.join("stderr.log"), "stderr"),
+        redactor: &prep.redactor,
+        timeout: Some(timeout),
+        tag: &prep.tag,
+        interrupts: cx.interrupts,
+    };
+    let driven = match child::drive(&spec) {
+        Ok(d) => d,
+        Err(e) => {
+            return CommandRun {
+                attempt: Attempt {
+                    status: Status::Failed,
+                    exit_code: None,
+                    signal: None,
+                    timed_out: false,
+                    duration_ms: 0,
+                },
+                reason: Some(format!("could not start the command: {e}")),
+                process: process_record,
+                leaked: Vec::new(),
+                stdout: Captured::default(),
+                stderr: Captured::default(),
+            };
         }
     };
-    process::forget(pid);
-    let (exit_code, signal) = status.map(process::exit_parts).unwrap_or((None, None));
-    process_record.exit_code = exit_code;
-    process_record.signal = signal;
-    let grace = if cx.interrupts.again() {
-        Duration::ZERO
-    } else {
-        STOP_GRACE
-    };
-    let leaked = process::sweep(pid, &prep.tag, grace, cx.interrupts);
-    // The pipes close once every writer is gone; the sweep made sure of that
-    // for every process lab can signal.
-    let stdout = out_rx
-        .recv_timeout(Duration::from_secs(10))
-        .unwrap_or_default();
-    let stderr = err_rx
-        .recv_timeout(Duration::from_secs(10))
-        .unwrap_or_default();
-    let duration = started.elapsed();
-    let reason = if timed_out {
+    process_record.pid = driven.pid;
+    process_record.exit_code = driven.exit_code;
+    process_record.signal = driven.signal;
+    let reason = if driven.timed_out {
         Some(format!("timed out after {}", human_duration(timeout)))
-    } else if interrupted {
+    } else if driven.interrupted {
         Some(format!(
             "interrupted by {}",
             signal_name(cx.interrupts.signal().unwrap_or(2))
         ))
     } else {
-        match (exit_code, signal) {
+        match (driven.exit_code, driven.signal) {
             (Some(0), _) => None,
             (Some(77), _) => Some(with_last_line(
                 "exited 77 (skipped)",
@@ -631,16 +558,16 @@ fn run_command(cx: &RunContext<'_>, prep: &Prepared, timeout: Duration) -> Comma
     CommandRun {
         attempt: Attempt {
             status: Status::Failed,
-            exit_code,
-            signal,
-            timed_out: timed_out || interrupted,
-            duration_ms: duration.as_millis() as u64,
+            exit_code: driven.exit_code,
+            signal: driven.signal,
+            timed_out: driven.timed_out || driven.interrupted,
+            duration_ms: driven.duration.as_millis() as u64,
         },
         reason,
         process: process_record,
-        leaked,
-        stdout,
-        stderr,
+        leaked: driven.leaked,
+        stdout: driven.stdout,
+        stderr: driven.stderr,
     }
 }
 
@@ -652,14 +579,15 @@ fn with_last_line(what: &str, log: &Utf8Path) -> String {
     }
 }
 
-/// Runs a helper command (fixture setup or teardown) to a log; returns its
-/// record and whether it exited 0.
+/// Runs a helper command (fixture setup or teardown) with its output in
+/// `<log>.stdout.log` and `<log>.stderr.log`; returns its record and
+/// whether it exited 0.
 fn helper(
     cx: &RunContext<'_>,
     prep: &Prepared,
     role: &str,
     command: &str,
-    log: &Utf8Path,
+    log: &str,
 ) -> (ProcessRecord, bool) {
     let mut record = ProcessRecord {
         pid: 0,
@@ -668,46 +596,32 @@ fn helper(
         exit_code: None,
         signal: None,
     };
-    let child = process::spawn_shell(command, prep.cwd.as_std_path(), &prep.env.vars, false);
-    let Ok(mut child) = child else {
-        return (record, false);
-    };
-    let pid = child.id();
-    record.pid = pid;
-    let redactor = Arc::new(Redactor::new(prep.env.secret_values()));
-    let config = |path: Utf8PathBuf| CaptureConfig {
-        path,
+    let config = |stream: &str| CaptureConfig {
+        path: prep.dir.join(format!("{log}.{stream}.log")),
         max_bytes: cx.registry.settings.max_log_bytes,
         marker: format!("{}_ARTIFACT_PATH=", cx.registry.settings.env_prefix),
         tee: None,
     };
-    let out = spawn_capture(
-        child.stdout.take(),
-        config(log.to_path_buf()),
-        Arc::clone(&redactor),
-    );
-    let err = spawn_capture(
-        child.stderr.take(),
-        config(Utf8PathBuf::from(format!("{log}.stderr"))),
-        redactor,
-    );
-    let status = child.wait().ok();
-    process::forget(pid);
-    process::sweep(pid, &prep.tag, STOP_GRACE, cx.interrupts);
-    let _ = out.recv_timeout(Duration::from_secs(10));
-    let _ = err.recv_timeout(Duration::from_secs(10));
-    // One log per helper: stderr appended after stdout.
-    if let Ok(text) = std::fs::read(format!("{log}.stderr")) {
-        use std::io::Write;
-        if let Ok(mut f) = std::fs::OpenOptions::new().append(true).open(log) {
-            let _ = f.write_all(&text);
+    let spec = child::Spec {
+        command,
+        cwd: prep.cwd.as_std_path(),
+        env: &prep.env.vars,
+        stdout: config("stdout"),
+        stderr: config("stderr"),
+        redactor: &prep.redactor,
+        timeout: Some(cx.registry.settings.default_timeout),
+        tag: &prep.tag,
+        interrupts: cx.interrupts,
+    };
+    match child::drive(&spec) {
+        Ok(d) => {
+            record.pid = d.pid;
+            record.exit_code = d.exit_code;
+            record.signal = d.signal;
+            (record, d.exit_code == Some(0))
         }
-        let _ = std::fs::remove_file(format!("{log}.stderr"));
+        Err(_) => (record, false),
     }
-    let (code, signal) = status.map(process::exit_parts).unwrap_or((None, None));
-    record.exit_code = code;
-    record.signal = signal;
-    (record, code == Some(0))
 }
 
 fn teardown(
@@ -718,9 +632,7 @@ fn teardown(
 ) {
     for fixture in fixtures {
         if let Some(teardown) = &fixture.teardown {
-            let log = prep
-                .dir
-                .join(format!("fixture.{}.teardown.log", fixture.id));
+            let log = format!("fixture.{}.teardown", fixture.id);
             let (record, ok) = helper(cx, prep, "fixture", &prep.places.fill(teardown), &log);
             if !ok {
                 cx.run.event(
@@ -741,13 +653,10 @@ fn collect_evidence(
     captures: &(Captured, Captured),
     outcome: &mut Outcome,
 ) {
-    let run_dir = crate::files::resolve(cx.run.path.as_std_path())
-        .unwrap_or_else(|| cx.run.path.clone().into());
-    let artifact_dir = crate::files::resolve(prep.dir.join("artifacts").as_std_path())
-        .unwrap_or_else(|| prep.dir.join("artifacts").into());
+    // The run directory's path is resolved once, when it is created.
     let collector = super::artifacts::Collector {
-        run_dir,
-        artifact_dir,
+        run_dir: cx.run.path.clone().into(),
+        artifact_dir: prep.dir.join("artifacts").into(),
         cwd: &prep.cwd,
     };
     for r in &suite.artifacts {

@@ -1,0 +1,190 @@
+//! One child process driven to its end on the calling thread: both pipes
+//! read with poll as data arrives (no reader threads), its exit seen
+//! through a pidfd, the timeout and Ctrl-C turned into TERM then KILL of its
+//! process group, and whatever it left running swept away.
+
+use std::collections::BTreeMap;
+use std::io::Read;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use rustix::event::{PollFd, PollFlags, Timespec};
+use rustix::process::Signal;
+
+use super::capture::{Capture, CaptureConfig, Captured};
+use super::process;
+use super::redact::Redactor;
+use super::signals::Interrupts;
+use crate::report::schema::LeakedRecord;
+
+/// How long a process group gets between TERM and KILL.
+pub const STOP_GRACE: Duration = Duration::from_secs(5);
+
+/// How long lab keeps reading pipes that a process it could not kill holds open.
+const DRAIN_LIMIT: Duration = Duration::from_secs(10);
+
+/// What to run and where its output goes.
+pub struct Spec<'a> {
+    /// Run with `sh -c`.
+    pub command: &'a str,
+    /// Working directory.
+    pub cwd: &'a Path,
+    /// The whole environment.
+    pub env: &'a BTreeMap<String, String>,
+    /// Where stdout goes.
+    pub stdout: CaptureConfig,
+    /// Where stderr goes.
+    pub stderr: CaptureConfig,
+    /// Secrets to keep out of the logs.
+    pub redactor: &'a Redactor,
+    /// Kill it after this long.
+    pub timeout: Option<Duration>,
+    /// `NAME=value` entries that mark its escaped descendants.
+    pub tag: &'a [String],
+    /// Ctrl-C and friends.
+    pub interrupts: &'a Interrupts,
+}
+
+/// How the child ended.
+#[derive(Debug, Default)]
+pub struct Driven {
+    /// Its pid.
+    pub pid: u32,
+    /// Exit code, when it exited.
+    pub exit_code: Option<i32>,
+    /// Signal that ended it.
+    pub signal: Option<i32>,
+    /// Killed for its timeout.
+    pub timed_out: bool,
+    /// Stopped because lab was interrupted.
+    pub interrupted: bool,
+    /// Processes it left running, killed.
+    pub leaked: Vec<LeakedRecord>,
+    /// Its stdout.
+    pub stdout: Captured,
+    /// Its stderr.
+    pub stderr: Captured,
+    /// Wall time from spawn to the end of the sweep.
+    pub duration: Duration,
+}
+
+fn timespec(d: Duration) -> Timespec {
+    Timespec {
+        tv_sec: d.as_secs() as _,
+        tv_nsec: d.subsec_nanos() as _,
+    }
+}
+
+/// Runs `spec` to its end. Fails only when the child cannot be started or
+/// its logs cannot be created.
+pub fn drive(spec: &Spec<'_>) -> std::io::Result<Driven> {
+    let started = Instant::now();
+    let mut out_cap = Capture::new(&spec.stdout, spec.redactor)?;
+    let mut err_cap = Capture::new(&spec.stderr, spec.redactor)?;
+    let mut child = process::spawn_shell(spec.command, spec.cwd, spec.env, false)?;
+    let pid = child.id();
+    let mut out = child.stdout.take();
+    let mut err = child.stderr.take();
+    #[cfg(target_os = "linux")]
+    let pidfd = rustix::process::Pid::from_raw(pid as i32)
+        .and_then(|p| rustix::process::pidfd_open(p, rustix::process::PidfdFlags::empty()).ok());
+    #[cfg(not(target_os = "linux"))]
+    let pidfd: Option<std::os::fd::OwnedFd> = None;
+
+    let deadline = spec.timeout.map(|t| started + t);
+    let mut driven = Driven {
+        pid,
+        ..Driven::default()
+    };
+    let mut status: Option<std::process::ExitStatus> = None;
+    let mut term_sent: Option<Instant> = None;
+    let mut drain_until: Option<Instant> = None;
+    let mut buf = vec![0u8; 64 * 1024];
+    loop {
+        if status.is_none() && pidfd.is_none() {
+            status = child.try_wait().ok().flatten();
+        }
+        if status.is_some() && drain_until.is_none() {
+            process::forget(pid);
+            let grace = if spec.interrupts.again() {
+                Duration::ZERO
+            } else {
+                STOP_GRACE
+            };
+            driven.leaked = process::sweep(pid, spec.tag, grace, spec.interrupts);
+            drain_until = Some(Instant::now() + DRAIN_LIMIT);
+        }
+        if status.is_some() && out.is_none() && err.is_none() {
+            break;
+        }
+        if drain_until.is_some_and(|d| Instant::now() >= d) {
+            break; // a writer lab could not kill holds the pipes; stop reading
+        }
+        // Wait for output, the exit, or the next check of timeout and signals.
+        let mut wait = Duration::from_millis(if pidfd.is_some() { 100 } else { 10 });
+        if let (None, Some(d)) = (term_sent, deadline) {
+            wait = wait.min(d.saturating_duration_since(Instant::now()));
+        }
+        let (out_ready, err_ready, exited) = {
+            let mut fds: Vec<PollFd<'_>> = Vec::with_capacity(3);
+            let mut slots = [usize::MAX; 3];
+            if let Some(o) = &out {
+                slots[0] = fds.len();
+                fds.push(PollFd::new(o, PollFlags::IN));
+            }
+            if let Some(e) = &err {
+                slots[1] = fds.len();
+                fds.push(PollFd::new(e, PollFlags::IN));
+            }
+            if let (None, Some(p)) = (status, &pidfd) {
+                slots[2] = fds.len();
+                fds.push(PollFd::new(p, PollFlags::IN));
+            }
+            let _ = rustix::event::poll(&mut fds, Some(&timespec(wait)));
+            let ready = |slot: usize| slot != usize::MAX && !fds[slot].revents().is_empty();
+            (ready(slots[0]), ready(slots[1]), ready(slots[2]))
+        };
+        if out_ready && let Some(o) = &mut out {
+            match o.read(&mut buf) {
+                Ok(0) | Err(_) => out = None,
+                Ok(n) => out_cap.feed(&buf[..n])?,
+            }
+        }
+        if err_ready && let Some(e) = &mut err {
+            match e.read(&mut buf) {
+                Ok(0) | Err(_) => err = None,
+                Ok(n) => err_cap.feed(&buf[..n])?,
+            }
+        }
+        if exited {
+            status = child.wait().ok();
+        }
+        if status.is_none() {
+            match term_sent {
+                None => {
+                    if deadline.is_some_and(|d| Instant::now() >= d) {
+                        driven.timed_out = true;
+                    } else if spec.interrupts.interrupted() {
+                        driven.interrupted = true;
+                    } else {
+                        continue;
+                    }
+                    process::signal_group(pid, Signal::TERM);
+                    term_sent = Some(Instant::now());
+                }
+                Some(at) => {
+                    if at.elapsed() >= STOP_GRACE || spec.interrupts.again() {
+                        process::signal_group(pid, Signal::KILL);
+                    }
+                }
+            }
+        }
+    }
+    if let Some(s) = status {
+        (driven.exit_code, driven.signal) = process::exit_parts(s);
+    }
+    driven.stdout = out_cap.finish()?;
+    driven.stderr = err_cap.finish()?;
+    driven.duration = started.elapsed();
+    Ok(driven)
+}
