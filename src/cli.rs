@@ -26,6 +26,8 @@ pub enum Command {
     Check(CheckArgs),
     /// Run the selected suites in a disposable run directory.
     Verify(VerifyArgs),
+    /// Start an app interactively in a disposable run directory.
+    Launch(LaunchArgs),
     /// List or inspect suites.
     #[command(subcommand)]
     Suite(SuiteCommand),
@@ -111,6 +113,22 @@ pub struct VerifyArgs {
     /// Re-run a failing suite up to N times (overrides each suite's `retries`).
     #[arg(long, value_name = "N")]
     pub retries: Option<u32>,
+}
+
+/// `lab launch`.
+#[derive(Debug, Args)]
+pub struct LaunchArgs {
+    /// The target to launch (a runner with `launch` and this target in `targets`).
+    pub target: String,
+    /// The profile to launch it in.
+    #[arg(long)]
+    pub profile: String,
+    /// A fixture to seed first (repeatable).
+    #[arg(long = "fixture", value_name = "ID")]
+    pub fixtures: Vec<String>,
+    /// The runner, when several launch the target.
+    #[arg(long)]
+    pub runner: Option<String>,
 }
 
 /// `lab suite show`.

@@ -239,69 +239,18 @@ pub fn verify(
         if selected.len() == 1 { "" } else { "s" }
     ));
 
-    // manifest.json as it is known before anything runs.
-    let secret_names: BTreeSet<String> = selected
-        .iter()
-        .filter_map(|s| registry.merged_profile(s.suite))
-        .flat_map(|p| p.secrets)
-        .collect();
-    let mut manifest = Manifest {
-        schema_version: SCHEMA_VERSION,
-        run_id: run.id.clone(),
-        command: argv.clone(),
-        command_id: "cmd.verify".into(),
-        lab_version: env!("CARGO_PKG_VERSION").into(),
-        started_at: started_at.clone(),
-        workspace: registry.workspace.to_string(),
-        vcs: manifest::vcs(
-            &registry.workspace,
-            host_env.get("PATH").map(String::as_str),
-        ),
-        platform: manifest::platform(),
-        machine_id: manifest::machine_id(),
-        provenance: manifest::provenance(&host_env),
-        tools: tool_versions(registry, &selected, &host_env),
-        selection: SelectionRecord {
-            criteria: criteria.clone(),
-            changed: None,
-            suites: selected
-                .iter()
-                .map(|s| SelectedRecord {
-                    id: s.suite.id.clone(),
-                    rationale: s.rationale.clone(),
-                })
-                .collect(),
-        },
-        env: manifest::redact_env(&host_env, &secret_names),
-        suites: Vec::new(),
-    };
-    write_json(&run.path.join("manifest.json"), &manifest, true)?;
-
-    let mut summary = SummaryWriter::new(
-        run.path.join("summary.json"),
-        Summary {
-            schema_version: SCHEMA_VERSION,
-            run_id: run.id.clone(),
-            status: Status::Passed,
-            interrupted: false,
-            started_at,
-            finished_at: None,
-            duration_ms: 0,
-            command: argv,
-            command_id: "cmd.verify".into(),
-            criteria,
-            changed: None,
-            counts: Counts {
-                selected: selected.len(),
-                ..Counts::default()
-            },
-            suites: Vec::new(),
-            pending: selected.iter().map(|s| s.suite.id.clone()).collect(),
-            first_failure: None,
-            reproduce: String::new(),
-            links: Links::default(),
-        },
+    let mut manifest = start_manifest(
+        registry,
+        &run,
+        &argv,
+        "cmd.verify",
+        &criteria,
+        &selected,
+        &host_env,
+        &started_at,
     );
+    write_json(&run.path.join("manifest.json"), &manifest, true)?;
+    let mut summary = start_summary(&run, argv, "cmd.verify", criteria, &selected, started_at);
     summary.refresh(0);
     summary.write()?;
     run.event(
@@ -378,6 +327,91 @@ pub fn verify(
         exit_code,
         run_dir: run.path.clone(),
     })
+}
+
+/// manifest.json as it is known before anything runs.
+#[allow(clippy::too_many_arguments)]
+pub fn start_manifest(
+    registry: &Registry,
+    run: &RunDir,
+    argv: &[String],
+    command_id: &str,
+    criteria: &Criteria,
+    selected: &[Selected<'_>],
+    host_env: &BTreeMap<String, String>,
+    started_at: &str,
+) -> Manifest {
+    let secret_names: BTreeSet<String> = selected
+        .iter()
+        .filter_map(|s| registry.merged_profile(s.suite))
+        .flat_map(|p| p.secrets)
+        .collect();
+    Manifest {
+        schema_version: SCHEMA_VERSION,
+        run_id: run.id.clone(),
+        command: argv.to_vec(),
+        command_id: command_id.into(),
+        lab_version: env!("CARGO_PKG_VERSION").into(),
+        started_at: started_at.into(),
+        workspace: registry.workspace.to_string(),
+        vcs: manifest::vcs(
+            &registry.workspace,
+            host_env.get("PATH").map(String::as_str),
+        ),
+        platform: manifest::platform(),
+        machine_id: manifest::machine_id(),
+        provenance: manifest::provenance(host_env),
+        tools: tool_versions(registry, selected, host_env),
+        selection: SelectionRecord {
+            criteria: criteria.clone(),
+            changed: None,
+            suites: selected
+                .iter()
+                .map(|s| SelectedRecord {
+                    id: s.suite.id.clone(),
+                    rationale: s.rationale.clone(),
+                })
+                .collect(),
+        },
+        env: manifest::redact_env(host_env, &secret_names),
+        suites: Vec::new(),
+    }
+}
+
+/// summary.json before any suite finished: every suite pending.
+pub fn start_summary(
+    run: &RunDir,
+    argv: Vec<String>,
+    command_id: &str,
+    criteria: Criteria,
+    selected: &[Selected<'_>],
+    started_at: String,
+) -> SummaryWriter {
+    SummaryWriter::new(
+        run.path.join("summary.json"),
+        Summary {
+            schema_version: SCHEMA_VERSION,
+            run_id: run.id.clone(),
+            status: Status::Passed,
+            interrupted: false,
+            started_at,
+            finished_at: None,
+            duration_ms: 0,
+            command: argv,
+            command_id: command_id.into(),
+            criteria,
+            changed: None,
+            counts: Counts {
+                selected: selected.len(),
+                ..Counts::default()
+            },
+            suites: Vec::new(),
+            pending: selected.iter().map(|s| s.suite.id.clone()).collect(),
+            first_failure: None,
+            reproduce: String::new(),
+            links: Links::default(),
+        },
+    )
 }
 
 fn blocked_result(

@@ -56,6 +56,48 @@ pub fn spawn_shell(
     Ok(child)
 }
 
+/// Spawns `command` with `sh -c` sharing lab's terminal and process group,
+/// for an interactive app (`lab launch`): Ctrl-C reaches it as it would
+/// reach any foreground program.
+pub fn spawn_interactive(
+    command: &str,
+    cwd: &std::path::Path,
+    env: &BTreeMap<String, String>,
+) -> std::io::Result<Child> {
+    let mut known = KNOWN.lock().unwrap_or_else(|e| e.into_inner());
+    let child = Command::new("/bin/sh")
+        .arg("-c")
+        .arg(command)
+        .current_dir(cwd)
+        .env_clear()
+        .envs(env)
+        .spawn()?;
+    known.get_or_insert_with(HashSet::new).insert(child.id());
+    Ok(child)
+}
+
+/// `pid` and all its descendants, from /proc.
+pub fn tree(pid: u32) -> Vec<u32> {
+    let mut out = Vec::new();
+    let mut stack = vec![pid];
+    while let Some(p) = stack.pop() {
+        if state(p).is_some_and(|s| s != 'Z') {
+            out.push(p);
+        }
+        stack.extend(children(&p.to_string()));
+    }
+    out
+}
+
+/// Sends `signal` to each of `pids`.
+pub fn signal_each(pids: &[u32], signal: Signal) {
+    for &p in pids {
+        if let Some(id) = pid(p) {
+            let _ = rustix::process::kill_process(id, signal);
+        }
+    }
+}
+
 /// Forgets a child once it has been waited for.
 pub fn forget(pid: u32) {
     let mut known = KNOWN.lock().unwrap_or_else(|e| e.into_inner());
@@ -69,8 +111,11 @@ fn pid(raw: u32) -> Option<Pid> {
 }
 
 /// Sends `signal` to process group `pgid`; a group that is gone is fine.
+/// Never lab's own group.
 pub fn signal_group(pgid: u32, signal: Signal) {
-    if let Some(p) = pid(pgid) {
+    if let Some(p) = pid(pgid)
+        && p != rustix::process::getpgrp()
+    {
         let _ = rustix::process::kill_process_group(p, signal);
     }
 }
@@ -195,10 +240,15 @@ pub fn sweep(
         first = false;
         if let Some(signal) = signal {
             signal_group(pgid, signal);
+            let own_group = rustix::process::getpgrp();
             for &p in &forest {
                 if let Some(id) = pid(p) {
                     let _ = rustix::process::kill_process(id, signal);
-                    if let Ok(group) = rustix::process::getpgid(Some(id)) {
+                    // Its whole group too, unless that is lab's own (an
+                    // interactive launch shares lab's group).
+                    if let Ok(group) = rustix::process::getpgid(Some(id))
+                        && group != own_group
+                    {
                         let _ = rustix::process::kill_process_group(group, signal);
                     }
                 }

@@ -85,25 +85,28 @@ pub fn human_duration(d: Duration) -> String {
     }
 }
 
-struct Prepared {
-    dir: Utf8PathBuf,
-    rel_dir: String,
-    cwd: Utf8PathBuf,
-    command: String,
-    env: SuiteEnv,
-    places: Placeholders,
-    tag: Vec<String>,
-    redactor: Redactor,
+/// Everything a suite's processes are started with.
+pub struct Prepared {
+    /// The suite directory.
+    pub dir: Utf8PathBuf,
+    /// The suite directory relative to the run directory.
+    pub rel_dir: String,
+    /// The working directory.
+    pub cwd: Utf8PathBuf,
+    /// The command, placeholders filled in.
+    pub command: String,
+    /// The environment.
+    pub env: SuiteEnv,
+    /// What placeholders stand for.
+    pub places: Placeholders,
+    /// Marks the suite's escaped processes.
+    pub tag: Vec<String>,
+    /// Keeps secrets out of logs.
+    pub redactor: Redactor,
 }
 
-/// Runs one suite. `need_status` answers how an already finished suite ended.
-pub fn run_suite(
-    cx: &RunContext<'_>,
-    suite: &Suite,
-    rationale: Vec<Rationale>,
-    need_status: &dyn Fn(&str) -> Option<Status>,
-) -> Outcome {
-    let started = Instant::now();
+/// Works out directories, command and environment of `suite` (no I/O).
+pub fn prepare(cx: &RunContext<'_>, suite: &Suite) -> Prepared {
     let registry = cx.registry;
     let rel_dir = format!("suites/{}", suite.id);
     let dir = cx.run.path.join(&rel_dir);
@@ -129,7 +132,7 @@ pub fn run_suite(
         &lab_vars,
     );
     let redactor = Redactor::new(env.secret_values());
-    let prep = Prepared {
+    Prepared {
         cwd: registry.workspace.join(&suite.cwd),
         command: places.fill(&command),
         tag: process_tag(&lab_vars),
@@ -138,41 +141,21 @@ pub fn run_suite(
         env,
         places,
         redactor,
-    };
-    let mut outcome = Outcome {
-        result: SuiteResult {
-            id: suite.id.clone(),
-            status: Status::Passed,
-            reason: None,
-            exit_code: None,
-            signal: None,
-            timed_out: false,
-            duration_ms: 0,
-            attempts: Vec::new(),
-            step: None,
-            stdout: None,
-            stderr: None,
-            artifacts: Vec::new(),
-            tests: None,
-            excerpt: Vec::new(),
-            rationale,
-        },
-        manifest: SuiteManifest {
-            id: suite.id.clone(),
-            profile: suite.profile.as_ref().map(|p| p.id.clone()),
-            fixtures: suite.fixtures.iter().map(|f| f.id.clone()).collect(),
-            runners: suite.runners.iter().map(|r| r.id.clone()).collect(),
-            services: registry.suite_services(suite),
-            command: prep.redactor.redact_str(&prep.command),
-            cwd: prep.cwd.to_string(),
-            env: prep.env.redacted(),
-            dir: prep.rel_dir.clone(),
-            processes: Vec::new(),
-            ports: Vec::new(),
-            leaked: Vec::new(),
-            artifacts: Vec::new(),
-        },
-    };
+    }
+}
+
+/// Runs one suite. `need_status` answers how an already finished suite ended.
+pub fn run_suite(
+    cx: &RunContext<'_>,
+    suite: &Suite,
+    rationale: Vec<Rationale>,
+    need_status: &dyn Fn(&str) -> Option<Status>,
+) -> Outcome {
+    let started = Instant::now();
+    let registry = cx.registry;
+    let prep = prepare(cx, suite);
+    let profile = registry.merged_profile(suite);
+    let mut outcome = new_outcome(registry, suite, &prep, rationale);
     let virtual_display = profile
         .as_ref()
         .is_some_and(|p| p.display == Display::Virtual);
@@ -207,65 +190,9 @@ pub fn run_suite(
         finish_early(&mut outcome, Status::Blocked, "setup", e, started);
         return outcome;
     }
-    // Fixtures: copies, then setup commands.
-    let fixtures: Vec<_> = suite
-        .fixtures
-        .iter()
-        .filter_map(|r| registry.fixtures.get(&r.id))
-        .collect();
-    for fixture in &fixtures {
-        for copy in &fixture.copy {
-            let from = registry.workspace.join(&copy.from);
-            let to = prep.dir.join(match copy.to.split_once('/') {
-                Some((root, rest)) => format!("state.{root}/{rest}"),
-                None => format!("state.{}", copy.to),
-            });
-            if let Err(e) = crate::files::copy_tree(from.as_std_path(), to.as_std_path()) {
-                let reason = format!(
-                    "{}: cannot copy `{}` to `{}`: {e}",
-                    fixture.id, copy.from, copy.to
-                );
-                finish_early(
-                    &mut outcome,
-                    Status::Blocked,
-                    &format!("fixture:{}:copy", fixture.id),
-                    reason,
-                    started,
-                );
-                return outcome;
-            }
-        }
-        if let Some(setup) = &fixture.setup
-            && !fixture.after_services
-        {
-            let log = format!("fixture.{}.setup", fixture.id);
-            let (record, ok) = helper(cx, &prep, "fixture", &prep.places.fill(setup), &log);
-            outcome.manifest.processes.push(record.clone());
-            if !ok {
-                let reason = format!(
-                    "fixture {} setup {}",
-                    fixture.id,
-                    describe_exit(record.exit_code, record.signal)
-                );
-                let mut excerpt =
-                    tail_lines(&prep.dir.join(format!("{log}.stderr.log")), EXCERPT_LINES);
-                if excerpt.is_empty() {
-                    excerpt =
-                        tail_lines(&prep.dir.join(format!("{log}.stdout.log")), EXCERPT_LINES);
-                }
-                outcome.result.excerpt = excerpt;
-                finish_early(
-                    &mut outcome,
-                    Status::Blocked,
-                    &format!("fixture:{}:setup", fixture.id),
-                    reason,
-                    started,
-                );
-                teardown(cx, &prep, &fixtures, &mut outcome);
-                return outcome;
-            }
-        }
-    }
+    let Ok(fixtures) = setup_fixtures(cx, &prep, suite, &mut outcome, started) else {
+        return outcome;
+    };
     // The command, with retries.
     let retries = cx.retries.unwrap_or(suite.retries);
     let timeout = registry.suite_timeout(suite);
@@ -336,6 +263,126 @@ pub fn run_suite(
     outcome
 }
 
+/// A suite's outcome before anything happened: passed, no attempts.
+pub fn new_outcome(
+    registry: &Registry,
+    suite: &Suite,
+    prep: &Prepared,
+    rationale: Vec<Rationale>,
+) -> Outcome {
+    Outcome {
+        result: SuiteResult {
+            id: suite.id.clone(),
+            status: Status::Passed,
+            reason: None,
+            exit_code: None,
+            signal: None,
+            timed_out: false,
+            duration_ms: 0,
+            attempts: Vec::new(),
+            step: None,
+            stdout: None,
+            stderr: None,
+            artifacts: Vec::new(),
+            tests: None,
+            excerpt: Vec::new(),
+            rationale,
+        },
+        manifest: SuiteManifest {
+            id: suite.id.clone(),
+            profile: suite.profile.as_ref().map(|p| p.id.clone()),
+            fixtures: suite.fixtures.iter().map(|f| f.id.clone()).collect(),
+            runners: suite.runners.iter().map(|r| r.id.clone()).collect(),
+            services: registry.suite_services(suite),
+            command: prep.redactor.redact_str(&prep.command),
+            cwd: prep.cwd.to_string(),
+            env: prep.env.redacted(),
+            dir: prep.rel_dir.clone(),
+            processes: Vec::new(),
+            ports: Vec::new(),
+            leaked: Vec::new(),
+            artifacts: Vec::new(),
+        },
+    }
+}
+
+/// The suite's fixtures: copies, then the setup commands that do not wait
+/// for services. `Err` when one failed; `outcome` then says why (blocked,
+/// step `fixture:<id>:setup`).
+#[allow(clippy::result_unit_err)]
+pub fn setup_fixtures<'r>(
+    cx: &RunContext<'r>,
+    prep: &Prepared,
+    suite: &Suite,
+    outcome: &mut Outcome,
+    started: Instant,
+) -> Result<Vec<&'r crate::registry::model::Fixture>, ()> {
+    let fixtures: Vec<_> = suite
+        .fixtures
+        .iter()
+        .filter_map(|r| cx.registry.fixtures.get(&r.id))
+        .collect();
+    for fixture in &fixtures {
+        for copy in &fixture.copy {
+            let from = cx.registry.workspace.join(&copy.from);
+            let mut to = prep.dir.join(match copy.to.split_once('/') {
+                Some((root, rest)) => format!("state.{root}/{rest}"),
+                None => format!("state.{}", copy.to),
+            });
+            // A file copied to a directory lands inside it, under its own name;
+            // a tree copied to a directory is merged into it.
+            if from.is_file() && to.is_dir() {
+                to = to.join(from.file_name().unwrap_or("file"));
+            }
+            if let Err(e) = crate::files::copy_tree(from.as_std_path(), to.as_std_path()) {
+                let reason = format!(
+                    "{}: cannot copy `{}` to `{}`: {e}",
+                    fixture.id, copy.from, copy.to
+                );
+                finish_early(
+                    outcome,
+                    Status::Blocked,
+                    &format!("fixture:{}:copy", fixture.id),
+                    reason,
+                    started,
+                );
+                return Err(());
+            }
+        }
+        if let Some(setup) = &fixture.setup
+            && !fixture.after_services
+        {
+            let log = format!("fixture.{}.setup", fixture.id);
+            let (record, ok) = helper(cx, prep, "fixture", &prep.places.fill(setup), &log);
+            outcome.manifest.processes.push(record.clone());
+            if !ok {
+                let reason = format!(
+                    "fixture {} setup {}",
+                    fixture.id,
+                    describe_exit(record.exit_code, record.signal)
+                );
+                let mut excerpt =
+                    tail_lines(&prep.dir.join(format!("{log}.stderr.log")), EXCERPT_LINES);
+                if excerpt.is_empty() {
+                    excerpt =
+                        tail_lines(&prep.dir.join(format!("{log}.stdout.log")), EXCERPT_LINES);
+                }
+                outcome.result.excerpt = excerpt;
+                finish_early(
+                    outcome,
+                    Status::Blocked,
+                    &format!("fixture:{}:setup", fixture.id),
+                    reason,
+                    started,
+                );
+                teardown(cx, prep, &fixtures, outcome);
+                return Err(());
+            }
+        }
+    }
+    Ok(fixtures)
+}
+
 /// Status of one attempt from its exit.
 fn classify(attempt: &Attempt) -> Status {
     if attempt.timed_out || attempt.signal.is_some() {
@@ -357,7 +404,8 @@ fn describe_exit(code: Option<i32>, signal: Option<i32>) -> String {
     }
 }
 
-fn finish_early(
+/// Ends a suite before (or instead of) its command.
+pub fn finish_early(
     outcome: &mut Outcome,
     status: Status,
     step: &str,
@@ -438,7 +486,8 @@ fn preflight(
     Ok(())
 }
 
-fn prepare_dirs(prep: &Prepared) -> Result<(), String> {
+/// Creates the suite directory, its state roots (0700) and profile secrets.
+pub fn prepare_dirs(prep: &Prepared) -> Result<(), String> {
     // `suites/` exists already; one mkdir per directory, no parent walks.
     create_private_subdir(&prep.dir).map_err(|e| e.to_string())?;
     for sub in [
@@ -624,7 +673,8 @@ fn helper(
     }
 }
 
-fn teardown(
+/// Runs every fixture's teardown; a failure is recorded, not fatal.
+pub fn teardown(
     cx: &RunContext<'_>,
     prep: &Prepared,
     fixtures: &[&crate::registry::model::Fixture],

@@ -6,6 +6,7 @@ mod harness;
 mod check;
 mod discovery;
 mod junit;
+mod launch;
 mod schema;
 mod suite_list;
 mod verify;

@@ -1,0 +1,264 @@
+//! `lab launch TARGET --profile ID`: a runner's `launch` command started in
+//! a prepared run directory (profile, fixtures, environment), in the
+//! foreground with the terminal; Ctrl-C stops it and everything it started.
+
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
+
+use crate::cli::LaunchArgs;
+use crate::context::Context;
+use crate::error::{Error, exit_code};
+use crate::registry::Registry;
+use crate::registry::diagnostic::did_you_mean;
+use crate::registry::model::{Ref, Runner, Suite};
+use crate::report::schema::{Attempt, Criteria, Status};
+use crate::run::child::STOP_GRACE;
+use crate::run::engine::{start_manifest, start_summary};
+use crate::run::host::Host;
+use crate::run::process;
+use crate::run::run_dir::{RunDir, write_json};
+use crate::run::signals::Interrupts;
+use crate::run::suite::{self, RunContext};
+use crate::select::Selected;
+
+/// Finds the definition `raw` names among `ids` of `kind`, or a usage error.
+fn resolve<'a>(
+    kind: &str,
+    raw: &str,
+    ids: impl Iterator<Item = &'a String> + Clone,
+) -> Result<String, Error> {
+    let prefixed = format!("{kind}.{raw}");
+    if let Some(id) = ids.clone().find(|id| *id == raw || **id == prefixed) {
+        return Ok(id.clone());
+    }
+    let err = Error::usage(format!("no {kind} `{raw}`"));
+    Err(match did_you_mean(&prefixed, ids.map(String::as_str)) {
+        Some(near) => err.hint(format!("did you mean `{near}`?")),
+        None => err.hint(format!(
+            "`lab check --json` lists the registry's {kind} definitions"
+        )),
+    })
+}
+
+fn pick_runner<'r>(
+    registry: &'r Registry,
+    target: &str,
+    runner: Option<&str>,
+) -> Result<&'r Runner, Error> {
+    if let Some(raw) = runner {
+        let id = resolve("runner", raw, registry.runners.keys())?;
+        let r = &registry.runners[&id];
+        if r.launch.is_none() {
+            return Err(Error::usage(format!("{id} has no `launch` command")));
+        }
+        return Ok(r);
+    }
+    let candidates: Vec<&Runner> = registry
+        .runners
+        .values()
+        .filter(|r| r.launch.is_some() && r.targets.iter().any(|t| t == target))
+        .collect();
+    match candidates.as_slice() {
+        [one] => Ok(one),
+        [] => {
+            let launchable: Vec<String> = registry
+                .runners
+                .values()
+                .filter(|r| r.launch.is_some())
+                .map(|r| format!("{} ({})", r.id, r.targets.join(", ")))
+                .collect();
+            let err = Error::usage(format!("no runner launches target `{target}`"));
+            Err(if launchable.is_empty() {
+                err.hint("give a runner `launch = \"…\"` and `targets = [\"…\"]`")
+            } else {
+                err.hint(format!("runners with `launch`: {}", launchable.join(", ")))
+            })
+        }
+        many => Err(Error::usage(format!(
+            "several runners launch `{target}`: {}",
+            many.iter()
+                .map(|r| r.id.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ))
+        .hint("choose one with --runner ID")),
+    }
+}
+
+/// Runs `lab launch`.
+pub fn run(ctx: &Context, args: &LaunchArgs) -> Result<u8, Error> {
+    let interrupts = Interrupts::install();
+    let registry = ctx.registry()?;
+    let runner = pick_runner(&registry, &args.target, args.runner.as_deref())?;
+    let profile = resolve("profile", &args.profile, registry.profiles.keys())?;
+    let mut fixtures = Vec::new();
+    for f in &args.fixtures {
+        fixtures.push(resolve("fixture", f, registry.fixtures.keys())?);
+    }
+    let span = runner.span;
+    let reference = |id: &str| Ref {
+        id: id.to_string(),
+        span,
+    };
+    let app = Suite {
+        id: format!("launch.{}", args.target),
+        span,
+        description: Some(format!("lab launch {}", args.target)),
+        command: runner.launch.clone(),
+        args: None,
+        cwd: ".".into(),
+        level: None,
+        targets: vec![args.target.clone()],
+        platforms: Vec::new(),
+        risk: None,
+        tags: Vec::new(),
+        paths: Vec::new(),
+        profile: Some(reference(&profile)),
+        fixtures: fixtures.iter().map(|f| reference(f)).collect(),
+        runners: vec![reference(&runner.id)],
+        services: Vec::new(),
+        needs: Vec::new(),
+        requires: Vec::new(),
+        env: BTreeMap::new(),
+        timeout: None,
+        retries: 0,
+        weight: 1,
+        exclusive: false,
+        artifacts: Vec::new(),
+    };
+    if let Some(service) = registry.suite_services(&app).first() {
+        return Err(Error::usage(format!(
+            "{profile} needs {service}, and this version of lab cannot start services yet"
+        )));
+    }
+    if let Some(p) = registry.merged_profile(&app)
+        && (p.network != crate::registry::model::Network::Inherit
+            || p.display != crate::registry::model::Display::Inherit)
+    {
+        return Err(Error::usage(format!(
+            "{profile} asks for network or display isolation, which this version of lab does not provide"
+        )));
+    }
+
+    let started = Instant::now();
+    let started_at = jiff::Timestamp::now().to_string();
+    process::become_subreaper();
+    let host_env: BTreeMap<String, String> = std::env::vars().collect();
+    let run = RunDir::create(&registry.workspace.join(&registry.settings.run_root))?;
+    let argv: Vec<String> = std::env::args().collect();
+    let criteria = Criteria {
+        targets: vec![args.target.clone()],
+        ..Criteria::default()
+    };
+    let selected = vec![Selected {
+        suite: &app,
+        rationale: Vec::new(),
+    }];
+    let mut manifest = start_manifest(
+        &registry,
+        &run,
+        &argv,
+        "cmd.launch",
+        &criteria,
+        &selected,
+        &host_env,
+        &started_at,
+    );
+    write_json(&run.path.join("manifest.json"), &manifest, true)?;
+    let mut summary = start_summary(&run, argv, "cmd.launch", criteria, &selected, started_at);
+    summary.refresh(0);
+    summary.write()?;
+
+    let host = Host::default();
+    let cx = RunContext {
+        registry: &registry,
+        run: &run,
+        host_env: &host_env,
+        host: &host,
+        interrupts: &interrupts,
+        tee: None,
+        retries: None,
+    };
+    let prep = suite::prepare(&cx, &app);
+    let mut outcome = suite::new_outcome(&registry, &app, &prep, Vec::new());
+    suite::prepare_dirs(&prep).map_err(|e| Error::io(e, std::io::Error::other("launch")))?;
+    let ready = suite::setup_fixtures(&cx, &prep, &app, &mut outcome, started);
+    let mut code = exit_code::BLOCKED;
+    if let Ok(fixture_defs) = ready {
+        eprintln!(
+            "lab: launching {} ({}) in {}",
+            args.target, runner.id, prep.dir
+        );
+        let mut child =
+            process::spawn_interactive(&prep.command, prep.cwd.as_std_path(), &prep.env.vars)
+                .map_err(|e| Error::io("failed to start the launch command", e))?;
+        let pid = child.id();
+        let mut stop_sent: Option<Instant> = None;
+        let status = loop {
+            if let Ok(Some(status)) = child.try_wait() {
+                break Some(status);
+            }
+            if interrupts.interrupted() {
+                let signal = match stop_sent {
+                    None => Some(rustix::process::Signal::TERM),
+                    Some(at) if at.elapsed() >= STOP_GRACE || interrupts.again() => {
+                        Some(rustix::process::Signal::KILL)
+                    }
+                    Some(_) => None,
+                };
+                if let Some(signal) = signal {
+                    process::signal_each(&process::tree(pid), signal);
+                    stop_sent.get_or_insert_with(Instant::now);
+                }
+            }
+            std::thread::sleep(Duration::from_millis(25));
+        };
+        process::forget(pid);
+        // Everything the app started and left behind (all of lab's other
+        // descendants are the app's: lab runs nothing else).
+        outcome.manifest.leaked = process::sweep(pid, &[], STOP_GRACE, &interrupts);
+        let (exit, signal) = status.map(process::exit_parts).unwrap_or((None, None));
+        outcome
+            .manifest
+            .processes
+            .push(crate::report::schema::ProcessRecord {
+                pid,
+                role: "command".into(),
+                command: prep.redactor.redact_str(&prep.command),
+                exit_code: exit,
+                signal,
+            });
+        let status = match exit {
+            Some(0) => Status::Passed,
+            Some(77) => Status::Skipped,
+            Some(78) => Status::Blocked,
+            _ => Status::Failed,
+        };
+        outcome.result.status = status;
+        outcome.result.exit_code = exit;
+        outcome.result.signal = signal;
+        outcome.result.attempts.push(Attempt {
+            status,
+            exit_code: exit,
+            signal,
+            timed_out: false,
+            duration_ms: started.elapsed().as_millis() as u64,
+        });
+        suite::teardown(&cx, &prep, &fixture_defs, &mut outcome);
+        code = if interrupts.interrupted() {
+            exit_code::INTERRUPTED
+        } else {
+            exit.map_or(exit_code::FAILED, |c| c.clamp(0, 255) as u8)
+        };
+    }
+    outcome.result.duration_ms = started.elapsed().as_millis() as u64;
+    manifest.suites.push(outcome.manifest);
+    summary.push(outcome.result);
+    summary.header.interrupted = interrupts.interrupted();
+    summary.header.finished_at = Some(jiff::Timestamp::now().to_string());
+    summary.refresh(started.elapsed().as_millis() as u64);
+    summary.write()?;
+    write_json(&run.path.join("manifest.json"), &manifest, true)?;
+    eprintln!("run: {}", run.path);
+    Ok(code)
+}

@@ -1,0 +1,90 @@
+//! `lab launch`: the runner's launch command in a prepared run directory,
+//! its exit code passed on, and Ctrl-C stopping it and what it started.
+
+use crate::harness::{Workspace, alive, eventually};
+
+fn workspace() -> Workspace {
+    Workspace::with(&[
+        ("suites.toml", ""),
+        (
+            "runners/app.toml",
+            r#"
+[runner.app]
+targets = ["desktop"]
+launch = "echo \"$LAB_SUITE_ID $APP_MODE $(cat \"$LAB_STATE_DATA/seed.txt\")\" > launched.txt; exit ${APP_EXIT:-0}"
+
+[runner.daemon]
+targets = ["daemon"]
+launch = "sleep 60 & echo $! > bg.pid; wait"
+"#,
+        ),
+        (
+            "profiles/dev.toml",
+            "[profile.dev]\nenv = { APP_MODE = \"dev\" }\n",
+        ),
+        (
+            "fixtures/seed.toml",
+            "[fixture.seed]\ncopy = [{ from = \"fixtures/seed.txt\", to = \"data\" }]\n",
+        ),
+        ("fixtures/seed.txt", "seeded"),
+    ])
+}
+
+#[test]
+fn launch_prepares_the_run_root_and_passes_the_exit_code_on() {
+    let ws = workspace();
+    let out = crate::harness::run(
+        crate::harness::lab_command(ws.path())
+            .env("APP_EXIT", "3")
+            .args(["launch", "desktop", "--profile", "dev", "--fixture", "seed"]),
+    );
+    assert_eq!(out.code, 3, "{}", out.stderr);
+    let launched = std::fs::read_to_string(ws.path().join("launched.txt")).expect("app ran");
+    assert_eq!(launched.trim(), "launch.desktop dev seeded");
+    let manifest = ws.run_json("manifest.json");
+    assert_eq!(manifest["command_id"], "cmd.launch");
+    assert_eq!(manifest["suites"][0]["profile"], "profile.dev");
+    let summary = ws.run_json("summary.json");
+    assert_eq!(summary["suites"][0]["exit_code"], 3);
+
+    let out = ws.lab(&["launch", "web", "--profile", "dev"]);
+    assert_eq!(out.code, 2);
+    assert!(
+        out.stderr.contains("no runner launches target `web`"),
+        "{}",
+        out.stderr
+    );
+    let out = ws.lab(&["launch", "desktop", "--profile", "dve"]);
+    assert_eq!(out.code, 2);
+    assert!(
+        out.stderr.contains("did you mean `profile.dev`?"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn ctrl_c_stops_the_app_and_what_it_started() {
+    let ws = workspace();
+    let child = ws.spawn(&["launch", "daemon", "--profile", "dev"]);
+    assert!(
+        eventually(20, || ws.path().join("bg.pid").exists()),
+        "app never started"
+    );
+    let bg: u32 = std::fs::read_to_string(ws.path().join("bg.pid"))
+        .expect("pid")
+        .trim()
+        .parse()
+        .expect("pid");
+    let lab = rustix::process::Pid::from_raw(child.id() as i32).expect("pid");
+    rustix::process::kill_process(lab, rustix::process::Signal::INT).expect("SIGINT");
+    let out = child.wait_with_output().expect("wait");
+    assert_eq!(
+        out.status.code(),
+        Some(130),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!alive(bg), "the app's background process survived");
+    assert_eq!(ws.run_json("summary.json")["interrupted"], true);
+}
