@@ -82,6 +82,15 @@ pub struct SelectArgs {
     /// Every suite.
     #[arg(long)]
     pub all: bool,
+    /// Suites that the changed files could break (git or jj, or --changed-paths).
+    #[arg(long)]
+    pub changed: bool,
+    /// Read the changed paths from FILE (`-` = stdin) instead of git or jj.
+    #[arg(long, value_name = "FILE", requires = "changed")]
+    pub changed_paths: Option<Utf8PathBuf>,
+    /// What --changed diffs against (default: [lab].base, then origin/<base>, master).
+    #[arg(long, value_name = "REV", requires = "changed")]
+    pub base: Option<String>,
 }
 
 /// `lab suite list`.
@@ -93,6 +102,9 @@ pub struct SuiteListArgs {
     /// Print one JSON document on stdout (schemas/suite-list.schema.json).
     #[arg(long)]
     pub json: bool,
+    /// Also list the suites not selected, and why.
+    #[arg(long)]
+    pub explain: bool,
 }
 
 /// `lab verify`.

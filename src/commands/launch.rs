@@ -160,12 +160,21 @@ pub fn run(ctx: &Context, args: &LaunchArgs) -> Result<u8, Error> {
         &argv,
         "cmd.launch",
         &criteria,
+        &None,
         &selected,
         &host_env,
         &started_at,
     );
     write_json(&run.path.join("manifest.json"), &manifest, true)?;
-    let mut summary = start_summary(&run, argv, "cmd.launch", criteria, &selected, started_at);
+    let mut summary = start_summary(
+        &run,
+        argv,
+        "cmd.launch",
+        criteria,
+        None,
+        &selected,
+        started_at,
+    );
     summary.refresh(0);
     summary.write()?;
 

@@ -6,27 +6,33 @@ use std::io::Write;
 use crate::cli::SuiteListArgs;
 use crate::context::Context;
 use crate::error::{Error, exit_code};
-use crate::report::schema::{Rationale, RationaleKind, SCHEMA_VERSION, SuiteList};
+use crate::report::schema::{NotSelected, Rationale, RationaleKind, SCHEMA_VERSION, SuiteList};
 use crate::report::suite_view;
-use crate::select::{select, selection::criteria};
+use crate::select::request;
 
 /// Runs `lab suite list`.
 pub fn run(ctx: &Context, args: &SuiteListArgs) -> Result<u8, Error> {
     let registry = ctx.registry()?;
-    let criteria = criteria(&args.select)?;
-    let selected = select(&registry, &criteria)?;
-    let entries: Vec<_> = selected
+    let resolved = request::resolve(&registry, &args.select)?;
+    let entries: Vec<_> = resolved
+        .selected
         .into_iter()
         .map(|s| suite_view::entry(&registry, s.suite, s.rationale))
+        .collect();
+    let not_selected: Vec<NotSelected> = resolved
+        .not_selected
+        .into_iter()
+        .map(|(id, reason)| NotSelected { id, reason })
         .collect();
     if args.json {
         crate::report::json::print(&SuiteList {
             schema_version: SCHEMA_VERSION,
             workspace: registry.workspace.to_string(),
             registry: registry.registry_file().to_string(),
-            criteria,
-            changed: None,
+            criteria: resolved.criteria,
+            changed: resolved.changed,
             suites: entries,
+            not_selected: args.explain.then_some(not_selected),
         })?;
         crate::context::release(registry);
         return Ok(exit_code::SUCCESS);
@@ -43,13 +49,35 @@ pub fn run(ctx: &Context, args: &SuiteListArgs) -> Result<u8, Error> {
             ]
         })
         .collect();
-    let table = render_table(["ID", "LEVEL", "TARGETS", "TAGS", "WHY"], &rows);
+    let mut table = render_table(["ID", "LEVEL", "TARGETS", "TAGS", "WHY"], &rows);
+    if args.explain && !not_selected.is_empty() {
+        let rows: Vec<[String; 2]> = not_selected
+            .iter()
+            .map(|n| [n.id.clone(), n.reason.clone()])
+            .collect();
+        table.push('\n');
+        table.push_str(&render_table(["NOT SELECTED", "WHY NOT"], &rows));
+    }
     std::io::stdout()
         .lock()
         .write_all(table.as_bytes())
         .or_else(crate::report::json::ignore_broken_pipe)
         .map_err(|e| Error::io("failed to write to stdout", e))?;
     let total = registry.suites.len();
+    if let Some(changed) = &resolved.changed {
+        let _ = writeln!(
+            std::io::stderr(),
+            "{} changed path{} (from {}{})",
+            changed.paths.len(),
+            if changed.paths.len() == 1 { "" } else { "s" },
+            changed.source,
+            changed
+                .base
+                .as_ref()
+                .map(|b| format!(", against {b}"))
+                .unwrap_or_default()
+        );
+    }
     let _ = writeln!(
         std::io::stderr(),
         "{} of {total} suite{} selected",

@@ -6,19 +6,19 @@ use crate::context::Context;
 use crate::error::Error;
 use crate::run::engine::{self, Options};
 use crate::run::signals::Interrupts;
-use crate::select::{select, selection::criteria};
+use crate::select::request;
 
 /// Runs `lab verify`.
 pub fn run(ctx: &Context, args: &VerifyArgs) -> Result<u8, Error> {
-    let criteria = criteria(&args.select)?;
-    if criteria.is_empty() {
+    if crate::select::selection::criteria(&args.select)?.is_empty() {
         return Err(Error::usage("verify needs a selection").hint(
             "name suite ids or globs (suite.api.*), or use --tag, --target, --level, --platform, --risk or --all; `lab suite list` shows what each would pick",
         ));
     }
     let interrupts = Interrupts::install();
     let registry = ctx.registry()?;
-    let selected = select(&registry, &criteria)?;
+    let resolved = request::resolve(&registry, &args.select)?;
+    let selected = resolved.selected;
     if selected.is_empty() {
         eprintln!("lab: no suite matches this selection; nothing to run");
     }
@@ -29,7 +29,15 @@ pub fn run(ctx: &Context, args: &VerifyArgs) -> Result<u8, Error> {
         json: args.json,
     };
     let argv: Vec<String> = std::env::args().collect();
-    let result = engine::verify(&registry, selected, criteria, argv, &options, &interrupts)?;
+    let result = engine::verify(
+        &registry,
+        selected,
+        resolved.criteria,
+        resolved.changed,
+        argv,
+        &options,
+        &interrupts,
+    )?;
     if args.json {
         crate::report::json::print(&result.summary)?;
     }

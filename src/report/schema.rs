@@ -61,6 +61,9 @@ pub struct Changed {
     pub base: Option<String>,
     /// Workspace-relative changed paths.
     pub paths: Vec<String>,
+    /// What the user should know about how the paths were found (a missing
+    /// base, a shallow clone, …). Since schema_version 1.
+    pub notes: Vec<String>,
 }
 
 /// Why a suite was selected.
@@ -179,6 +182,18 @@ pub struct SuiteList {
     pub changed: Option<Changed>,
     /// The selected suites, by id.
     pub suites: Vec<SuiteEntry>,
+    /// With `--explain`: the suites not selected, and why. Since schema_version 1.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub not_selected: Option<Vec<NotSelected>>,
+}
+
+/// A suite the selection left out.
+#[derive(Debug, Clone, Serialize, serde::Deserialize, JsonSchema)]
+pub struct NotSelected {
+    /// Its id.
+    pub id: String,
+    /// The first criterion it did not meet.
+    pub reason: String,
 }
 
 /// One environment variable of a resolved suite and where it comes from.

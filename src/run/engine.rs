@@ -211,6 +211,7 @@ pub fn verify(
     registry: &Registry,
     selected: Vec<Selected<'_>>,
     criteria: Criteria,
+    changed: Option<Changed>,
     argv: Vec<String>,
     options: &Options,
     interrupts: &Interrupts,
@@ -245,12 +246,21 @@ pub fn verify(
         &argv,
         "cmd.verify",
         &criteria,
+        &changed,
         &selected,
         &host_env,
         &started_at,
     );
     write_json(&run.path.join("manifest.json"), &manifest, true)?;
-    let mut summary = start_summary(&run, argv, "cmd.verify", criteria, &selected, started_at);
+    let mut summary = start_summary(
+        &run,
+        argv,
+        "cmd.verify",
+        criteria,
+        changed,
+        &selected,
+        started_at,
+    );
     summary.refresh(0);
     summary.write()?;
     run.event(
@@ -337,6 +347,7 @@ pub fn start_manifest(
     argv: &[String],
     command_id: &str,
     criteria: &Criteria,
+    changed: &Option<Changed>,
     selected: &[Selected<'_>],
     host_env: &BTreeMap<String, String>,
     started_at: &str,
@@ -364,7 +375,7 @@ pub fn start_manifest(
         tools: tool_versions(registry, selected, host_env),
         selection: SelectionRecord {
             criteria: criteria.clone(),
-            changed: None,
+            changed: changed.clone(),
             suites: selected
                 .iter()
                 .map(|s| SelectedRecord {
@@ -384,6 +395,7 @@ pub fn start_summary(
     argv: Vec<String>,
     command_id: &str,
     criteria: Criteria,
+    changed: Option<Changed>,
     selected: &[Selected<'_>],
     started_at: String,
 ) -> SummaryWriter {
@@ -400,7 +412,7 @@ pub fn start_summary(
             command: argv,
             command_id: command_id.into(),
             criteria,
-            changed: None,
+            changed,
             counts: Counts {
                 selected: selected.len(),
                 ..Counts::default()

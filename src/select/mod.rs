@@ -1,6 +1,9 @@
 //! Selection: which suites a command line asks for, and why.
 
+pub mod changed;
+pub mod escalate;
 pub mod paths;
+pub mod request;
 pub mod selection;
 
 pub use selection::{Selected, select};

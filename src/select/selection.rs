@@ -7,6 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use globset::{GlobBuilder, GlobMatcher};
 
+use super::escalate::ChangeSelection;
 use crate::error::Error;
 use crate::registry::diagnostic::did_you_mean;
 use crate::registry::model::{Registry, Risk, Suite};
@@ -71,33 +72,57 @@ fn first_shared<'a>(have: &[String], wanted: &'a [String]) -> Option<&'a String>
 }
 
 /// Whether `suite` meets every criterion (different flags AND, values of
-/// one flag OR); the rationale when it does.
-fn matches(suite: &Suite, criteria: &Criteria, ids: &[IdPattern]) -> Option<Vec<Rationale>> {
+/// one flag OR): the rationale when it does, why not when it does not.
+fn matches(
+    suite: &Suite,
+    criteria: &Criteria,
+    ids: &[IdPattern],
+    changed: Option<&ChangeSelection>,
+) -> Result<Vec<Rationale>, String> {
     let mut why = Vec::new();
-    if !ids.is_empty() {
-        let i = ids.iter().position(|p| p.is_match(&suite.id))?;
-        why.push(rationale(RationaleKind::Id, &criteria.ids[i]));
-    }
-    if !criteria.tags.is_empty() {
-        why.push(rationale(
-            RationaleKind::Tag,
-            first_shared(&suite.tags, &criteria.tags)?,
+    if suite.tags.iter().any(|t| criteria.exclude_tags.contains(t)) {
+        let tag = suite
+            .tags
+            .iter()
+            .find(|t| criteria.exclude_tags.contains(t));
+        return Err(format!(
+            "excluded by --exclude-tag {}",
+            tag.map_or("", |t| t.as_str())
         ));
     }
+    if !ids.is_empty() {
+        let i = ids
+            .iter()
+            .position(|p| p.is_match(&suite.id))
+            .ok_or_else(|| format!("its id matches none of {}", criteria.ids.join(", ")))?;
+        why.push(rationale(RationaleKind::Id, &criteria.ids[i]));
+    }
+    let none_of = |what: &str, wanted: &[String]| format!("{what} none of {}", wanted.join(", "));
+    if !criteria.tags.is_empty() {
+        let tag = first_shared(&suite.tags, &criteria.tags)
+            .ok_or_else(|| none_of("tagged", &criteria.tags))?;
+        why.push(rationale(RationaleKind::Tag, tag));
+    }
     if !criteria.targets.is_empty() {
-        let target = first_shared(&suite.targets, &criteria.targets)?;
+        let target = first_shared(&suite.targets, &criteria.targets)
+            .ok_or_else(|| none_of("targets", &criteria.targets))?;
         why.push(rationale(RationaleKind::Target, target));
     }
     if !criteria.levels.is_empty() {
-        let level = suite.level.as_ref()?;
-        let wanted = criteria.levels.iter().find(|l| *l == level)?;
+        let wanted = suite
+            .level
+            .as_ref()
+            .and_then(|level| criteria.levels.iter().find(|l| *l == level))
+            .ok_or_else(|| none_of("at level", &criteria.levels))?;
         why.push(rationale(RationaleKind::Level, wanted));
     }
     if !criteria.platforms.is_empty() {
         let detail = if suite.platforms.is_empty() {
             format!("{} (runs anywhere)", criteria.platforms[0])
         } else {
-            first_shared(&suite.platforms, &criteria.platforms)?.clone()
+            first_shared(&suite.platforms, &criteria.platforms)
+                .ok_or_else(|| format!("runs only on {}", suite.platforms.join(", ")))?
+                .clone()
         };
         why.push(rationale(RationaleKind::Platform, detail));
     }
@@ -105,12 +130,22 @@ fn matches(suite: &Suite, criteria: &Criteria, ids: &[IdPattern]) -> Option<Vec<
         // An undeclared risk counts as low.
         let risk = suite.risk.unwrap_or(Risk::Low);
         if risk < threshold {
-            return None;
+            return Err(format!(
+                "risk {} is below {}",
+                risk.name(),
+                threshold.name()
+            ));
         }
         why.push(rationale(
             RationaleKind::Risk,
             format!("{} ≥ {}", risk.name(), threshold.name()),
         ));
+    }
+    if criteria.changed {
+        let reasons = changed
+            .and_then(|c| c.get(&suite.id))
+            .ok_or_else(|| "no change touches its paths or what it uses".to_string())?;
+        why.extend(reasons.iter().cloned());
     }
     if criteria.all {
         why.push(rationale(RationaleKind::All, "--all"));
@@ -118,13 +153,26 @@ fn matches(suite: &Suite, criteria: &Criteria, ids: &[IdPattern]) -> Option<Vec<
     if criteria.is_empty() {
         why.push(rationale(RationaleKind::All, "no selector: every suite"));
     }
-    Some(why)
+    Ok(why)
 }
 
-/// Selects suites by `criteria` (no `--changed` paths: those join through
-/// the caller), then adds the `needs` closure. An id or id glob that
+/// Selects suites by `criteria` (with `--changed`, `changed` says what the
+/// changes select), then adds the `needs` closure. An id or id glob that
 /// matches no suite is a usage error naming the near ids.
-pub fn select<'r>(registry: &'r Registry, criteria: &Criteria) -> Result<Vec<Selected<'r>>, Error> {
+pub fn select<'r>(
+    registry: &'r Registry,
+    criteria: &Criteria,
+    changed: Option<&ChangeSelection>,
+) -> Result<Vec<Selected<'r>>, Error> {
+    Ok(select_explained(registry, criteria, changed)?.0)
+}
+
+/// [`select`], and every suite left out with the reason.
+pub fn select_explained<'r>(
+    registry: &'r Registry,
+    criteria: &Criteria,
+    changed: Option<&ChangeSelection>,
+) -> Result<(Vec<Selected<'r>>, Vec<(String, String)>), Error> {
     let ids = criteria
         .ids
         .iter()
@@ -141,16 +189,24 @@ pub fn select<'r>(registry: &'r Registry, criteria: &Criteria) -> Result<Vec<Sel
         }
     }
     let mut chosen: BTreeMap<&str, Selected<'r>> = BTreeMap::new();
+    let mut left_out: BTreeMap<&str, String> = BTreeMap::new();
     for suite in registry.suites.values() {
-        if suite.tags.iter().any(|t| criteria.exclude_tags.contains(t)) {
-            continue;
-        }
-        if let Some(rationale) = matches(suite, criteria, &ids) {
-            chosen.insert(&suite.id, Selected { suite, rationale });
+        match matches(suite, criteria, &ids, changed) {
+            Ok(rationale) => {
+                chosen.insert(&suite.id, Selected { suite, rationale });
+            }
+            Err(reason) => {
+                left_out.insert(&suite.id, reason);
+            }
         }
     }
     add_needs(registry, &mut chosen);
-    Ok(chosen.into_values().collect())
+    let not_selected = left_out
+        .into_iter()
+        .filter(|(id, _)| !chosen.contains_key(id))
+        .map(|(id, reason)| (id.to_string(), reason))
+        .collect();
+    Ok((chosen.into_values().collect(), not_selected))
 }
 
 /// Adds, transitively, every suite a selected suite needs, with a
@@ -212,7 +268,7 @@ pub fn criteria(args: &crate::cli::SelectArgs) -> Result<Criteria, Error> {
         levels: args.levels.clone(),
         platforms: args.platforms.clone(),
         risk: args.risk,
-        changed: false,
+        changed: args.changed,
         all: args.all,
         exclude_tags: args.exclude_tags.clone(),
     })
@@ -271,7 +327,7 @@ command = "true"
 
     fn ids(criteria: Criteria) -> Vec<String> {
         let (_dir, r) = registry(REGISTRY);
-        select(&r, &criteria)
+        select(&r, &criteria, None)
             .expect("selection succeeds")
             .iter()
             .map(|s| s.suite.id.clone())
@@ -339,8 +395,8 @@ command = "true"
     #[test]
     fn unknown_id_is_an_error_with_a_suggestion() {
         let (_dir, r) = registry(REGISTRY);
-        let err =
-            select(&r, &by(|c| c.ids = vec!["suite.api.unti".into()])).expect_err("no such suite");
+        let err = select(&r, &by(|c| c.ids = vec!["suite.api.unti".into()]), None)
+            .expect_err("no such suite");
         assert_eq!(err.to_string(), "no suite matches `suite.api.unti`");
         assert_eq!(err.hint_text(), Some("did you mean `suite.api.unit`?"));
     }
@@ -400,7 +456,8 @@ command = "true"
     #[test]
     fn needs_closure_is_transitive_with_needed_by() {
         let (_dir, r) = registry(REGISTRY);
-        let selected = select(&r, &by(|c| c.ids = vec!["suite.api.e2e".into()])).expect("select");
+        let selected =
+            select(&r, &by(|c| c.ids = vec!["suite.api.e2e".into()]), None).expect("select");
         let why: Vec<(&str, Vec<Rationale>)> = selected
             .iter()
             .map(|s| (s.suite.id.as_str(), s.rationale.clone()))
@@ -437,6 +494,7 @@ command = "true"
                 c.levels = vec!["e2e".into()];
                 c.risk = Some(Risk::Medium);
             }),
+            None,
         )
         .expect("select");
         let e2e = selected
