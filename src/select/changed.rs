@@ -62,7 +62,7 @@ pub fn normalize(path: &str) -> Option<String> {
 
 /// Splits a list separated by newlines, commas or spaces.
 fn split_list(text: &str) -> Vec<String> {
-    text.split(|c: char| c == '\n' || c == ',' || c == ' ' || c == '\r' || c == '\t')
+    text.split(['\n', ',', ' ', '\r', '\t'])
         .filter_map(normalize)
         .collect()
 }

@@ -167,12 +167,15 @@ pub fn select<'r>(
     Ok(select_explained(registry, criteria, changed)?.0)
 }
 
+/// A suite the selection left out: its id and why.
+pub type LeftOut = (String, String);
+
 /// [`select`], and every suite left out with the reason.
 pub fn select_explained<'r>(
     registry: &'r Registry,
     criteria: &Criteria,
     changed: Option<&ChangeSelection>,
-) -> Result<(Vec<Selected<'r>>, Vec<(String, String)>), Error> {
+) -> Result<(Vec<Selected<'r>>, Vec<LeftOut>), Error> {
     let ids = criteria
         .ids
         .iter()
