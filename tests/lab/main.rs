@@ -3,6 +3,7 @@
 
 mod harness;
 
+mod changed;
 mod check;
 mod discovery;
 mod junit;

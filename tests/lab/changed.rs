@@ -1,0 +1,533 @@
+//! `--changed` on real git repositories built here (and a real jj one):
+//! every source, every kind of change, every escalation, and the rationale
+//! for each selected suite.
+
+use std::path::Path;
+use std::process::Command;
+
+use crate::harness::{Workspace, lab_command, run};
+
+/// Runs git in `dir` with a scrubbed, fixed configuration.
+fn git(dir: &Path, args: &[&str]) -> String {
+    let out = Command::new("git")
+        .args(args)
+        .current_dir(dir)
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", dir)
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_AUTHOR_NAME", "lab")
+        .env("GIT_AUTHOR_EMAIL", "lab@example.invalid")
+        .env("GIT_COMMITTER_NAME", "lab")
+        .env("GIT_COMMITTER_EMAIL", "lab@example.invalid")
+        .output()
+        .expect("run git");
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+const REGISTRY: &str = r#"
+[lab]
+global_paths = ["Cargo.lock"]
+
+[suite.api]
+command = "true"
+paths = ["api/"]
+tags = ["fast"]
+
+[suite.web]
+command = "true"
+paths = ["web/**/*.ts"]
+
+[suite.docs]
+command = "true"
+paths = ["docs/guide.md"]
+
+[suite.mail]
+command = "true"
+fixture = "mail"
+
+[suite.e2e]
+command = "true"
+paths = ["e2e/"]
+needs = ["suite.api"]
+"#;
+
+const FIXTURES: &str = "[fixture.mail]\ncopy = [{ from = \"fixtures/mail\", to = \"data\" }]\n";
+
+/// A repository on `main` with one commit holding every file.
+fn repo() -> Workspace {
+    let ws = Workspace::with(&[
+        ("suites.toml", REGISTRY),
+        ("fixtures/mail.toml", FIXTURES),
+        ("fixtures/mail/a.eml", "a"),
+        ("api/lib.rs", "api"),
+        ("api/old.rs", "old"),
+        ("web/src/app.ts", "web"),
+        ("docs/guide.md", "guide"),
+        ("e2e/run.sh", "e2e"),
+        ("Cargo.lock", "lock"),
+        (".gitignore", "ignored/\ntarget/\n"),
+    ]);
+    git(ws.path(), &["init", "-q", "-b", "main"]);
+    git(ws.path(), &["add", "-A"]);
+    git(ws.path(), &["commit", "-q", "-m", "base"]);
+    ws
+}
+
+/// `lab suite list --changed --json` in `dir` (a workspace or below it).
+fn list(dir: &Path, extra: &[&str]) -> serde_json::Value {
+    let mut args = vec!["suite", "list", "--changed", "--json"];
+    args.extend_from_slice(extra);
+    let out = run(lab_command(dir).args(&args));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let doc = out.json();
+    crate::harness::assert_valid("suite-list", &doc);
+    doc
+}
+
+fn ids(doc: &serde_json::Value) -> Vec<String> {
+    doc["suites"]
+        .as_array()
+        .expect("suites")
+        .iter()
+        .map(|s| s["id"].as_str().expect("id").to_string())
+        .collect()
+}
+
+fn rationale(doc: &serde_json::Value, id: &str) -> Vec<(String, String)> {
+    crate::harness::suite(doc, id)["rationale"]
+        .as_array()
+        .expect("rationale")
+        .iter()
+        .map(|r| {
+            (
+                r["kind"].as_str().expect("kind").to_string(),
+                r["detail"].as_str().expect("detail").to_string(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn committed_staged_unstaged_untracked_deleted_and_renamed() {
+    let ws = repo();
+    let p = ws.path();
+    git(p, &["checkout", "-q", "-b", "feature"]);
+    ws.write("web/src/app.ts", "changed and committed");
+    git(p, &["commit", "-q", "-am", "web"]);
+    ws.write("docs/guide.md", "staged");
+    git(p, &["add", "docs/guide.md"]);
+    ws.write("api/lib.rs", "unstaged");
+    ws.write("e2e/new.sh", "untracked");
+    ws.write("ignored/x.rs", "ignored");
+    git(p, &["mv", "api/old.rs", "moved.rs"]);
+    let doc = list(p, &[]);
+    assert_eq!(doc["changed"]["source"], "git");
+    assert_eq!(doc["changed"]["base"], "main");
+    assert_eq!(
+        doc["changed"]["paths"],
+        serde_json::json!([
+            "api/lib.rs",
+            "api/old.rs",
+            "docs/guide.md",
+            "e2e/new.sh",
+            "moved.rs",
+            "web/src/app.ts"
+        ])
+    );
+    assert_eq!(
+        ids(&doc),
+        ["suite.api", "suite.docs", "suite.e2e", "suite.web"]
+    );
+    // Selected for its own changes, so no `needed_by` (e2e needs it too).
+    assert_eq!(
+        rationale(&doc, "suite.api"),
+        [
+            (
+                "changed_path".to_string(),
+                "api/lib.rs matches api/".to_string()
+            ),
+            (
+                "changed_path".to_string(),
+                "api/old.rs matches api/".to_string()
+            ),
+        ]
+    );
+    assert_eq!(
+        rationale(&doc, "suite.web"),
+        [(
+            "changed_path".to_string(),
+            "web/src/app.ts matches web/**/*.ts".to_string()
+        )]
+    );
+    // A deletion counts too.
+    git(p, &["rm", "-q", "-f", "docs/guide.md"]);
+    let doc = list(p, &[]);
+    assert!(ids(&doc).contains(&"suite.docs".to_string()));
+}
+
+#[test]
+fn needs_follow_and_selectors_still_and() {
+    let ws = repo();
+    ws.write("e2e/run.sh", "changed");
+    let doc = list(ws.path(), &[]);
+    assert_eq!(ids(&doc), ["suite.api", "suite.e2e"]);
+    assert_eq!(
+        rationale(&doc, "suite.api"),
+        [("needed_by".to_string(), "suite.e2e".to_string())]
+    );
+    // --changed AND --tag fast: e2e is not fast; api is not changed itself.
+    ws.write("api/lib.rs", "changed");
+    let doc = list(ws.path(), &["--tag", "fast"]);
+    assert_eq!(ids(&doc), ["suite.api"]);
+}
+
+#[test]
+fn registry_and_global_and_fixture_data_escalate() {
+    let ws = repo();
+    // Editing one suite's definition selects that suite only.
+    ws.write(
+        "suites.toml",
+        &REGISTRY.replace("paths = [\"docs/guide.md\"]", "paths = [\"docs/\"]"),
+    );
+    let doc = list(ws.path(), &[]);
+    assert_eq!(ids(&doc), ["suite.docs"]);
+    assert_eq!(
+        rationale(&doc, "suite.docs"),
+        [("definition_changed".to_string(), "suite.docs".to_string())]
+    );
+    git(ws.path(), &["checkout", "-q", "suites.toml"]);
+    // A changed fixture definition selects its users.
+    ws.write(
+        "fixtures/mail.toml",
+        &format!("{FIXTURES}setup = \"true\"\n"),
+    );
+    assert_eq!(ids(&list(ws.path(), &[])), ["suite.mail"]);
+    git(ws.path(), &["checkout", "-q", "fixtures/mail.toml"]);
+    // Fixture data.
+    ws.write("fixtures/mail/a.eml", "new mail");
+    let doc = list(ws.path(), &[]);
+    assert_eq!(ids(&doc), ["suite.mail"]);
+    assert_eq!(
+        rationale(&doc, "suite.mail"),
+        [(
+            "definition_changed".to_string(),
+            "fixture.mail (data fixtures/mail/a.eml)".to_string()
+        )]
+    );
+    git(ws.path(), &["checkout", "-q", "fixtures/mail/a.eml"]);
+    // [lab] and global paths select everything.
+    ws.write("Cargo.lock", "new lock");
+    let doc = list(ws.path(), &[]);
+    assert_eq!(ids(&doc).len(), 5);
+    assert_eq!(
+        rationale(&doc, "suite.web"),
+        [(
+            "registry_changed".to_string(),
+            "Cargo.lock (global path Cargo.lock)".to_string()
+        )]
+    );
+    git(ws.path(), &["checkout", "-q", "Cargo.lock"]);
+    ws.write(
+        "suites.toml",
+        &REGISTRY.replace("[lab]\n", "[lab]\njobs = 2\n"),
+    );
+    assert_eq!(ids(&list(ws.path(), &[])).len(), 5);
+}
+
+#[test]
+fn escalation_rules_add_what_they_select() {
+    let ws = repo();
+    let registry = format!(
+        "{REGISTRY}\n[escalate.api-schema]\nwhen = [\"schemas/**\"]\nselect = {{ tags = [\"fast\"] }}\nreason = \"public API schema changed\"\n"
+    );
+    ws.write("suites.toml", &registry);
+    git(ws.path(), &["commit", "-q", "-am", "rule"]);
+    ws.write("schemas/api.json", "{}");
+    let doc = list(ws.path(), &[]);
+    assert_eq!(ids(&doc), ["suite.api"]);
+    assert_eq!(
+        rationale(&doc, "suite.api"),
+        [(
+            "escalation".to_string(),
+            "escalate.api-schema: public API schema changed".to_string()
+        )]
+    );
+}
+
+#[test]
+fn explain_lists_what_was_left_out() {
+    let ws = repo();
+    ws.write("api/lib.rs", "changed");
+    let doc = list(ws.path(), &["--explain", "--exclude-tag", "nothing"]);
+    let left: Vec<(String, String)> = doc["not_selected"]
+        .as_array()
+        .expect("not_selected")
+        .iter()
+        .map(|n| {
+            (
+                n["id"].as_str().expect("id").to_string(),
+                n["reason"].as_str().expect("reason").to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(left.len(), 4);
+    assert!(
+        left.iter()
+            .all(|(_, r)| r == "no change touches its paths or what it uses"),
+        "{left:?}"
+    );
+    let out = run(lab_command(ws.path()).args(["suite", "list", "--changed", "--explain"]));
+    assert!(out.stdout.contains("NOT SELECTED"), "{}", out.stdout);
+}
+
+#[test]
+fn subdirectory_worktree_detached_head() {
+    let ws = repo();
+    let p = ws.path();
+    git(p, &["checkout", "-q", "-b", "feature"]);
+    ws.write("web/src/app.ts", "changed");
+    git(p, &["commit", "-q", "-am", "web"]);
+    // From a subdirectory of the workspace.
+    assert_eq!(ids(&list(&p.join("api"), &[])), ["suite.web"]);
+    // Detached HEAD.
+    git(p, &["checkout", "-q", "--detach"]);
+    assert_eq!(ids(&list(p, &[])), ["suite.web"]);
+    // A linked worktree.
+    let wt = tempfile::tempdir().expect("tempdir");
+    let wt_path = wt.path().join("wt");
+    git(
+        p,
+        &[
+            "worktree",
+            "add",
+            "-q",
+            wt_path.to_str().expect("utf-8"),
+            "feature",
+        ],
+    );
+    std::fs::write(wt_path.join("docs/guide.md"), "in the worktree").expect("write");
+    assert_eq!(ids(&list(&wt_path, &[])), ["suite.docs", "suite.web"]);
+}
+
+#[test]
+fn workspace_in_a_subdirectory_of_the_repository() {
+    let outer = Workspace::new();
+    let p = outer.path();
+    outer.write(
+        "lab/suites.toml",
+        "[suite.inner]\ncommand = \"true\"\npaths = [\"src/\"]\n",
+    );
+    outer.write("lab/src/a.rs", "a");
+    outer.write("other/b.rs", "b");
+    git(p, &["init", "-q", "-b", "main"]);
+    git(p, &["add", "-A"]);
+    git(p, &["commit", "-q", "-m", "base"]);
+    outer.write("lab/src/a.rs", "changed");
+    outer.write("other/b.rs", "changed");
+    let doc = list(&p.join("lab"), &[]);
+    assert_eq!(doc["changed"]["paths"], serde_json::json!(["src/a.rs"]));
+    assert_eq!(ids(&doc), ["suite.inner"]);
+}
+
+#[test]
+fn no_commits_yet_counts_everything() {
+    let ws = Workspace::with(&[
+        (
+            "suites.toml",
+            "[suite.a]\ncommand = \"true\"\npaths = [\"src/\"]\n",
+        ),
+        ("src/a.rs", ""),
+    ]);
+    git(ws.path(), &["init", "-q", "-b", "main"]);
+    let doc = list(ws.path(), &[]);
+    assert_eq!(ids(&doc), ["suite.a"]);
+    assert!(
+        doc["changed"]["notes"][0]
+            .as_str()
+            .expect("note")
+            .contains("no commits yet")
+    );
+}
+
+#[test]
+fn shallow_clone_without_merge_base_diffs_against_the_base_tip() {
+    let origin = repo();
+    let o = origin.path();
+    git(o, &["checkout", "-q", "-b", "feature"]);
+    origin.write("web/src/app.ts", "feature 1");
+    git(o, &["commit", "-q", "-am", "f1"]);
+    origin.write("web/src/app.ts", "feature 2");
+    git(o, &["commit", "-q", "-am", "f2"]);
+    git(o, &["checkout", "-q", "main"]);
+    origin.write("docs/guide.md", "main moved on");
+    git(o, &["commit", "-q", "-am", "m1"]);
+    let clone_dir = tempfile::tempdir().expect("tempdir");
+    let clone = clone_dir.path().join("c");
+    let url = format!("file://{}", o.display());
+    git(
+        clone_dir.path(),
+        &[
+            "clone",
+            "-q",
+            "--depth",
+            "1",
+            "--no-single-branch",
+            &url,
+            "c",
+        ],
+    );
+    git(&clone, &["checkout", "-q", "feature"]);
+    let doc = list(&clone, &[]);
+    // The clone's local `main` tracks origin/main.
+    assert_eq!(doc["changed"]["base"], "main");
+    let note = doc["changed"]["notes"][0].as_str().expect("note");
+    assert!(note.contains("no merge base"), "{note}");
+    // Against the tip of origin/main: web differs (feature), docs differs (main moved on).
+    assert_eq!(ids(&doc), ["suite.docs", "suite.web"]);
+}
+
+#[test]
+fn explicit_paths_from_a_file_stdin_or_the_environment() {
+    let ws = Workspace::with(&[
+        ("suites.toml", REGISTRY),
+        ("fixtures/mail.toml", FIXTURES),
+        ("list.txt", "./api/x.rs\nweb/a/b.ts, docs/other.md\n"),
+    ]);
+    let doc = list(ws.path(), &["--changed-paths", "list.txt"]);
+    assert_eq!(doc["changed"]["source"], "paths-file");
+    assert_eq!(
+        doc["changed"]["paths"],
+        serde_json::json!(["api/x.rs", "docs/other.md", "web/a/b.ts"])
+    );
+    assert_eq!(ids(&doc), ["suite.api", "suite.web"]);
+    let mut child = lab_command(ws.path())
+        .args([
+            "suite",
+            "list",
+            "--changed",
+            "--changed-paths",
+            "-",
+            "--json",
+        ])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    use std::io::Write;
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(b"docs/guide.md\n")
+        .expect("write");
+    let out = child.wait_with_output().expect("wait");
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(doc["changed"]["source"], "stdin");
+    assert_eq!(ids(&doc), ["suite.docs"]);
+    let out = run(lab_command(ws.path())
+        .env("LAB_CHANGED_PATHS", "e2e/x api/y")
+        .args(["suite", "list", "--changed", "--json"]));
+    let doc = out.json();
+    assert_eq!(doc["changed"]["source"], "env");
+    assert_eq!(ids(&doc), ["suite.api", "suite.e2e"]);
+}
+
+#[test]
+fn outside_a_repository_without_paths_is_a_usage_error() {
+    let ws = Workspace::with(&[("suites.toml", REGISTRY), ("fixtures/mail.toml", FIXTURES)]);
+    let out = ws.lab(&["suite", "list", "--changed"]);
+    assert_eq!(out.code, 2);
+    assert!(
+        out.stderr
+            .contains("--changed needs a git or jj repository"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr.contains("--changed-paths FILE"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn verify_records_the_changes() {
+    let ws = repo();
+    ws.write("api/lib.rs", "changed");
+    let out = ws.lab(&["verify", "--changed", "--json"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let summary = out.json();
+    assert_eq!(summary["criteria"]["changed"], true);
+    assert_eq!(
+        summary["changed"]["paths"],
+        serde_json::json!(["api/lib.rs"])
+    );
+    assert_eq!(summary["reproduce"], "lab verify --changed");
+    let manifest = ws.run_json("manifest.json");
+    assert_eq!(manifest["selection"]["changed"]["source"], "git");
+    assert_eq!(manifest["vcs"]["kind"], "git");
+    assert_eq!(manifest["vcs"]["branch"], "main");
+    assert_eq!(manifest["vcs"]["dirty"], true);
+}
+
+/// jj must be installed where these tests run: CI installs it (.ci/run).
+fn jj() -> Command {
+    let mut cmd = Command::new("jj");
+    cmd.env("JJ_CONFIG", "/dev/null")
+        .env("JJ_USER", "lab")
+        .env("JJ_EMAIL", "lab@example.invalid");
+    cmd
+}
+
+#[test]
+fn jj_repository_diffs_base_to_working_copy() {
+    let ws = repo();
+    let p = ws.path();
+    let status = jj().args(["git", "init", "--colocate"]).current_dir(p).output().expect(
+        "jj is not installed: .ci/run installs it (cargo install jj-cli --locked); install it to run these tests",
+    );
+    assert!(
+        status.status.success(),
+        "{}",
+        String::from_utf8_lossy(&status.stderr)
+    );
+    let ok = jj()
+        .args(["bookmark", "track", "main@git"])
+        .current_dir(p)
+        .output();
+    let _ = ok;
+    ws.write("web/src/app.ts", "changed in jj");
+    let snap = jj()
+        .args(["status"])
+        .current_dir(p)
+        .output()
+        .expect("jj status");
+    assert!(
+        snap.status.success(),
+        "{}",
+        String::from_utf8_lossy(&snap.stderr)
+    );
+    let doc = list(p, &[]);
+    assert_eq!(doc["changed"]["source"], "jj");
+    assert_eq!(
+        doc["changed"]["paths"],
+        serde_json::json!(["web/src/app.ts"])
+    );
+    assert_eq!(ids(&doc), ["suite.web"]);
+    // A base that does not exist falls back, and says so.
+    let doc = list(p, &["--base", "no-such-bookmark"]);
+    assert!(
+        doc["changed"]["notes"][0]
+            .as_str()
+            .expect("note")
+            .contains("no-such-bookmark")
+    );
+    assert!(ids(&doc).contains(&"suite.web".to_string()));
+}
