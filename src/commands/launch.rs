@@ -13,7 +13,7 @@ use crate::registry::diagnostic::did_you_mean;
 use crate::registry::model::{Ref, Runner, Suite};
 use crate::report::schema::{Attempt, Criteria, Status};
 use crate::run::child::STOP_GRACE;
-use crate::run::engine::{start_manifest, start_summary};
+use crate::run::engine::{Start, begin};
 use crate::run::host::Host;
 use crate::run::process;
 use crate::run::run_dir::{RunDir, write_json};
@@ -141,7 +141,6 @@ pub fn run(ctx: &Context, args: &LaunchArgs) -> Result<u8, Error> {
     }
 
     let started = Instant::now();
-    let started_at = jiff::Timestamp::now().to_string();
     process::become_subreaper();
     let host_env: BTreeMap<String, String> = std::env::vars().collect();
     let run = RunDir::create(&registry.workspace.join(&registry.settings.run_root))?;
@@ -154,29 +153,18 @@ pub fn run(ctx: &Context, args: &LaunchArgs) -> Result<u8, Error> {
         suite: &app,
         rationale: Vec::new(),
     }];
-    let mut manifest = start_manifest(
+    let (mut manifest, mut summary) = begin(
         &registry,
         &run,
-        &argv,
-        "cmd.launch",
-        &criteria,
-        &None,
         &selected,
-        &host_env,
-        &started_at,
-    );
-    write_json(&run.path.join("manifest.json"), &manifest, true)?;
-    let mut summary = start_summary(
-        &run,
-        argv,
-        "cmd.launch",
-        criteria,
-        None,
-        &selected,
-        started_at,
-    );
-    summary.refresh(0);
-    summary.write()?;
+        Start {
+            argv,
+            command_id: "cmd.launch",
+            criteria,
+            changed: None,
+            host_env: &host_env,
+        },
+    )?;
 
     let host = Host::default();
     let cx = RunContext {

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use super::host::Host;
 use super::run_dir::{RunDir, write_json};
 use super::signals::Interrupts;
-use super::suite::{Outcome, RunContext, human_duration, run_suite};
+use super::suite::{RunContext, human_duration, run_suite};
 use crate::error::Error;
 use crate::registry::Registry;
 use crate::report::manifest;
@@ -217,7 +217,6 @@ pub fn verify(
     interrupts: &Interrupts,
 ) -> Result<RunResult, Error> {
     let started = Instant::now();
-    let started_at = jiff::Timestamp::now().to_string();
     super::process::become_subreaper();
     let host_env: BTreeMap<String, String> = std::env::vars().collect();
     let run_root = registry.workspace.join(&registry.settings.run_root);
@@ -240,29 +239,18 @@ pub fn verify(
         if selected.len() == 1 { "" } else { "s" }
     ));
 
-    let mut manifest = start_manifest(
+    let (mut manifest, mut summary) = begin(
         registry,
         &run,
-        &argv,
-        "cmd.verify",
-        &criteria,
-        &changed,
         &selected,
-        &host_env,
-        &started_at,
-    );
-    write_json(&run.path.join("manifest.json"), &manifest, true)?;
-    let mut summary = start_summary(
-        &run,
-        argv,
-        "cmd.verify",
-        criteria,
-        changed,
-        &selected,
-        started_at,
-    );
-    summary.refresh(0);
-    summary.write()?;
+        Start {
+            argv,
+            command_id: "cmd.verify",
+            criteria,
+            changed,
+            host_env: &host_env,
+        },
+    )?;
     run.event(
         "run_started",
         serde_json::json!({ "run_id": run.id, "suites": selected.len() }),
@@ -287,10 +275,17 @@ pub fn verify(
         }
         let suite = sel.suite;
         let outcome = if options.fail_fast && failed_once {
-            Outcome {
-                result: blocked_result(suite, sel.rationale, "fail-fast: an earlier suite failed"),
-                manifest: skeleton_manifest(registry, suite),
-            }
+            let prep = super::suite::prepare(&cx, suite);
+            let mut o = super::suite::new_outcome(registry, suite, &prep, sel.rationale);
+            let reason = "fail-fast: an earlier suite failed".to_string();
+            super::suite::finish_early(
+                &mut o,
+                Status::Blocked,
+                "fail-fast",
+                reason,
+                Instant::now(),
+            );
+            o
         } else {
             run.event("suite_started", serde_json::json!({ "suite": suite.id }));
             progress.running(&suite.id, index + 1, total);
@@ -339,9 +334,58 @@ pub fn verify(
     })
 }
 
+/// What a run starts from, for [`begin`].
+pub struct Start<'a> {
+    /// lab's argv.
+    pub argv: Vec<String>,
+    /// `cmd.verify`, `cmd.launch`, …
+    pub command_id: &'a str,
+    /// What was selected by.
+    pub criteria: Criteria,
+    /// The changed paths, with `--changed`.
+    pub changed: Option<Changed>,
+    /// lab's environment.
+    pub host_env: &'a BTreeMap<String, String>,
+}
+
+/// Writes manifest.json and summary.json as they are before anything runs
+/// (every suite pending) and returns them for the run to fill in.
+pub fn begin(
+    registry: &Registry,
+    run: &RunDir,
+    selected: &[Selected<'_>],
+    start: Start<'_>,
+) -> Result<(Manifest, SummaryWriter), Error> {
+    let started_at = jiff::Timestamp::now().to_string();
+    let manifest = start_manifest(
+        registry,
+        run,
+        &start.argv,
+        start.command_id,
+        &start.criteria,
+        &start.changed,
+        selected,
+        start.host_env,
+        &started_at,
+    );
+    write_json(&run.path.join("manifest.json"), &manifest, true)?;
+    let mut summary = start_summary(
+        run,
+        start.argv,
+        start.command_id,
+        start.criteria,
+        start.changed,
+        selected,
+        started_at,
+    );
+    summary.refresh(0);
+    summary.write()?;
+    Ok((manifest, summary))
+}
+
 /// manifest.json as it is known before anything runs.
 #[allow(clippy::too_many_arguments)]
-pub fn start_manifest(
+fn start_manifest(
     registry: &Registry,
     run: &RunDir,
     argv: &[String],
@@ -390,7 +434,7 @@ pub fn start_manifest(
 }
 
 /// summary.json before any suite finished: every suite pending.
-pub fn start_summary(
+fn start_summary(
     run: &RunDir,
     argv: Vec<String>,
     command_id: &str,
@@ -424,48 +468,6 @@ pub fn start_summary(
             links: Links::default(),
         },
     )
-}
-
-fn blocked_result(
-    suite: &crate::registry::model::Suite,
-    rationale: Vec<Rationale>,
-    reason: &str,
-) -> SuiteResult {
-    SuiteResult {
-        id: suite.id.clone(),
-        status: Status::Blocked,
-        reason: Some(reason.to_string()),
-        exit_code: None,
-        signal: None,
-        timed_out: false,
-        duration_ms: 0,
-        attempts: Vec::new(),
-        step: Some("fail-fast".into()),
-        stdout: None,
-        stderr: None,
-        artifacts: Vec::new(),
-        tests: None,
-        excerpt: Vec::new(),
-        rationale,
-    }
-}
-
-fn skeleton_manifest(registry: &Registry, suite: &crate::registry::model::Suite) -> SuiteManifest {
-    SuiteManifest {
-        id: suite.id.clone(),
-        profile: suite.profile.as_ref().map(|p| p.id.clone()),
-        fixtures: suite.fixtures.iter().map(|f| f.id.clone()).collect(),
-        runners: suite.runners.iter().map(|r| r.id.clone()).collect(),
-        services: registry.suite_services(suite),
-        command: String::new(),
-        cwd: registry.workspace.join(&suite.cwd).to_string(),
-        env: BTreeMap::new(),
-        dir: format!("suites/{}", suite.id),
-        processes: Vec::new(),
-        ports: Vec::new(),
-        leaked: Vec::new(),
-        artifacts: Vec::new(),
-    }
 }
 
 /// The stderr lines for one finished suite.
