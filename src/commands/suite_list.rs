@@ -45,7 +45,7 @@ pub fn run(ctx: &Context, args: &SuiteListArgs) -> Result<u8, Error> {
                 e.level.clone().unwrap_or_else(|| "-".into()),
                 dash(e.targets.join(",")),
                 dash(e.tags.join(",")),
-                e.rationale.iter().map(why).collect::<Vec<_>>().join("; "),
+                short_why(&e.rationale),
             ]
         })
         .collect();
@@ -90,6 +90,21 @@ pub fn run(ctx: &Context, args: &SuiteListArgs) -> Result<u8, Error> {
 
 fn dash(s: String) -> String {
     if s.is_empty() { "-".into() } else { s }
+}
+
+/// The first reasons of a suite, and how many more (`--json` has them all).
+fn short_why(rationale: &[Rationale]) -> String {
+    const SHOWN: usize = 2;
+    let mut text = rationale
+        .iter()
+        .take(SHOWN)
+        .map(why)
+        .collect::<Vec<_>>()
+        .join("; ");
+    if rationale.len() > SHOWN {
+        text.push_str(&format!("; (+{} more)", rationale.len() - SHOWN));
+    }
+    text
 }
 
 /// A rationale entry as a short phrase.

@@ -31,7 +31,6 @@ fn jj(workspace: &Utf8Path) -> Option<Vcs> {
         .args([
             "log",
             "--no-graph",
-            "--ignore-working-copy",
             "-r",
             "@",
             "-T",

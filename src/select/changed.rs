@@ -129,7 +129,9 @@ fn jj(req: &Request<'_>) -> Result<ChangedPaths, Error> {
     let mut notes = Vec::new();
     for (i, revset) in attempts.iter().enumerate() {
         let out = std::process::Command::new("jj")
-            .args(["diff", "--name-only", "--ignore-working-copy", "-r", revset])
+            // No --ignore-working-copy: jj must snapshot the files edited
+            // since its last command, or they would not count as changed.
+            .args(["diff", "--name-only", "-r", revset])
             .current_dir(req.workspace)
             .stdin(std::process::Stdio::null())
             .output()

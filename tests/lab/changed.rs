@@ -530,4 +530,11 @@ fn jj_repository_diffs_base_to_working_copy() {
             .contains("no-such-bookmark")
     );
     assert!(ids(&doc).contains(&"suite.web".to_string()));
+    // The manifest records the jj change.
+    let out = ws.lab(&["verify", "web"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let vcs = &ws.run_json("manifest.json")["vcs"];
+    assert_eq!(vcs["kind"], "jj");
+    assert_eq!(vcs["commit"].as_str().map(str::len), Some(40));
+    assert_eq!(vcs["dirty"], true);
 }
