@@ -125,6 +125,12 @@ pub struct VerifyArgs {
     /// Re-run a failing suite up to N times (overrides each suite's `retries`).
     #[arg(long, value_name = "N")]
     pub retries: Option<u32>,
+    /// Run up to N suites at once (default [lab].jobs); `weight` takes several slots.
+    #[arg(long, short = 'j', value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub jobs: Option<u32>,
+    /// Run each selected suite N times, to hunt intermittent failures.
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..))]
+    pub repeat: u32,
 }
 
 /// `lab launch`.

@@ -175,6 +175,7 @@ pub fn run(ctx: &Context, args: &LaunchArgs) -> Result<u8, Error> {
         interrupts: &interrupts,
         tee: None,
         retries: None,
+        repeat: 1,
     };
     let prep = suite::prepare(&cx, &app);
     let mut outcome = suite::new_outcome(&registry, &app, &prep, Vec::new());

@@ -27,6 +27,8 @@ pub fn run(ctx: &Context, args: &VerifyArgs) -> Result<u8, Error> {
         fail_fast: args.fail_fast,
         retries: args.retries,
         json: args.json,
+        jobs: args.jobs.unwrap_or(registry.settings.jobs),
+        repeat: args.repeat,
     };
     let argv: Vec<String> = std::env::args().collect();
     let result = engine::verify(

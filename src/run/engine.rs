@@ -9,9 +9,10 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use super::host::Host;
+use super::plan::{Item, Plan};
 use super::run_dir::{RunDir, write_json};
 use super::signals::Interrupts;
-use super::suite::{RunContext, human_duration, run_suite};
+use super::suite::{Outcome, RunContext, human_duration, run_suite};
 use crate::error::Error;
 use crate::registry::Registry;
 use crate::report::manifest;
@@ -31,6 +32,10 @@ pub struct Options {
     pub retries: Option<u32>,
     /// `verify` prints summary.json on stdout.
     pub json: bool,
+    /// Suites run at once (slots; weights take several).
+    pub jobs: u32,
+    /// Run each suite this many times (at least 1).
+    pub repeat: u32,
 }
 
 /// The result of a run.
@@ -130,30 +135,46 @@ fn tool_versions(
     tools
 }
 
-/// The suite running now: id, start, position, total.
-type Running = Arc<Mutex<Option<(String, Instant, usize, usize)>>>;
+/// The suites running now (id → start), and how many finished of how many.
+#[derive(Debug, Default)]
+struct Board {
+    running: Vec<(String, Instant)>,
+    done: usize,
+    total: usize,
+}
 
 /// A live "what is running" line on a terminal, cleared before other output.
 struct Progress {
     out: Arc<Mutex<std::io::Stderr>>,
-    current: Running,
+    board: Arc<Mutex<Board>>,
     stop: Arc<AtomicBool>,
     enabled: bool,
 }
 
 impl Progress {
-    fn start(out: Arc<Mutex<std::io::Stderr>>, enabled: bool) -> Self {
-        let current: Running = Arc::default();
+    fn start(out: Arc<Mutex<std::io::Stderr>>, enabled: bool, total: usize) -> Self {
+        let board = Arc::new(Mutex::new(Board {
+            total,
+            ..Board::default()
+        }));
         let stop = Arc::new(AtomicBool::new(false));
         if enabled {
-            let (out, current, stop) = (Arc::clone(&out), Arc::clone(&current), Arc::clone(&stop));
+            let (out, board, stop) = (Arc::clone(&out), Arc::clone(&board), Arc::clone(&stop));
             std::thread::spawn(move || {
                 while !stop.load(Ordering::SeqCst) {
                     std::thread::sleep(Duration::from_millis(250));
-                    let line = current.lock().ok().and_then(|c| {
-                        c.as_ref().map(|(id, at, i, n)| {
-                            format!("\r\x1b[2K[{i}/{n}] {id} {}", human_duration(at.elapsed()))
-                        })
+                    let line = board.lock().ok().and_then(|b| {
+                        let (id, at) = b.running.first()?;
+                        let more = match b.running.len() {
+                            1 => String::new(),
+                            n => format!(" (+{} more)", n - 1),
+                        };
+                        Some(format!(
+                            "\r\x1b[2K[{}/{}] {id} {}{more}",
+                            b.done,
+                            b.total,
+                            human_duration(at.elapsed())
+                        ))
                     });
                     if let (Some(line), Ok(out)) = (line, out.lock()) {
                         let _ = out.lock().write_all(line.as_bytes());
@@ -163,15 +184,23 @@ impl Progress {
         }
         Progress {
             out,
-            current,
+            board,
             stop,
             enabled,
         }
     }
 
-    fn running(&self, id: &str, index: usize, total: usize) {
-        if let Ok(mut c) = self.current.lock() {
-            *c = Some((id.to_string(), Instant::now(), index, total));
+    fn running(&self, id: &str) {
+        if let Ok(mut b) = self.board.lock() {
+            b.running.push((id.to_string(), Instant::now()));
+        }
+    }
+
+    fn finished(&self, id: &str, done: usize, total: usize) {
+        if let Ok(mut b) = self.board.lock() {
+            b.running.retain(|(r, _)| r != id);
+            b.done = done;
+            b.total = total;
         }
     }
 
@@ -188,9 +217,6 @@ impl Progress {
 
     fn finish(&self) {
         self.stop.store(true, Ordering::SeqCst);
-        if let Ok(mut c) = self.current.lock() {
-            *c = None;
-        }
         self.print("");
     }
 }
@@ -227,6 +253,7 @@ pub fn verify(
     let progress = Progress::start(
         Arc::clone(&stderr),
         !options.stream && std::io::stderr().is_terminal() && style != Style::plain(),
+        selected.len(),
     );
     let rel_run = run
         .path
@@ -265,18 +292,101 @@ pub fn verify(
         interrupts,
         tee: options.stream.then(|| Arc::clone(&stderr)),
         retries: options.retries,
+        repeat: options.repeat.max(1),
     };
+    let expected = super::history::expected_durations(&run_root);
+    let index: HashMap<&str, usize> = selected
+        .iter()
+        .enumerate()
+        .map(|(i, s)| (s.suite.id.as_str(), i))
+        .collect();
+    let items: Vec<Item> = selected
+        .iter()
+        .map(|s| Item {
+            needs: s
+                .suite
+                .needs
+                .iter()
+                .filter_map(|n| index.get(n.id.as_str()).copied())
+                .collect(),
+            weight: s.suite.weight,
+            exclusive: s.suite.exclusive,
+            expected_ms: expected.get(&s.suite.id).copied().unwrap_or(0),
+        })
+        .collect();
+    let mut plan = Plan::new(items, options.jobs);
+    let mut slots: Vec<Option<Selected<'_>>> = selected.into_iter().map(Some).collect();
+    let total = slots.len();
     let mut statuses: HashMap<String, Status> = HashMap::new();
-    let mut failed_once = false;
-    let total = selected.len();
-    for (index, sel) in selected.into_iter().enumerate() {
-        if interrupts.interrupted() {
-            break;
+    let mut stop_starting = false;
+    let mut done = 0;
+    let (tx, rx) = std::sync::mpsc::channel::<(usize, Outcome)>();
+    std::thread::scope(|scope| -> Result<(), Error> {
+        loop {
+            if !stop_starting {
+                if interrupts.interrupted() {
+                    stop_starting = true;
+                } else {
+                    for i in plan.start_ready() {
+                        let Some(sel) = slots[i].take() else { continue };
+                        let needs: HashMap<String, Status> = sel
+                            .suite
+                            .needs
+                            .iter()
+                            .filter_map(|n| statuses.get(&n.id).map(|s| (n.id.clone(), *s)))
+                            .collect();
+                        run.event(
+                            "suite_started",
+                            serde_json::json!({ "suite": sel.suite.id }),
+                        );
+                        progress.running(&sel.suite.id);
+                        let (tx, cx) = (tx.clone(), &cx);
+                        scope.spawn(move || {
+                            let outcome = run_suite(cx, sel.suite, sel.rationale, &|id| {
+                                needs.get(id).copied()
+                            });
+                            let _ = tx.send((i, outcome));
+                        });
+                    }
+                }
+            }
+            if plan.running() == 0 && (stop_starting || plan.pending().is_empty()) {
+                break;
+            }
+            let Ok((i, outcome)) = rx.recv_timeout(Duration::from_millis(100)) else {
+                continue;
+            };
+            plan.finish(i);
+            done += 1;
+            let result = outcome.result;
+            if options.fail_fast && result.status == Status::Failed {
+                stop_starting = true;
+            }
+            statuses.insert(result.id.clone(), result.status);
+            run.event(
+                "suite_finished",
+                serde_json::json!({
+                    "suite": result.id,
+                    "status": result.status,
+                    "duration_ms": result.duration_ms,
+                    "reason": result.reason,
+                }),
+            );
+            progress.finished(&result.id, done, total);
+            progress.print(&suite_lines(&result, &rel_run, style));
+            manifest.suites.push(outcome.manifest);
+            summary.push(result);
+            summary.refresh(started.elapsed().as_millis() as u64);
+            summary.write()?;
         }
-        let suite = sel.suite;
-        let outcome = if options.fail_fast && failed_once {
-            let prep = super::suite::prepare(&cx, suite);
-            let mut o = super::suite::new_outcome(registry, suite, &prep, sel.rationale);
+        Ok(())
+    })?;
+    // --fail-fast: what never started is blocked, and says why.
+    if options.fail_fast && !interrupts.interrupted() {
+        for i in plan.pending() {
+            let Some(sel) = slots[i].take() else { continue };
+            let prep = super::suite::prepare(&cx, sel.suite);
+            let mut o = super::suite::new_outcome(registry, sel.suite, &prep, sel.rationale);
             let reason = "fail-fast: an earlier suite failed".to_string();
             super::suite::finish_early(
                 &mut o,
@@ -285,29 +395,10 @@ pub fn verify(
                 reason,
                 Instant::now(),
             );
-            o
-        } else {
-            run.event("suite_started", serde_json::json!({ "suite": suite.id }));
-            progress.running(&suite.id, index + 1, total);
-            run_suite(&cx, suite, sel.rationale, &|id| statuses.get(id).copied())
-        };
-        let result = outcome.result;
-        failed_once |= result.status == Status::Failed;
-        statuses.insert(result.id.clone(), result.status);
-        run.event(
-            "suite_finished",
-            serde_json::json!({
-                "suite": result.id,
-                "status": result.status,
-                "duration_ms": result.duration_ms,
-                "reason": result.reason,
-            }),
-        );
-        progress.print(&suite_lines(&result, &rel_run, style));
-        manifest.suites.push(outcome.manifest);
-        summary.push(result);
-        summary.refresh(started.elapsed().as_millis() as u64);
-        summary.write()?;
+            progress.print(&suite_lines(&o.result, &rel_run, style));
+            manifest.suites.push(o.manifest);
+            summary.push(o.result);
+        }
     }
     progress.finish();
     let interrupted = interrupts.interrupted();

@@ -42,6 +42,8 @@ pub struct RunContext<'a> {
     pub tee: Option<Arc<Mutex<std::io::Stderr>>>,
     /// `--retries N`, overriding each suite's own.
     pub retries: Option<u32>,
+    /// `--repeat N`: run each suite's command N times.
+    pub repeat: u32,
 }
 
 /// A finished suite: its summary entry and its manifest entry.
@@ -193,56 +195,81 @@ pub fn run_suite(
     let Ok(fixtures) = setup_fixtures(cx, &prep, suite, &mut outcome, started) else {
         return outcome;
     };
-    // The command, with retries.
+    // The command: `repeat` repetitions, each retried up to `retries` times.
     let retries = cx.retries.unwrap_or(suite.retries);
+    let repeat = cx.repeat.max(1);
     let timeout = registry.suite_timeout(suite);
     let mut captures = (Captured::default(), Captured::default());
-    for attempt in 0..=retries {
-        if attempt > 0 {
-            for stream in ["stdout", "stderr"] {
-                let _ = std::fs::rename(
-                    prep.dir.join(format!("{stream}.log")),
-                    prep.dir.join(format!("{stream}.attempt-{attempt}.log")),
-                );
+    let mut repetitions: Vec<Status> = Vec::new();
+    let mut last_failure: Option<String> = None;
+    'repetitions: for _ in 0..repeat {
+        let mut failed_before = false;
+        for _ in 0..=retries {
+            let previous = outcome.result.attempts.len();
+            if previous > 0 {
+                for stream in ["stdout", "stderr"] {
+                    let _ = std::fs::rename(
+                        prep.dir.join(format!("{stream}.log")),
+                        prep.dir.join(format!("{stream}.attempt-{previous}.log")),
+                    );
+                }
             }
+            let run = run_command(cx, &prep, timeout);
+            outcome.manifest.processes.push(run.process.clone());
+            outcome.manifest.leaked.extend(run.leaked.iter().cloned());
+            captures = (run.stdout, run.stderr);
+            let status = classify(&run.attempt);
+            outcome.result.attempts.push(Attempt {
+                status,
+                ..run.attempt.clone()
+            });
+            outcome.result.exit_code = run.attempt.exit_code;
+            outcome.result.signal = run.attempt.signal;
+            outcome.result.timed_out = run.attempt.timed_out;
+            outcome.result.reason = run.reason;
+            if status == Status::Failed {
+                failed_before = true;
+                last_failure = outcome.result.reason.clone();
+                if cx.interrupts.interrupted() {
+                    repetitions.push(Status::Failed);
+                    break 'repetitions;
+                }
+                continue;
+            }
+            repetitions.push(if status == Status::Passed && failed_before {
+                Status::Flaky
+            } else {
+                status
+            });
+            continue 'repetitions;
         }
-        let run = run_command(cx, &prep, timeout);
-        outcome.manifest.processes.push(run.process.clone());
-        outcome.manifest.leaked.extend(run.leaked.iter().cloned());
-        captures = (run.stdout, run.stderr);
-        let status = classify(&run.attempt);
-        outcome.result.attempts.push(Attempt {
-            status,
-            ..run.attempt.clone()
-        });
-        outcome.result.exit_code = run.attempt.exit_code;
-        outcome.result.signal = run.attempt.signal;
-        outcome.result.timed_out = run.attempt.timed_out;
-        outcome.result.reason = run.reason;
-        if status != Status::Failed || cx.interrupts.interrupted() {
-            break;
-        }
+        repetitions.push(Status::Failed);
     }
     outcome.result.stdout = Some(format!("{}/stdout.log", prep.rel_dir));
     outcome.result.stderr = Some(format!("{}/stderr.log", prep.rel_dir));
-    let last = outcome
-        .result
-        .attempts
-        .last()
-        .map_or(Status::Failed, |a| a.status);
-    let failed_before = outcome
-        .result
-        .attempts
-        .iter()
-        .any(|a| a.status == Status::Failed);
-    outcome.result.status = if last == Status::Passed && failed_before {
+    let count = |s: Status| repetitions.iter().filter(|r| **r == s).count();
+    outcome.result.status = if count(Status::Failed) > 0 {
+        if repetitions.len() > 1 {
+            outcome.result.reason = Some(format!(
+                "failed {} of {} repetitions; last: {}",
+                count(Status::Failed),
+                repetitions.len(),
+                last_failure.as_deref().unwrap_or("failed")
+            ));
+        }
+        Status::Failed
+    } else if count(Status::Blocked) > 0 {
+        Status::Blocked
+    } else if count(Status::Flaky) > 0 {
         outcome.result.reason = Some(format!(
-            "passed on attempt {} after failing",
+            "passed after failing ({} attempts)",
             outcome.result.attempts.len()
         ));
         Status::Flaky
+    } else if count(Status::Skipped) == repetitions.len() {
+        Status::Skipped
     } else {
-        last
+        Status::Passed
     };
     outcome.result.step = (!outcome.result.status.is_pass()).then(|| "command".to_string());
     if !outcome.manifest.leaked.is_empty() {

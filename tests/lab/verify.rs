@@ -400,7 +400,10 @@ tags = ["x"]
     );
     assert!(!ws.path().join("b-ran").exists());
     assert!(ws.path().join("c-ran").exists());
+    // A fresh workspace: no history, so suites start in planned order (a
+    // first); with history the longest-expected suite would go first.
     std::fs::remove_file(ws.path().join("c-ran")).expect("rm");
+    std::fs::remove_dir_all(ws.path().join("target")).expect("rm runs");
     let s = ws
         .lab(&["verify", "--tag", "x", "--fail-fast", "--json"])
         .json();
