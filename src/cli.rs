@@ -28,6 +28,9 @@ pub enum Command {
     Verify(VerifyArgs),
     /// Start an app interactively in a disposable run directory.
     Launch(LaunchArgs),
+    /// Work with run directories.
+    #[command(subcommand)]
+    Runs(RunsCommand),
     /// List or inspect suites.
     #[command(subcommand)]
     Suite(SuiteCommand),
@@ -91,6 +94,9 @@ pub struct SelectArgs {
     /// What --changed diffs against (default: [lab].base, then origin/<base>, master).
     #[arg(long, value_name = "REV", requires = "changed")]
     pub base: Option<String>,
+    /// Keep only the K-th of N deterministic shards (needs stay together).
+    #[arg(long, value_name = "K/N")]
+    pub shard: Option<crate::select::shard::Shard>,
 }
 
 /// `lab suite list`.
@@ -105,6 +111,9 @@ pub struct SuiteListArgs {
     /// Also list the suites not selected, and why.
     #[arg(long)]
     pub explain: bool,
+    /// Split the selection into N shards and print them as a CI matrix.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..), conflicts_with = "shard")]
+    pub shards: Option<u32>,
 }
 
 /// `lab verify`.
@@ -131,6 +140,24 @@ pub struct VerifyArgs {
     /// Run each selected suite N times, to hunt intermittent failures.
     #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..))]
     pub repeat: u32,
+}
+
+/// `lab runs …`.
+#[derive(Debug, Subcommand)]
+pub enum RunsCommand {
+    /// Join shard runs (a CI matrix) into one run with one summary.
+    Merge(RunsMergeArgs),
+}
+
+/// `lab runs merge`.
+#[derive(Debug, Args)]
+pub struct RunsMergeArgs {
+    /// Run ids, paths to run directories, or `latest`.
+    #[arg(required = true, value_name = "RUN")]
+    pub runs: Vec<String>,
+    /// Print the merged summary.json on stdout.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// `lab launch`.

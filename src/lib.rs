@@ -28,6 +28,7 @@ fn dispatch(cli: cli::Cli) -> Result<u8, error::Error> {
         Command::Check(args) => commands::check::run(&ctx, &args),
         Command::Verify(args) => commands::verify::run(&ctx, &args),
         Command::Launch(args) => commands::launch::run(&ctx, &args),
+        Command::Runs(command) => commands::runs::run(&ctx, &command),
         Command::Suite(SuiteCommand::List(args)) => commands::suite_list::run(&ctx, &args),
         Command::Suite(SuiteCommand::Show(args)) => commands::suite_show::run(&ctx, &args),
         Command::Schema(args) => commands::schema::run(&ctx, &args),

@@ -6,7 +6,9 @@ use std::io::Write;
 use crate::cli::SuiteListArgs;
 use crate::context::Context;
 use crate::error::{Error, exit_code};
-use crate::report::schema::{NotSelected, Rationale, RationaleKind, SCHEMA_VERSION, SuiteList};
+use crate::report::schema::{
+    NotSelected, Rationale, RationaleKind, SCHEMA_VERSION, ShardEntry, SuiteList,
+};
 use crate::report::suite_view;
 use crate::select::request;
 
@@ -14,6 +16,21 @@ use crate::select::request;
 pub fn run(ctx: &Context, args: &SuiteListArgs) -> Result<u8, Error> {
     let registry = ctx.registry()?;
     let resolved = request::resolve(&registry, &args.select)?;
+    let matrix: Option<Vec<ShardEntry>> = args.shards.map(|count| {
+        request::split(&registry, &resolved.selected, count)
+            .into_iter()
+            .enumerate()
+            .map(|(k, members)| ShardEntry {
+                shard: format!("{}/{count}", k + 1),
+                index: k as u32 + 1,
+                count,
+                suites: members
+                    .iter()
+                    .map(|&i| resolved.selected[i].suite.id.clone())
+                    .collect(),
+            })
+            .collect()
+    });
     let entries: Vec<_> = resolved
         .selected
         .into_iter()
@@ -33,6 +50,7 @@ pub fn run(ctx: &Context, args: &SuiteListArgs) -> Result<u8, Error> {
             changed: resolved.changed,
             suites: entries,
             not_selected: args.explain.then_some(not_selected),
+            matrix,
         })?;
         crate::context::release(registry);
         return Ok(exit_code::SUCCESS);
@@ -50,6 +68,16 @@ pub fn run(ctx: &Context, args: &SuiteListArgs) -> Result<u8, Error> {
         })
         .collect();
     let mut table = render_table(["ID", "LEVEL", "TARGETS", "TAGS", "WHY"], &rows);
+    if let Some(matrix) = &matrix {
+        table.push('\n');
+        for shard in matrix {
+            table.push_str(&format!(
+                "shard {}: {}\n",
+                shard.shard,
+                shard.suites.join(" ")
+            ));
+        }
+    }
     if args.explain && !not_selected.is_empty() {
         let rows: Vec<[String; 2]> = not_selected
             .iter()

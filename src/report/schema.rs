@@ -36,6 +36,9 @@ pub struct Criteria {
     pub all: bool,
     /// `--exclude-tag` values. Since schema_version 1.
     pub exclude_tags: Vec<String>,
+    /// `--shard K/N`. Since schema_version 1.
+    #[serde(default)]
+    pub shard: Option<String>,
 }
 
 impl Criteria {
@@ -185,6 +188,22 @@ pub struct SuiteList {
     /// With `--explain`: the suites not selected, and why. Since schema_version 1.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub not_selected: Option<Vec<NotSelected>>,
+    /// With `--shards N`: the selection split for a CI matrix. Since schema_version 1.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub matrix: Option<Vec<ShardEntry>>,
+}
+
+/// One shard of a CI matrix.
+#[derive(Debug, Clone, Serialize, serde::Deserialize, JsonSchema)]
+pub struct ShardEntry {
+    /// `K/N`, to pass to `lab verify --shard`.
+    pub shard: String,
+    /// K.
+    pub index: u32,
+    /// N.
+    pub count: u32,
+    /// The suites of this shard.
+    pub suites: Vec<String>,
 }
 
 /// A suite the selection left out.

@@ -89,6 +89,10 @@ pub fn selection_command(criteria: &Criteria) -> String {
     if criteria.all {
         words.push("--all".into());
     }
+    if let Some(shard) = &criteria.shard {
+        words.push("--shard".into());
+        words.push(shard.clone());
+    }
     words.join(" ")
 }
 

@@ -294,7 +294,7 @@ pub fn verify(
         retries: options.retries,
         repeat: options.repeat.max(1),
     };
-    let expected = super::history::expected_durations(&run_root);
+    let expected = super::history::expected_durations(&run_root, true);
     let index: HashMap<&str, usize> = selected
         .iter()
         .enumerate()

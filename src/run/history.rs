@@ -15,7 +15,10 @@ const RUNS: usize = 20;
 const SAMPLES: usize = 5;
 
 /// Suite id → expected duration in ms, from the runs under `run_root`.
-pub fn expected_durations(run_root: &Utf8Path) -> HashMap<String, u64> {
+/// Without `include_shards`, runs of one shard (`--shard K/N`) are left
+/// out: a sibling shard that just ran must not change how the next shard
+/// of the same matrix is cut (merged runs count: they cover everything).
+pub fn expected_durations(run_root: &Utf8Path, include_shards: bool) -> HashMap<String, u64> {
     let mut samples: HashMap<String, Vec<u64>> = HashMap::new();
     let Ok(entries) = run_root.read_dir_utf8() else {
         return HashMap::new();
@@ -35,6 +38,9 @@ pub fn expected_durations(run_root: &Utf8Path) -> HashMap<String, u64> {
         let Ok(summary) = serde_json::from_str::<Summary>(&text) else {
             continue;
         };
+        if !include_shards && summary.criteria.shard.is_some() {
+            continue;
+        }
         for s in summary.suites {
             // Only runs that exercised the command say how long it takes.
             if matches!(s.status, Status::Passed | Status::Failed | Status::Flaky)

@@ -5,5 +5,6 @@ pub mod escalate;
 pub mod paths;
 pub mod request;
 pub mod selection;
+pub mod shard;
 
 pub use selection::{Selected, select};

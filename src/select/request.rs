@@ -46,11 +46,48 @@ pub fn resolve<'r>(registry: &'r Registry, args: &SelectArgs) -> Result<Resolved
             notes: paths.notes,
         });
     }
-    let (selected, not_selected) = select_explained(registry, &criteria, selection.as_ref())?;
+    let (mut selected, not_selected) = select_explained(registry, &criteria, selection.as_ref())?;
+    if let Some(shard) = args.shard {
+        let mut shards = split(registry, &selected, shard.count);
+        let keep: std::collections::HashSet<usize> = shards
+            .swap_remove(shard.index as usize - 1)
+            .into_iter()
+            .collect();
+        let mut i = 0;
+        selected.retain(|_| {
+            i += 1;
+            keep.contains(&(i - 1))
+        });
+    }
     Ok(Resolved {
         criteria,
         changed,
         selected,
         not_selected,
     })
+}
+
+/// Splits `selected` into `count` shards (indexes into `selected`).
+pub fn split(registry: &Registry, selected: &[Selected<'_>], count: u32) -> Vec<Vec<usize>> {
+    let index: std::collections::HashMap<&str, usize> = selected
+        .iter()
+        .enumerate()
+        .map(|(i, s)| (s.suite.id.as_str(), i))
+        .collect();
+    let ids: Vec<&str> = selected.iter().map(|s| s.suite.id.as_str()).collect();
+    let needs: Vec<Vec<usize>> = selected
+        .iter()
+        .map(|s| {
+            s.suite
+                .needs
+                .iter()
+                .filter_map(|n| index.get(n.id.as_str()).copied())
+                .collect()
+        })
+        .collect();
+    let expected = crate::run::history::expected_durations(
+        &registry.workspace.join(&registry.settings.run_root),
+        false,
+    );
+    super::shard::partition(&ids, &needs, count, &expected)
 }

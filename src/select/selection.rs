@@ -274,6 +274,7 @@ pub fn criteria(args: &crate::cli::SelectArgs) -> Result<Criteria, Error> {
         changed: args.changed,
         all: args.all,
         exclude_tags: args.exclude_tags.clone(),
+        shard: args.shard.map(|s| s.to_string()),
     })
 }
 

@@ -8,6 +8,7 @@ mod check;
 mod discovery;
 mod junit;
 mod launch;
+mod schedule;
 mod schema;
 mod suite_list;
 mod verify;
