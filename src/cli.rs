@@ -38,6 +38,20 @@ pub enum Command {
     Schema(SchemaArgs),
     /// Print a shell completion script.
     Completions(CompletionsArgs),
+    /// One readiness probe, run by lab inside a suite's network namespace.
+    #[command(name = "__probe", hide = true)]
+    Probe(ProbeArgs),
+}
+
+/// `lab __probe tcp ADDR` / `lab __probe http URL STATUS`: exit 0 when ready.
+#[derive(Debug, Args)]
+pub struct ProbeArgs {
+    /// `tcp` or `http`.
+    pub kind: String,
+    /// The address or URL.
+    pub target: String,
+    /// The expected HTTP status.
+    pub status: Option<u16>,
 }
 
 /// `lab check`.

@@ -23,6 +23,18 @@ fn dispatch(cli: cli::Cli) -> Result<u8, error::Error> {
     if let Command::Completions(args) = &cli.command {
         return commands::completions::run(args);
     }
+    if let Command::Probe(args) = &cli.command {
+        let ready = match args.kind.as_str() {
+            "tcp" => run::probe::tcp(&args.target),
+            "http" => run::probe::http_status(&args.target) == Some(args.status.unwrap_or(200)),
+            _ => false,
+        };
+        return Ok(if ready {
+            error::exit_code::SUCCESS
+        } else {
+            error::exit_code::FAILED
+        });
+    }
     let ctx = context::Context::from_env(cli.registry)?;
     match cli.command {
         Command::Check(args) => commands::check::run(&ctx, &args),
@@ -33,6 +45,7 @@ fn dispatch(cli: cli::Cli) -> Result<u8, error::Error> {
         Command::Suite(SuiteCommand::Show(args)) => commands::suite_show::run(&ctx, &args),
         Command::Schema(args) => commands::schema::run(&ctx, &args),
         Command::Completions(args) => commands::completions::run(&args),
+        Command::Probe(_) => Ok(error::exit_code::FAILED), // handled above
     }
 }
 

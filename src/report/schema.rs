@@ -693,6 +693,10 @@ pub struct SuiteManifest {
     pub leaked: Vec<LeakedRecord>,
     /// Collected artifacts.
     pub artifacts: Vec<ArtifactRecord>,
+    /// How the profile's isolation was enforced (network namespace, virtual
+    /// display). Since schema_version 1.
+    #[serde(default)]
+    pub isolation: Vec<String>,
 }
 
 /// `manifest.json`: what ran, where, with what.

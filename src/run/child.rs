@@ -43,6 +43,8 @@ pub struct Spec<'a> {
     pub tag: &'a [String],
     /// Ctrl-C and friends.
     pub interrupts: &'a Interrupts,
+    /// Program and arguments put in front of `/bin/sh -c` (isolation).
+    pub wrapper: &'a [String],
 }
 
 /// How the child ended.
@@ -81,7 +83,7 @@ pub fn drive(spec: &Spec<'_>) -> std::io::Result<Driven> {
     let started = Instant::now();
     let mut out_cap = Capture::new(&spec.stdout, spec.redactor)?;
     let mut err_cap = Capture::new(&spec.stderr, spec.redactor)?;
-    let mut child = process::spawn_shell(spec.command, spec.cwd, spec.env, false)?;
+    let mut child = process::spawn_shell(spec.command, spec.cwd, spec.env, spec.wrapper)?;
     let pid = child.id();
     let mut out = child.stdout.take();
     let mut err = child.stderr.take();

@@ -28,28 +28,34 @@ pub fn become_subreaper() {
 }
 
 /// Spawns `command` with `sh -c` in its own process group, stdin null,
-/// stdout and stderr piped (or, with `inherit`, shared with lab).
+/// stdout and stderr piped. `wrapper` (an absolute program and its
+/// arguments, e.g. `nsenter … --` or `xvfb-run -a`) goes in front of
+/// `/bin/sh -c`.
 pub fn spawn_shell(
     command: &str,
     cwd: &std::path::Path,
     env: &BTreeMap<String, String>,
-    inherit_output: bool,
+    wrapper: &[String],
 ) -> std::io::Result<Child> {
     use std::os::unix::process::CommandExt;
     // An absolute path: no PATH search (eight failed execs on a typical PATH).
-    let mut cmd = Command::new("/bin/sh");
+    let mut cmd = match wrapper.split_first() {
+        Some((program, args)) => {
+            let mut c = Command::new(program);
+            c.args(args).arg("/bin/sh");
+            c
+        }
+        None => Command::new("/bin/sh"),
+    };
     cmd.arg("-c")
         .arg(command)
         .current_dir(cwd)
         .env_clear()
         .envs(env)
         .process_group(0)
-        .stdin(Stdio::null());
-    if inherit_output {
-        cmd.stdout(Stdio::inherit()).stderr(Stdio::inherit());
-    } else {
-        cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
-    }
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
     let mut known = KNOWN.lock().unwrap_or_else(|e| e.into_inner());
     let child = cmd.spawn()?;
     known.get_or_insert_with(HashSet::new).insert(child.id());

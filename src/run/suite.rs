@@ -105,6 +105,10 @@ pub struct Prepared {
     pub tag: Vec<String>,
     /// Keeps secrets out of logs.
     pub redactor: Redactor,
+    /// In front of every process of the suite (a network namespace).
+    pub wrapper: Vec<String>,
+    /// In front of the command only (the namespace, then xvfb-run).
+    pub command_wrapper: Vec<String>,
 }
 
 /// Works out directories, command and environment of `suite` (no I/O).
@@ -143,6 +147,8 @@ pub fn prepare(cx: &RunContext<'_>, suite: &Suite) -> Prepared {
         env,
         places,
         redactor,
+        wrapper: Vec::new(),
+        command_wrapper: Vec::new(),
     }
 }
 
@@ -165,36 +171,88 @@ pub fn run_suite(
         finish_early(&mut outcome, status, step, reason, started);
         return outcome;
     }
-    if let Some(p) = &profile {
-        if p.network == Network::Loopback {
-            let reason = "network = \"loopback\" is not enforced by this version of lab; refusing to run with the network on".to_string();
-            finish_early(&mut outcome, Status::Blocked, "network", reason, started);
-            return outcome;
-        }
-        if virtual_display {
-            let reason = "display = \"virtual\" is not provided by this version of lab".to_string();
-            finish_early(&mut outcome, Status::Blocked, "display", reason, started);
-            return outcome;
-        }
-    }
-    if let Some(service) = outcome.manifest.services.first().cloned() {
-        let reason = format!("this version of lab cannot start services yet ({service})");
-        finish_early(
-            &mut outcome,
-            Status::Blocked,
-            &format!("service:{service}:ready"),
-            reason,
-            started,
-        );
-        return outcome;
-    }
     if let Err(e) = prepare_dirs(&prep) {
         finish_early(&mut outcome, Status::Blocked, "setup", e, started);
         return outcome;
     }
+    let mut prep = prep;
+    // Isolation: a network namespace for every process, a virtual display
+    // for the command. Whatever cannot be had blocks the suite.
+    let path = prep.env.vars.get("PATH").cloned();
+    let mut namespace = None;
+    if profile
+        .as_ref()
+        .is_some_and(|p| p.network == Network::Loopback)
+    {
+        match super::netns::Namespace::create(path.as_deref()) {
+            Ok(ns) => {
+                prep.wrapper = ns.wrapper.clone();
+                outcome
+                    .manifest
+                    .isolation
+                    .push(format!("network: {}", ns.how));
+                namespace = Some(ns);
+            }
+            Err(reason) => {
+                finish_early(&mut outcome, Status::Blocked, "network", reason, started);
+                return outcome;
+            }
+        }
+    }
+    prep.command_wrapper = prep.wrapper.clone();
+    if virtual_display {
+        match super::host::find_program("xvfb-run", path.as_deref()) {
+            Some(xvfb) => {
+                prep.command_wrapper
+                    .push(xvfb.to_string_lossy().into_owned());
+                prep.command_wrapper.push("-a".into());
+                outcome
+                    .manifest
+                    .isolation
+                    .push("display: xvfb-run -a".into());
+            }
+            None => {
+                let reason =
+                    "display = \"virtual\" needs `xvfb-run` on PATH (Debian: xvfb)".to_string();
+                finish_early(&mut outcome, Status::Blocked, "display", reason, started);
+                return outcome;
+            }
+        }
+    }
+    // Ports first: every process of the suite sees every service's port.
+    let service_ids = outcome.manifest.services.clone();
+    match super::services::allocate_ports(registry, &service_ids) {
+        Ok(ports) => {
+            for p in &ports {
+                let name = super::services::port_var(&registry.settings.env_prefix, &p.service);
+                prep.env.vars.insert(name, p.port.to_string());
+            }
+            outcome.manifest.ports = ports;
+            outcome.manifest.env = prep.env.redacted();
+        }
+        Err(e) => {
+            finish_early(
+                &mut outcome,
+                Status::Blocked,
+                "ports",
+                format!("cannot allocate a port: {e}"),
+                started,
+            );
+            return outcome;
+        }
+    }
     let Ok(fixtures) = setup_fixtures(cx, &prep, suite, &mut outcome, started) else {
         return outcome;
     };
+    let mut running = Vec::new();
+    if !start_services(cx, &prep, &service_ids, &mut running, &mut outcome, started)
+        || !setup_after_services(cx, &prep, &fixtures, &mut outcome, started)
+    {
+        stop_services(cx, &prep, running, &mut outcome);
+        teardown(cx, &prep, &fixtures, &mut outcome);
+        drop(namespace);
+        return outcome;
+    }
     // The command: `repeat` repetitions, each retried up to `retries` times.
     let retries = cx.retries.unwrap_or(suite.retries);
     let repeat = cx.repeat.max(1);
@@ -278,7 +336,9 @@ pub fn run_suite(
             serde_json::json!({ "suite": suite.id, "leaked": outcome.manifest.leaked }),
         );
     }
+    stop_services(cx, &prep, running, &mut outcome);
     teardown(cx, &prep, &fixtures, &mut outcome);
+    drop(namespace);
     collect_evidence(cx, suite, &prep, &captures, &mut outcome);
     outcome.result.excerpt = excerpt(&prep, outcome.result.tests.as_ref(), &outcome.result);
     cleanup(
@@ -329,6 +389,7 @@ pub fn new_outcome(
             ports: Vec::new(),
             leaked: Vec::new(),
             artifacts: Vec::new(),
+            isolation: Vec::new(),
         },
     }
 }
@@ -378,36 +439,142 @@ pub fn setup_fixtures<'r>(
         }
         if let Some(setup) = &fixture.setup
             && !fixture.after_services
+            && !run_setup(cx, prep, fixture, setup, outcome, started)
         {
-            let log = format!("fixture.{}.setup", fixture.id);
-            let (record, ok) = helper(cx, prep, "fixture", &prep.places.fill(setup), &log);
-            outcome.manifest.processes.push(record.clone());
-            if !ok {
-                let reason = format!(
-                    "fixture {} setup {}",
-                    fixture.id,
-                    describe_exit(record.exit_code, record.signal)
-                );
-                let mut excerpt =
-                    tail_lines(&prep.dir.join(format!("{log}.stderr.log")), EXCERPT_LINES);
-                if excerpt.is_empty() {
-                    excerpt =
-                        tail_lines(&prep.dir.join(format!("{log}.stdout.log")), EXCERPT_LINES);
-                }
-                outcome.result.excerpt = excerpt;
-                finish_early(
-                    outcome,
-                    Status::Blocked,
-                    &format!("fixture:{}:setup", fixture.id),
-                    reason,
-                    started,
-                );
-                teardown(cx, prep, &fixtures, outcome);
-                return Err(());
-            }
+            teardown(cx, prep, &fixtures, outcome);
+            return Err(());
         }
     }
     Ok(fixtures)
+}
+
+/// Starts the suite's services in order, each waited for before the next.
+/// `false` when one failed to become ready: the suite is then blocked with
+/// step `service:<id>:ready` and the tail of that service's log.
+fn start_services(
+    cx: &RunContext<'_>,
+    prep: &Prepared,
+    ids: &[String],
+    running: &mut Vec<super::services::Running>,
+    outcome: &mut Outcome,
+    started: Instant,
+) -> bool {
+    let fill = |text: &str, port: Option<u16>| {
+        let mut places = prep.places.clone();
+        places.port = port;
+        places.fill(text)
+    };
+    let launch = super::services::Launch {
+        env: &prep.env.vars,
+        cwd: prep.cwd.as_std_path(),
+        run_dir: &cx.run.path,
+        suite_dir: &prep.dir,
+        redactor: Arc::new(Redactor::new(prep.env.secret_values())),
+        wrapper: &prep.wrapper,
+        prefix: &cx.registry.settings.env_prefix,
+        max_log_bytes: cx.registry.settings.max_log_bytes,
+        fill: &fill,
+        interrupts: cx.interrupts,
+    };
+    for id in ids {
+        let Some(service) = cx.registry.services.get(id) else {
+            continue;
+        };
+        let port = outcome
+            .manifest
+            .ports
+            .iter()
+            .find(|p| p.service == *id)
+            .map(|p| p.port);
+        match super::services::start(service, port, &launch) {
+            Ok((svc, elapsed)) => {
+                cx.run.event(
+                    "service_ready",
+                    serde_json::json!({ "suite": outcome.result.id, "service": id, "port": port, "ready_ms": elapsed.as_millis() as u64 }),
+                );
+                running.push(svc);
+            }
+            Err((svc, why)) => {
+                if let Some(svc) = svc {
+                    running.push(svc);
+                }
+                // Stop first, so the log is complete before its tail is read.
+                stop_services(cx, prep, std::mem::take(running), outcome);
+                outcome.result.excerpt =
+                    tail_lines(&super::services::log_path(&prep.dir, id), EXCERPT_LINES);
+                finish_early(outcome, Status::Blocked, &why.step, why.reason, started);
+                return false;
+            }
+        }
+    }
+    true
+}
+
+/// Stops services in reverse start order and records them.
+fn stop_services(
+    cx: &RunContext<'_>,
+    prep: &Prepared,
+    running: Vec<super::services::Running>,
+    outcome: &mut Outcome,
+) {
+    for svc in running.into_iter().rev() {
+        let (record, leaked) = svc.stop(&prep.tag, cx.interrupts);
+        outcome.manifest.processes.push(record);
+        outcome.manifest.leaked.extend(leaked);
+    }
+}
+
+/// Runs the `setup` of fixtures that wait for services. `false` when one
+/// failed; `outcome` then says why.
+pub fn setup_after_services(
+    cx: &RunContext<'_>,
+    prep: &Prepared,
+    fixtures: &[&crate::registry::model::Fixture],
+    outcome: &mut Outcome,
+    started: Instant,
+) -> bool {
+    fixtures.iter().all(|fixture| match &fixture.setup {
+        Some(setup) if fixture.after_services => {
+            run_setup(cx, prep, fixture, setup, outcome, started)
+        }
+        _ => true,
+    })
+}
+
+/// Runs one fixture setup; on failure the suite is blocked with step
+/// `fixture:<id>:setup` and the tail of its log as the excerpt.
+fn run_setup(
+    cx: &RunContext<'_>,
+    prep: &Prepared,
+    fixture: &crate::registry::model::Fixture,
+    setup: &str,
+    outcome: &mut Outcome,
+    started: Instant,
+) -> bool {
+    let log = format!("fixture.{}.setup", fixture.id);
+    let (record, ok) = helper(cx, prep, "fixture", &prep.places.fill(setup), &log);
+    outcome.manifest.processes.push(record.clone());
+    if ok {
+        return true;
+    }
+    let reason = format!(
+        "fixture {} setup {}",
+        fixture.id,
+        describe_exit(record.exit_code, record.signal)
+    );
+    let mut excerpt = tail_lines(&prep.dir.join(format!("{log}.stderr.log")), EXCERPT_LINES);
+    if excerpt.is_empty() {
+        excerpt = tail_lines(&prep.dir.join(format!("{log}.stdout.log")), EXCERPT_LINES);
+    }
+    outcome.result.excerpt = excerpt;
+    finish_early(
+        outcome,
+        Status::Blocked,
+        &format!("fixture:{}:setup", fixture.id),
+        reason,
+        started,
+    );
+    false
 }
 
 /// Status of one attempt from its exit.
@@ -587,6 +754,7 @@ fn run_command(cx: &RunContext<'_>, prep: &Prepared, timeout: Duration) -> Comma
         timeout: Some(timeout),
         tag: &prep.tag,
         interrupts: cx.interrupts,
+        wrapper: &prep.command_wrapper,
     };
     let driven = match child::drive(&spec) {
         Ok(d) => d,
@@ -688,6 +856,7 @@ fn helper(
         timeout: Some(cx.registry.settings.default_timeout),
         tag: &prep.tag,
         interrupts: cx.interrupts,
+        wrapper: &prep.wrapper,
     };
     match child::drive(&spec) {
         Ok(d) => {

@@ -10,5 +10,6 @@ mod junit;
 mod launch;
 mod schedule;
 mod schema;
+mod services;
 mod suite_list;
 mod verify;

@@ -1,0 +1,104 @@
+//! One readiness check of a service (design §1.7): an HTTP GET answering
+//! the expected status, a TCP connect, or a file existing. Log and command
+//! probes live with the service, which owns its output and environment.
+
+use std::io::{Read, Write};
+use std::net::{TcpStream, ToSocketAddrs};
+use std::time::Duration;
+
+/// How long one probe may take.
+const PROBE_TIMEOUT: Duration = Duration::from_secs(1);
+
+/// `true` when something accepts a TCP connection at `address` (`host:port`).
+pub fn tcp(address: &str) -> bool {
+    let Ok(addrs) = address.to_socket_addrs() else {
+        return false;
+    };
+    addrs
+        .into_iter()
+        .any(|a| TcpStream::connect_timeout(&a, PROBE_TIMEOUT).is_ok())
+}
+
+/// Splits `http://host:port/path` into (`host:port`, host, path).
+fn split_url(url: &str) -> Option<(String, String, String)> {
+    let rest = url.strip_prefix("http://")?;
+    let (authority, path) = match rest.find('/') {
+        Some(i) => (&rest[..i], &rest[i..]),
+        None => (rest, "/"),
+    };
+    let host = authority.rsplit_once(':').map_or(authority, |(h, _)| h);
+    let address = if authority.contains(':') {
+        authority.to_string()
+    } else {
+        format!("{authority}:80")
+    };
+    Some((address, host.to_string(), path.to_string()))
+}
+
+/// The status code of `GET url`, when the server answers.
+pub fn http_status(url: &str) -> Option<u16> {
+    let (address, host, path) = split_url(url)?;
+    let addr = address.to_socket_addrs().ok()?.next()?;
+    let mut stream = TcpStream::connect_timeout(&addr, PROBE_TIMEOUT).ok()?;
+    stream.set_read_timeout(Some(PROBE_TIMEOUT)).ok()?;
+    stream.set_write_timeout(Some(PROBE_TIMEOUT)).ok()?;
+    let request = format!("GET {path} HTTP/1.0\r\nHost: {host}\r\nConnection: close\r\n\r\n");
+    stream.write_all(request.as_bytes()).ok()?;
+    let mut buf = [0u8; 64];
+    let mut len = 0;
+    while len < buf.len() {
+        match stream.read(&mut buf[len..]) {
+            Ok(0) => break,
+            Ok(n) => {
+                len += n;
+                if buf[..len].contains(&b'\n') {
+                    break;
+                }
+            }
+            Err(_) => break,
+        }
+    }
+    let line = std::str::from_utf8(&buf[..len]).ok()?;
+    let mut parts = line.split_whitespace();
+    parts.next().filter(|v| v.starts_with("HTTP/"))?;
+    parts.next()?.parse().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_split() {
+        assert_eq!(
+            split_url("http://127.0.0.1:8080/v1/health"),
+            Some((
+                "127.0.0.1:8080".into(),
+                "127.0.0.1".into(),
+                "/v1/health".into()
+            ))
+        );
+        assert_eq!(
+            split_url("http://localhost"),
+            Some(("localhost:80".into(), "localhost".into(), "/".into()))
+        );
+        assert_eq!(split_url("https://x"), None);
+    }
+
+    #[test]
+    fn probes_a_real_listener() {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        std::thread::spawn(move || {
+            for stream in listener.incoming().take(2).flatten() {
+                let mut s = stream;
+                let mut buf = [0u8; 256];
+                let _ = s.read(&mut buf);
+                let _ = s.write_all(b"HTTP/1.1 204 No Content\r\n\r\n");
+            }
+        });
+        assert!(tcp(&addr.to_string()));
+        assert_eq!(http_status(&format!("http://{addr}/health")), Some(204));
+        drop(std::net::TcpListener::bind("127.0.0.1:0"));
+    }
+}
