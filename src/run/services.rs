@@ -189,7 +189,7 @@ pub fn start(
     service: &Service,
     port: Option<u16>,
     launch: &Launch<'_>,
-) -> Result<(Running, Duration), (Option<Running>, NotReady)> {
+) -> Result<(Running, Duration), Box<(Option<Running>, NotReady)>> {
     let step = format!("service:{}:ready", service.id);
     let not_ready = |reason: String| NotReady {
         step: step.clone(),
@@ -243,7 +243,7 @@ pub fn start(
     };
     match wait_ready(&mut running, service, port, launch) {
         Ok(elapsed) => Ok((running, elapsed)),
-        Err(reason) => Err((Some(running), not_ready(reason))),
+        Err(reason) => Err(Box::new((Some(running), not_ready(reason)))),
     }
 }
 

@@ -494,7 +494,8 @@ fn start_services(
                 );
                 running.push(svc);
             }
-            Err((svc, why)) => {
+            Err(failure) => {
+                let (svc, why) = *failure;
                 if let Some(svc) = svc {
                     running.push(svc);
                 }
