@@ -83,6 +83,9 @@ pub struct NotReady {
     pub reason: String,
 }
 
+/// A service that did not become ready: what was started (to stop), and why.
+pub type StartFailure = (Option<Running>, NotReady);
+
 /// Everything a service is started with.
 pub struct Launch<'a> {
     /// The suite's environment (ports included).
@@ -189,7 +192,7 @@ pub fn start(
     service: &Service,
     port: Option<u16>,
     launch: &Launch<'_>,
-) -> Result<(Running, Duration), Box<(Option<Running>, NotReady)>> {
+) -> Result<(Running, Duration), Box<StartFailure>> {
     let step = format!("service:{}:ready", service.id);
     let not_ready = |reason: String| NotReady {
         step: step.clone(),
