@@ -126,20 +126,6 @@ pub fn run(ctx: &Context, args: &LaunchArgs) -> Result<u8, Error> {
         exclusive: false,
         artifacts: Vec::new(),
     };
-    if let Some(service) = registry.suite_services(&app).first() {
-        return Err(Error::usage(format!(
-            "{profile} needs {service}, and this version of lab cannot start services yet"
-        )));
-    }
-    if let Some(p) = registry.merged_profile(&app)
-        && (p.network != crate::registry::model::Network::Inherit
-            || p.display != crate::registry::model::Display::Inherit)
-    {
-        return Err(Error::usage(format!(
-            "{profile} asks for network or display isolation, which this version of lab does not provide"
-        )));
-    }
-
     let started = Instant::now();
     process::become_subreaper();
     let host_env: BTreeMap<String, String> = std::env::vars().collect();
@@ -177,19 +163,34 @@ pub fn run(ctx: &Context, args: &LaunchArgs) -> Result<u8, Error> {
         retries: None,
         repeat: 1,
     };
-    let prep = suite::prepare(&cx, &app);
+    let mut prep = suite::prepare(&cx, &app);
     let mut outcome = suite::new_outcome(&registry, &app, &prep, Vec::new());
     suite::prepare_dirs(&prep).map_err(|e| Error::io(e, std::io::Error::other("launch")))?;
-    let ready = suite::setup_fixtures(&cx, &prep, &app, &mut outcome, started);
+    // Isolation, ports, fixtures and the profile's services, as for a suite.
+    let ready = suite::set_up(&cx, &mut prep, &app, &mut outcome, started);
     let mut code = exit_code::BLOCKED;
-    if let Ok(fixture_defs) = ready {
+    if let Err(()) = &ready {
+        eprintln!(
+            "lab: cannot launch {}: {}",
+            args.target,
+            outcome.result.reason.as_deref().unwrap_or("set-up failed")
+        );
+        for line in &outcome.result.excerpt {
+            eprintln!("  | {line}");
+        }
+    }
+    if let Ok(active) = ready {
         eprintln!(
             "lab: launching {} ({}) in {}",
             args.target, runner.id, prep.dir
         );
-        let mut child =
-            process::spawn_interactive(&prep.command, prep.cwd.as_std_path(), &prep.env.vars)
-                .map_err(|e| Error::io("failed to start the launch command", e))?;
+        let mut child = process::spawn_interactive(
+            &prep.command,
+            prep.cwd.as_std_path(),
+            &prep.env.vars,
+            &prep.command_wrapper,
+        )
+        .map_err(|e| Error::io("failed to start the launch command", e))?;
         let pid = child.id();
         let mut stop_sent: Option<Instant> = None;
         let status = loop {
@@ -242,7 +243,7 @@ pub fn run(ctx: &Context, args: &LaunchArgs) -> Result<u8, Error> {
             timed_out: false,
             duration_ms: started.elapsed().as_millis() as u64,
         });
-        suite::teardown(&cx, &prep, &fixture_defs, &mut outcome);
+        suite::wind_down(&cx, &prep, active, &mut outcome);
         code = if interrupts.interrupted() {
             exit_code::INTERRUPTED
         } else {

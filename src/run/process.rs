@@ -69,9 +69,18 @@ pub fn spawn_interactive(
     command: &str,
     cwd: &std::path::Path,
     env: &BTreeMap<String, String>,
+    wrapper: &[String],
 ) -> std::io::Result<Child> {
     let mut known = KNOWN.lock().unwrap_or_else(|e| e.into_inner());
-    let child = Command::new("/bin/sh")
+    let mut cmd = match wrapper.split_first() {
+        Some((program, args)) => {
+            let mut c = Command::new(program);
+            c.args(args).arg("/bin/sh");
+            c
+        }
+        None => Command::new("/bin/sh"),
+    };
+    let child = cmd
         .arg("-c")
         .arg(command)
         .current_dir(cwd)

@@ -176,83 +176,9 @@ pub fn run_suite(
         return outcome;
     }
     let mut prep = prep;
-    // Isolation: a network namespace for every process, a virtual display
-    // for the command. Whatever cannot be had blocks the suite.
-    let path = prep.env.vars.get("PATH").cloned();
-    let mut namespace = None;
-    if profile
-        .as_ref()
-        .is_some_and(|p| p.network == Network::Loopback)
-    {
-        match super::netns::Namespace::create(path.as_deref()) {
-            Ok(ns) => {
-                prep.wrapper = ns.wrapper.clone();
-                outcome
-                    .manifest
-                    .isolation
-                    .push(format!("network: {}", ns.how));
-                namespace = Some(ns);
-            }
-            Err(reason) => {
-                finish_early(&mut outcome, Status::Blocked, "network", reason, started);
-                return outcome;
-            }
-        }
-    }
-    prep.command_wrapper = prep.wrapper.clone();
-    if virtual_display {
-        match super::host::find_program("xvfb-run", path.as_deref()) {
-            Some(xvfb) => {
-                prep.command_wrapper
-                    .push(xvfb.to_string_lossy().into_owned());
-                prep.command_wrapper.push("-a".into());
-                outcome
-                    .manifest
-                    .isolation
-                    .push("display: xvfb-run -a".into());
-            }
-            None => {
-                let reason =
-                    "display = \"virtual\" needs `xvfb-run` on PATH (Debian: xvfb)".to_string();
-                finish_early(&mut outcome, Status::Blocked, "display", reason, started);
-                return outcome;
-            }
-        }
-    }
-    // Ports first: every process of the suite sees every service's port.
-    let service_ids = outcome.manifest.services.clone();
-    match super::services::allocate_ports(registry, &service_ids) {
-        Ok(ports) => {
-            for p in &ports {
-                let name = super::services::port_var(&registry.settings.env_prefix, &p.service);
-                prep.env.vars.insert(name, p.port.to_string());
-            }
-            outcome.manifest.ports = ports;
-            outcome.manifest.env = prep.env.redacted();
-        }
-        Err(e) => {
-            finish_early(
-                &mut outcome,
-                Status::Blocked,
-                "ports",
-                format!("cannot allocate a port: {e}"),
-                started,
-            );
-            return outcome;
-        }
-    }
-    let Ok(fixtures) = setup_fixtures(cx, &prep, suite, &mut outcome, started) else {
+    let Ok(active) = set_up(cx, &mut prep, suite, &mut outcome, started) else {
         return outcome;
     };
-    let mut running = Vec::new();
-    if !start_services(cx, &prep, &service_ids, &mut running, &mut outcome, started)
-        || !setup_after_services(cx, &prep, &fixtures, &mut outcome, started)
-    {
-        stop_services(cx, &prep, running, &mut outcome);
-        teardown(cx, &prep, &fixtures, &mut outcome);
-        drop(namespace);
-        return outcome;
-    }
     // The command: `repeat` repetitions, each retried up to `retries` times.
     let retries = cx.retries.unwrap_or(suite.retries);
     let repeat = cx.repeat.max(1);
@@ -336,9 +262,7 @@ pub fn run_suite(
             serde_json::json!({ "suite": suite.id, "leaked": outcome.manifest.leaked }),
         );
     }
-    stop_services(cx, &prep, running, &mut outcome);
-    teardown(cx, &prep, &fixtures, &mut outcome);
-    drop(namespace);
+    wind_down(cx, &prep, active, &mut outcome);
     collect_evidence(cx, suite, &prep, &captures, &mut outcome);
     outcome.result.excerpt = excerpt(&prep, outcome.result.tests.as_ref(), &outcome.result);
     cleanup(
@@ -446,6 +370,119 @@ pub fn setup_fixtures<'r>(
         }
     }
     Ok(fixtures)
+}
+
+/// What runs around a suite's command: its namespace, services, fixtures.
+pub struct Active<'r> {
+    namespace: Option<super::netns::Namespace>,
+    running: Vec<super::services::Running>,
+    fixtures: Vec<&'r crate::registry::model::Fixture>,
+}
+
+/// Everything before the command (the suite directory exists): isolation
+/// (a network namespace for every process, a virtual display for the
+/// command), ports, fixtures, services, after-services fixtures. `Err` when
+/// something could not be had; `outcome` says why and all is undone.
+#[allow(clippy::result_unit_err)]
+pub fn set_up<'r>(
+    cx: &RunContext<'r>,
+    prep: &mut Prepared,
+    suite: &Suite,
+    outcome: &mut Outcome,
+    started: Instant,
+) -> Result<Active<'r>, ()> {
+    let profile = cx.registry.merged_profile(suite);
+    let virtual_display = profile
+        .as_ref()
+        .is_some_and(|p| p.display == Display::Virtual);
+    // Isolation: a network namespace for every process, a virtual display
+    // for the command. Whatever cannot be had blocks the suite.
+    let path = prep.env.vars.get("PATH").cloned();
+    let mut namespace = None;
+    if profile
+        .as_ref()
+        .is_some_and(|p| p.network == Network::Loopback)
+    {
+        match super::netns::Namespace::create(path.as_deref()) {
+            Ok(ns) => {
+                prep.wrapper = ns.wrapper.clone();
+                outcome
+                    .manifest
+                    .isolation
+                    .push(format!("network: {}", ns.how));
+                namespace = Some(ns);
+            }
+            Err(reason) => {
+                finish_early(outcome, Status::Blocked, "network", reason, started);
+                return Err(());
+            }
+        }
+    }
+    prep.command_wrapper = prep.wrapper.clone();
+    if virtual_display {
+        match super::host::find_program("xvfb-run", path.as_deref()) {
+            Some(xvfb) => {
+                prep.command_wrapper
+                    .push(xvfb.to_string_lossy().into_owned());
+                prep.command_wrapper.push("-a".into());
+                outcome
+                    .manifest
+                    .isolation
+                    .push("display: xvfb-run -a".into());
+            }
+            None => {
+                let reason =
+                    "display = \"virtual\" needs `xvfb-run` on PATH (Debian: xvfb)".to_string();
+                finish_early(outcome, Status::Blocked, "display", reason, started);
+                return Err(());
+            }
+        }
+    }
+    // Ports first: every process of the suite sees every service's port.
+    let service_ids = outcome.manifest.services.clone();
+    match super::services::allocate_ports(cx.registry, &service_ids) {
+        Ok(ports) => {
+            for p in &ports {
+                let name = super::services::port_var(&cx.registry.settings.env_prefix, &p.service);
+                prep.env.vars.insert(name, p.port.to_string());
+            }
+            outcome.manifest.ports = ports;
+            outcome.manifest.env = prep.env.redacted();
+        }
+        Err(e) => {
+            finish_early(
+                outcome,
+                Status::Blocked,
+                "ports",
+                format!("cannot allocate a port: {e}"),
+                started,
+            );
+            return Err(());
+        }
+    }
+    let fixtures = setup_fixtures(cx, prep, suite, outcome, started)?;
+    let mut running = Vec::new();
+    if !start_services(cx, prep, &service_ids, &mut running, outcome, started)
+        || !setup_after_services(cx, prep, &fixtures, outcome, started)
+    {
+        stop_services(cx, prep, running, outcome);
+        teardown(cx, prep, &fixtures, outcome);
+        drop(namespace);
+        return Err(());
+    }
+    Ok(Active {
+        namespace,
+        running,
+        fixtures,
+    })
+}
+
+/// Everything after the command: services stopped, fixture teardown, the
+/// namespace released.
+pub fn wind_down(cx: &RunContext<'_>, prep: &Prepared, active: Active<'_>, outcome: &mut Outcome) {
+    stop_services(cx, prep, active.running, outcome);
+    teardown(cx, prep, &active.fixtures, outcome);
+    drop(active.namespace);
 }
 
 /// Starts the suite's services in order, each waited for before the next.

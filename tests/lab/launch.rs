@@ -88,3 +88,41 @@ fn ctrl_c_stops_the_app_and_what_it_started() {
     assert!(!alive(bg), "the app's background process survived");
     assert_eq!(ws.run_json("summary.json")["interrupted"], true);
 }
+
+#[test]
+fn launch_starts_the_profiles_services_first() {
+    let py = if std::path::Path::new("/usr/bin/python3").exists() {
+        "/usr/bin/python3"
+    } else {
+        "python3"
+    };
+    let ws = Workspace::with(&[
+        ("suites.toml", ""),
+        (
+            "runners/app.toml",
+            &format!(
+                "[runner.app]\ntargets = [\"web\"]\nlaunch = '''{py} -c \"import os, urllib.request; open('fetched.txt', 'w').write(urllib.request.urlopen('http://127.0.0.1:%s/' % os.environ['LAB_PORT_API']).read().decode())\"'''\n"
+            ),
+        ),
+        (
+            "profiles/dev.toml",
+            &format!(
+                "[profile.dev]\nservices = [\"api\"]\n\n[service.api]\nport = true\nready = {{ http = \"http://127.0.0.1:{{port}}/\" }}\ncommand = '''{py} -c \"\nimport http.server, socketserver\nclass H(http.server.BaseHTTPRequestHandler):\n    def do_GET(self):\n        self.send_response(200); self.end_headers(); self.wfile.write(b'from the service')\n    def log_message(self, *a): pass\nsocketserver.TCPServer(('127.0.0.1', {{port}}), H).serve_forever()\n\"'''\n"
+            ),
+        ),
+    ]);
+    let out = ws.lab(&["launch", "web", "--profile", "dev"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(
+        std::fs::read_to_string(ws.path().join("fetched.txt")).expect("fetched"),
+        "from the service"
+    );
+    let manifest = ws.run_json("manifest.json");
+    let roles: Vec<&str> = manifest["suites"][0]["processes"]
+        .as_array()
+        .expect("processes")
+        .iter()
+        .map(|p| p["role"].as_str().expect("role"))
+        .collect();
+    assert_eq!(roles, ["command", "service"]);
+}
