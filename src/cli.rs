@@ -31,6 +31,8 @@ pub enum Command {
     /// Work with run directories.
     #[command(subcommand)]
     Runs(RunsCommand),
+    /// Report a run as HTML, JUnit, markdown or GitHub annotations.
+    Report(ReportArgs),
     /// List or inspect suites.
     #[command(subcommand)]
     Suite(SuiteCommand),
@@ -151,16 +153,117 @@ pub struct VerifyArgs {
     /// Run up to N suites at once (default [lab].jobs); `weight` takes several slots.
     #[arg(long, short = 'j', value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
     pub jobs: Option<u32>,
+    /// Re-run the failed and blocked suites of RUN (default: the latest run).
+    #[arg(long, value_name = "RUN", num_args = 0..=1, default_missing_value = "latest")]
+    pub rerun_failed: Option<String>,
+    /// Do not write report.html into the run directory.
+    #[arg(long)]
+    pub no_report: bool,
     /// Run each selected suite N times, to hunt intermittent failures.
     #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..))]
     pub repeat: u32,
 }
 
+/// Report formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ReportFormat {
+    /// `<run>/report.html`, self-contained.
+    Html,
+    /// JUnit XML for CI test reporting.
+    Junit,
+    /// A PR comment.
+    Markdown,
+    /// Markdown appended to $GITHUB_STEP_SUMMARY, and ::error annotations.
+    Github,
+}
+
+/// `lab report`.
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// A run id, a path to a run directory, or `latest`.
+    #[arg(default_value = "latest", value_name = "RUN")]
+    pub run: String,
+    /// What to produce.
+    #[arg(long, value_enum, default_value = "html")]
+    pub format: ReportFormat,
+    /// Write to FILE instead of stdout (html: instead of <run>/report.html).
+    #[arg(long, value_name = "FILE")]
+    pub output: Option<Utf8PathBuf>,
+}
+
 /// `lab runs …`.
 #[derive(Debug, Subcommand)]
 pub enum RunsCommand {
+    /// List runs, newest first.
+    List(RunsListArgs),
+    /// Show one run's summary (default: latest).
+    Show(RunArgs),
+    /// What changed between two runs (default: latest against the previous run of the same suites).
+    Diff(RunsDiffArgs),
+    /// Suites ranked by status flips and passes after a retry.
+    Flaky(RunsFlakyArgs),
+    /// Delete old runs, keeping the newest and the last run of every failing suite.
+    Prune(RunsPruneArgs),
     /// Join shard runs (a CI matrix) into one run with one summary.
     Merge(RunsMergeArgs),
+}
+
+/// `lab runs list`.
+#[derive(Debug, Args)]
+pub struct RunsListArgs {
+    /// At most N runs.
+    #[arg(long, value_name = "N")]
+    pub limit: Option<usize>,
+    /// Print JSON on stdout.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// A command about one run.
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// A run id, a path to a run directory, or `latest`.
+    #[arg(default_value = "latest", value_name = "RUN")]
+    pub run: String,
+    /// Print JSON on stdout.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `lab runs diff`.
+#[derive(Debug, Args)]
+pub struct RunsDiffArgs {
+    /// The newer run (default: latest); with two runs, the older one first.
+    #[arg(value_name = "RUN", num_args = 0..=2)]
+    pub runs: Vec<String>,
+    /// Print JSON on stdout.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `lab runs flaky`.
+#[derive(Debug, Args)]
+pub struct RunsFlakyArgs {
+    /// Look at the last N runs.
+    #[arg(long, default_value_t = 50, value_name = "N")]
+    pub last: usize,
+    /// Print JSON on stdout.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `lab runs prune`.
+#[derive(Debug, Args)]
+pub struct RunsPruneArgs {
+    /// Keep the newest N runs (default [lab].keep_runs).
+    #[arg(long, value_name = "N")]
+    pub keep: Option<usize>,
+    /// Only delete runs older than this (e.g. 7d, 12h).
+    #[arg(long, value_name = "DURATION")]
+    pub older_than: Option<String>,
+    /// Say what would be deleted, delete nothing.
+    #[arg(long)]
+    pub dry_run: bool,
 }
 
 /// `lab runs merge`.

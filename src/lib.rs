@@ -9,6 +9,7 @@ pub mod commands;
 pub mod context;
 pub mod error;
 pub mod files;
+pub mod history;
 pub mod registry;
 pub mod report;
 pub mod run;
@@ -41,6 +42,7 @@ fn dispatch(cli: cli::Cli) -> Result<u8, error::Error> {
         Command::Verify(args) => commands::verify::run(&ctx, &args),
         Command::Launch(args) => commands::launch::run(&ctx, &args),
         Command::Runs(command) => commands::runs::run(&ctx, &command),
+        Command::Report(args) => commands::report::run(&ctx, &args),
         Command::Suite(SuiteCommand::List(args)) => commands::suite_list::run(&ctx, &args),
         Command::Suite(SuiteCommand::Show(args)) => commands::suite_show::run(&ctx, &args),
         Command::Schema(args) => commands::schema::run(&ctx, &args),

@@ -3,6 +3,7 @@
 pub mod check;
 pub mod completions;
 pub mod launch;
+pub mod report;
 pub mod runs;
 pub mod schema;
 pub mod suite_list;

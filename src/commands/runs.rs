@@ -1,56 +1,281 @@
-//! `lab runs merge RUN…`: joins the run directories of shards (from a CI
-//! matrix) into one run whose summary has the status, counts, first failure
-//! and reproduce command recomputed over all of them.
+//! `lab runs …`: the run directories as history — list, show, diff,
+//! flaky, prune — and `merge`, which joins the runs of CI shards.
+
+use std::io::Write;
 
 use camino::{Utf8Path, Utf8PathBuf};
 
-use crate::cli::{RunsCommand, RunsMergeArgs};
+use crate::cli::{RunArgs, RunsCommand, RunsDiffArgs, RunsFlakyArgs, RunsListArgs, RunsMergeArgs, RunsPruneArgs};
 use crate::context::Context;
-use crate::error::Error;
+use crate::error::{Error, exit_code};
+use crate::history::index::{self, History, RunRecord};
+use crate::history::queries;
 use crate::report::schema::{Manifest, Summary};
 use crate::report::summary::SummaryWriter;
 use crate::run::run_dir::{RunDir, write_json};
 
 /// Runs `lab runs …`.
 pub fn run(ctx: &Context, command: &RunsCommand) -> Result<u8, Error> {
+    let registry = ctx.registry()?;
+    let run_root = registry.workspace.join(&registry.settings.run_root);
     match command {
-        RunsCommand::Merge(args) => merge(ctx, args),
+        RunsCommand::List(args) => list(&run_root, args),
+        RunsCommand::Show(args) => show(ctx, &run_root, args),
+        RunsCommand::Diff(args) => diff(ctx, &run_root, args),
+        RunsCommand::Flaky(args) => flaky(&run_root, args),
+        RunsCommand::Prune(args) => prune(&run_root, args, registry.settings.keep_runs as usize),
+        RunsCommand::Merge(args) => merge(ctx, &run_root, args),
     }
 }
 
 /// A run id, a path to a run directory, or `latest`, as a directory.
 pub fn resolve_run(run_root: &Utf8Path, cwd: &Utf8Path, arg: &str) -> Result<Utf8PathBuf, Error> {
-    let direct = cwd.join(arg);
-    let candidates = [direct, run_root.join(arg)];
+    let candidates = [cwd.join(arg), run_root.join(arg)];
     for dir in candidates {
         if dir.join("summary.json").is_file() {
             return Ok(dir.canonicalize_utf8().unwrap_or(dir));
         }
     }
-    Err(Error::usage(format!(
-        "no run `{arg}` (no summary.json there or under {run_root})"
-    ))
-    .hint("pass a run id, a path to a run directory, or `latest`"))
+    Err(Error::usage(format!("no run `{arg}` (no summary.json there or under {run_root})"))
+        .hint("pass a run id, a path to a run directory, or `latest`; `lab runs list` shows them"))
+}
+
+fn load(run_root: &Utf8Path) -> History {
+    let history = index::load(run_root);
+    for p in &history.problems {
+        eprintln!("lab: warning: {p}");
+    }
+    history
+}
+
+fn out(text: &str) -> Result<(), Error> {
+    std::io::stdout()
+        .lock()
+        .write_all(text.as_bytes())
+        .or_else(crate::report::json::ignore_broken_pipe)
+        .map_err(|e| Error::io("failed to write to stdout", e))
+}
+
+fn counts_line(r: &RunRecord) -> String {
+    let c = &r.counts;
+    let mut parts = vec![format!("{} passed", c.passed)];
+    for (n, what) in [(c.flaky, "flaky"), (c.failed, "failed"), (c.skipped, "skipped"), (c.blocked, "blocked")] {
+        if n > 0 {
+            parts.push(format!("{n} {what}"));
+        }
+    }
+    parts.join(", ")
+}
+
+fn list(run_root: &Utf8Path, args: &RunsListArgs) -> Result<u8, Error> {
+    let history = load(run_root);
+    let runs: Vec<&RunRecord> = history.runs.iter().take(args.limit.unwrap_or(usize::MAX)).collect();
+    if args.json {
+        crate::report::json::print(&serde_json::json!({ "schema_version": 1, "runs": runs }))?;
+        return Ok(exit_code::SUCCESS);
+    }
+    let mut text = String::new();
+    for r in runs {
+        let status = if r.finished_at.is_none() { "running?" } else { r.status.name() };
+        text.push_str(&format!(
+            "{}  {:<8}  {:>8}  {}  ({})\n",
+            r.run_id,
+            status,
+            crate::run::suite::human_duration(std::time::Duration::from_millis(r.duration_ms)),
+            counts_line(r),
+            r.command_id
+        ));
+    }
+    out(&text)?;
+    Ok(exit_code::SUCCESS)
+}
+
+fn show(ctx: &Context, run_root: &Utf8Path, args: &RunArgs) -> Result<u8, Error> {
+    let dir = resolve_run(run_root, &ctx.cwd, &args.run)?;
+    let summary = index::read_summary(&dir).map_err(Error::usage)?;
+    if args.json {
+        crate::report::json::print(&summary)?;
+        return Ok(exit_code::SUCCESS);
+    }
+    let mut text = format!(
+        "{}  {}  {}\n",
+        summary.run_id,
+        summary.status.name(),
+        counts_line(&RunRecord::of(&summary))
+    );
+    for s in &summary.suites {
+        text.push_str(&format!(
+            "  {:<7} {}  {}{}\n",
+            s.status.name(),
+            s.id,
+            crate::run::suite::human_duration(std::time::Duration::from_millis(s.duration_ms)),
+            s.reason.as_ref().map(|r| format!("  {r}")).unwrap_or_default()
+        ));
+    }
+    if !summary.pending.is_empty() {
+        text.push_str(&format!("  not finished: {}\n", summary.pending.join(", ")));
+    }
+    text.push_str(&format!("run: {dir}\nreproduce: {}\n", summary.reproduce));
+    out(&text)?;
+    Ok(exit_code::SUCCESS)
+}
+
+/// The record of the run in `dir`.
+fn record_of<'h>(history: &'h History, dir: &Utf8Path) -> Option<(usize, &'h RunRecord)> {
+    let id = dir.file_name()?;
+    history.runs.iter().enumerate().find(|(_, r)| r.run_id == id)
+}
+
+/// The diff the default `lab runs diff` computes for the latest run, if any.
+pub fn default_diff(history: &History) -> Option<queries::RunDiff> {
+    let newer = history.runs.first()?;
+    let older = queries::previous_comparable(&history.runs, 0)?;
+    Some(queries::diff(older, newer))
+}
+
+fn diff(ctx: &Context, run_root: &Utf8Path, args: &RunsDiffArgs) -> Result<u8, Error> {
+    let history = load(run_root);
+    let find = |arg: &str| -> Result<(usize, RunRecord), Error> {
+        let dir = resolve_run(run_root, &ctx.cwd, arg)?;
+        record_of(&history, &dir)
+            .map(|(i, r)| (i, r.clone()))
+            .ok_or_else(|| Error::usage(format!("run `{arg}` could not be read")))
+    };
+    let (older, newer) = match args.runs.as_slice() {
+        [a, b] => (find(a)?.1, find(b)?.1),
+        one => {
+            let (i, newer) = find(one.first().map_or("latest", String::as_str))?;
+            let older = queries::previous_comparable(&history.runs, i)
+                .cloned()
+                .ok_or_else(|| Error::usage(format!("no earlier run shares a suite with {}", newer.run_id)))?;
+            (older, newer)
+        }
+    };
+    let d = queries::diff(&older, &newer);
+    if args.json {
+        crate::report::json::print(&d)?;
+        return Ok(exit_code::SUCCESS);
+    }
+    let mut text = format!("{} → {}\n", d.from, d.to);
+    for (title, list) in [
+        ("newly failing", &d.newly_failing),
+        ("newly fixed", &d.newly_fixed),
+        ("still failing", &d.still_failing),
+        ("added", &d.added),
+        ("removed", &d.removed),
+    ] {
+        if list.is_empty() {
+            continue;
+        }
+        text.push_str(&format!("{title}:\n"));
+        for e in list {
+            let change = e.duration_change_ms.map(|c| format!("  ({c:+} ms)")).unwrap_or_default();
+            text.push_str(&format!("  {}{change}\n", e.id));
+        }
+    }
+    if d.newly_failing.is_empty() && d.newly_fixed.is_empty() && d.added.is_empty() && d.removed.is_empty() {
+        text.push_str("no status changes\n");
+    }
+    out(&text)?;
+    Ok(exit_code::SUCCESS)
+}
+
+fn flaky(run_root: &Utf8Path, args: &RunsFlakyArgs) -> Result<u8, Error> {
+    let history = load(run_root);
+    let window = &history.runs[..history.runs.len().min(args.last)];
+    let ranked = queries::flaky(window);
+    if args.json {
+        crate::report::json::print(&serde_json::json!({
+            "schema_version": 1,
+            "runs": window.len(),
+            "suites": ranked,
+        }))?;
+        return Ok(exit_code::SUCCESS);
+    }
+    let mut text = format!("over the last {} runs:\n", window.len());
+    if ranked.is_empty() {
+        text.push_str("no suite flipped or needed a retry\n");
+    }
+    for f in &ranked {
+        let strip: String = f
+            .history
+            .iter()
+            .map(|s| match s {
+                crate::report::schema::Status::Passed => '.',
+                crate::report::schema::Status::Flaky => 'f',
+                crate::report::schema::Status::Failed => 'F',
+                crate::report::schema::Status::Blocked => 'B',
+                crate::report::schema::Status::Skipped => 's',
+            })
+            .collect();
+        text.push_str(&format!(
+            "  {:>3}  {}  {} flips, {} passes after retry  {strip}\n",
+            f.score, f.id, f.flips, f.passes_after_retry
+        ));
+    }
+    out(&text)?;
+    Ok(exit_code::SUCCESS)
+}
+
+fn prune(run_root: &Utf8Path, args: &RunsPruneArgs, default_keep: usize) -> Result<u8, Error> {
+    let history = load(run_root);
+    let keep = args.keep.unwrap_or(default_keep);
+    let kept = queries::keep_set(&history.runs, keep);
+    let cutoff = match &args.older_than {
+        Some(text) => {
+            let age = crate::registry::units::parse_duration(text)
+                .map_err(|e| Error::usage(format!("--older-than: {e}")))?;
+            Some(jiff::Timestamp::now() - jiff::SignedDuration::try_from(age).unwrap_or_default())
+        }
+        None => None,
+    };
+    let latest = std::fs::read_link(run_root.join("latest"))
+        .ok()
+        .and_then(|p| p.to_str().map(str::to_string));
+    let mut removed = Vec::new();
+    let mut remaining = Vec::new();
+    for r in history.runs {
+        let old_enough = cutoff.is_none_or(|c| r.started_at.parse::<jiff::Timestamp>().is_ok_and(|t| t < c));
+        let protected = kept.contains(&r.run_id) || latest.as_deref() == Some(r.run_id.as_str()) || r.finished_at.is_none();
+        if old_enough && !protected {
+            removed.push(r.run_id.clone());
+        } else {
+            remaining.push(r);
+        }
+    }
+    if !args.dry_run {
+        for id in &removed {
+            std::fs::remove_dir_all(run_root.join(id))
+                .map_err(|e| Error::io(format!("failed to delete run `{id}`"), e))?;
+        }
+        index::rewrite(run_root, &remaining);
+    }
+    let verb = if args.dry_run { "would delete" } else { "deleted" };
+    eprintln!("{verb} {} run{}, kept {}", removed.len(), if removed.len() == 1 { "" } else { "s" }, remaining.len());
+    let mut text = String::new();
+    for id in &removed {
+        text.push_str(id);
+        text.push('\n');
+    }
+    out(&text)?;
+    Ok(exit_code::SUCCESS)
 }
 
 fn read<T: serde::de::DeserializeOwned>(path: &Utf8Path) -> Result<T, Error> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| Error::io(format!("failed to read `{path}`"), e))?;
+    let text = std::fs::read_to_string(path).map_err(|e| Error::io(format!("failed to read `{path}`"), e))?;
     serde_json::from_str(&text).map_err(|e| {
         Error::usage(format!("`{path}` is not a lab document: {e}"))
             .hint("merge reads summary.json and manifest.json written by lab verify")
     })
 }
 
-fn merge(ctx: &Context, args: &RunsMergeArgs) -> Result<u8, Error> {
-    let registry = ctx.registry()?;
-    let run_root = registry.workspace.join(&registry.settings.run_root);
+fn merge(ctx: &Context, run_root: &Utf8Path, args: &RunsMergeArgs) -> Result<u8, Error> {
     let dirs = args
         .runs
         .iter()
-        .map(|r| resolve_run(&run_root, &ctx.cwd, r))
+        .map(|r| resolve_run(run_root, &ctx.cwd, r))
         .collect::<Result<Vec<_>, _>>()?;
-    let run = RunDir::create(&run_root)?;
+    let run = RunDir::create(run_root)?;
     let mut summaries: Vec<Summary> = Vec::new();
     let mut manifests: Vec<Manifest> = Vec::new();
     for dir in &dirs {
@@ -66,11 +291,7 @@ fn merge(ctx: &Context, args: &RunsMergeArgs) -> Result<u8, Error> {
     header.command_id = "cmd.runs.merge".into();
     header.suites = Vec::new();
     header.pending = Vec::new();
-    header.started_at = summaries
-        .iter()
-        .map(|s| s.started_at.clone())
-        .min()
-        .unwrap_or_default();
+    header.started_at = summaries.iter().map(|s| s.started_at.clone()).min().unwrap_or_default();
     header.finished_at = if summaries.iter().all(|s| s.finished_at.is_some()) {
         summaries.iter().filter_map(|s| s.finished_at.clone()).max()
     } else {
@@ -81,9 +302,10 @@ fn merge(ctx: &Context, args: &RunsMergeArgs) -> Result<u8, Error> {
     header.counts.selected = summaries.iter().map(|s| s.counts.selected).sum();
     let mut writer = SummaryWriter::new(run.path.join("summary.json"), header);
     // Paths inside a shard's run stay valid from the merged run's directory.
+    let canonical_root = run_root.canonicalize_utf8().unwrap_or_else(|_| run_root.to_path_buf());
     let rebase = |dir: &Utf8Path, p: &str| -> String {
         let rel = dir
-            .strip_prefix(&run_root)
+            .strip_prefix(&canonical_root)
             .map(|d| d.to_string())
             .unwrap_or_else(|_| dir.to_string());
         format!("../{rel}/{p}")
@@ -126,6 +348,7 @@ fn merge(ctx: &Context, args: &RunsMergeArgs) -> Result<u8, Error> {
         serde_json::json!({ "runs": dirs.iter().map(|d| d.to_string()).collect::<Vec<_>>() }),
     );
     let summary = writer.summary();
+    index::append(run_root, &summary);
     if args.json {
         crate::report::json::print(&summary)?;
     }

@@ -10,14 +10,33 @@ use crate::select::request;
 
 /// Runs `lab verify`.
 pub fn run(ctx: &Context, args: &VerifyArgs) -> Result<u8, Error> {
-    if crate::select::selection::criteria(&args.select)?.is_empty() {
+    let mut select = args.select.clone();
+    if let Some(run) = &args.rerun_failed {
+        let registry = ctx.registry()?;
+        let run_root = registry.workspace.join(&registry.settings.run_root);
+        let dir = crate::commands::runs::resolve_run(&run_root, &ctx.cwd, run)?;
+        let summary = crate::history::index::read_summary(&dir).map_err(Error::usage)?;
+        let failed: Vec<String> = summary
+            .suites
+            .iter()
+            .filter(|s| crate::history::queries::failing(s.status))
+            .map(|s| s.id.clone())
+            .filter(|id| registry.suites.contains_key(id))
+            .collect();
+        if failed.is_empty() {
+            eprintln!("lab: nothing failed or was blocked in {}; nothing to re-run", summary.run_id);
+            return Ok(crate::error::exit_code::SUCCESS);
+        }
+        select.ids.extend(failed);
+    }
+    if crate::select::selection::criteria(&select)?.is_empty() {
         return Err(Error::usage("verify needs a selection").hint(
             "name suite ids or globs (suite.api.*), or use --tag, --target, --level, --platform, --risk or --all; `lab suite list` shows what each would pick",
         ));
     }
     let interrupts = Interrupts::install();
     let registry = ctx.registry()?;
-    let resolved = request::resolve(&registry, &args.select)?;
+    let resolved = request::resolve(&registry, &select)?;
     let selected = resolved.selected;
     if selected.is_empty() {
         eprintln!("lab: no suite matches this selection; nothing to run");
@@ -40,6 +59,16 @@ pub fn run(ctx: &Context, args: &VerifyArgs) -> Result<u8, Error> {
         &options,
         &interrupts,
     )?;
+    if !args.no_report {
+        let run_root = registry.workspace.join(&registry.settings.run_root);
+        match crate::commands::report::write_html(&run_root, &result.run_dir, &result.summary) {
+            Ok(path) => {
+                let shown = path.strip_prefix(&registry.workspace).map(|p| p.to_string()).unwrap_or_else(|_| path.to_string());
+                eprintln!("report: {shown}");
+            }
+            Err(e) => eprintln!("lab: warning: could not write report.html: {e}"),
+        }
+    }
     if args.json {
         crate::report::json::print(&result.summary)?;
     }

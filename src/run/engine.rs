@@ -417,6 +417,7 @@ pub fn verify(
         }),
     );
     let final_summary = summary.summary();
+    crate::history::index::append(&run_root, &final_summary);
     progress.print(&closing_lines(&final_summary, &rel_run, style));
     Ok(RunResult {
         summary: final_summary,

@@ -1,0 +1,101 @@
+//! `lab report [RUN] --format html|junit|markdown|github`: a run's findings
+//! where people look — a self-contained page in the run directory, JUnit
+//! for CI test reporting, a PR comment, GitHub step summary and annotations.
+
+use std::io::Write;
+
+use camino::{Utf8Path, Utf8PathBuf};
+
+use crate::cli::{ReportArgs, ReportFormat};
+use crate::context::Context;
+use crate::error::{Error, exit_code};
+use crate::history::index;
+use crate::history::queries::{self, RunDiff};
+use crate::registry::Registry;
+use crate::report::schema::Summary;
+
+/// The diff of the run `run_id` against the previous comparable run, and
+/// the history (newest first) for trends.
+fn context_of(run_root: &Utf8Path, run_id: &str) -> (Option<RunDiff>, Vec<index::RunRecord>) {
+    let history = index::load(run_root);
+    let diff = history
+        .runs
+        .iter()
+        .position(|r| r.run_id == run_id)
+        .and_then(|i| {
+            let newer = &history.runs[i];
+            queries::previous_comparable(&history.runs, i).map(|older| queries::diff(older, newer))
+        });
+    let from = history.runs.iter().position(|r| r.run_id == run_id).unwrap_or(0);
+    (diff, history.runs[from..].to_vec())
+}
+
+/// Writes `<run>/report.html` and returns its path.
+pub fn write_html(run_root: &Utf8Path, run_dir: &Utf8Path, summary: &Summary) -> Result<Utf8PathBuf, Error> {
+    let (diff, history) = context_of(run_root, &summary.run_id);
+    let page = crate::report::html::render(summary, diff.as_ref(), &history);
+    let path = run_dir.join("report.html");
+    crate::run::run_dir::write_atomic(&path, page.as_bytes())?;
+    Ok(path)
+}
+
+fn place_of(registry: &Registry, id: &str) -> Option<(String, u32)> {
+    let suite = registry.suites.get(id)?;
+    let at = registry.location(suite.span);
+    Some((at.file.to_string(), at.line))
+}
+
+/// Runs `lab report`.
+pub fn run(ctx: &Context, args: &ReportArgs) -> Result<u8, Error> {
+    let registry = ctx.registry()?;
+    let run_root = registry.workspace.join(&registry.settings.run_root);
+    let dir = crate::commands::runs::resolve_run(&run_root, &ctx.cwd, &args.run)?;
+    let summary = index::read_summary(&dir).map_err(Error::usage)?;
+    let emit = |text: &str| -> Result<(), Error> {
+        match &args.output {
+            Some(path) => std::fs::write(path, text).map_err(|e| Error::io(format!("failed to write `{path}`"), e)),
+            None => std::io::stdout()
+                .lock()
+                .write_all(text.as_bytes())
+                .or_else(crate::report::json::ignore_broken_pipe)
+                .map_err(|e| Error::io("failed to write to stdout", e)),
+        }
+    };
+    match args.format {
+        ReportFormat::Html => {
+            let path = match &args.output {
+                Some(out) => {
+                    let (diff, history) = context_of(&run_root, &summary.run_id);
+                    let page = crate::report::html::render(&summary, diff.as_ref(), &history);
+                    std::fs::write(out, page).map_err(|e| Error::io(format!("failed to write `{out}`"), e))?;
+                    out.clone()
+                }
+                None => write_html(&run_root, &dir, &summary)?,
+            };
+            println!("{path}");
+        }
+        ReportFormat::Junit => emit(&crate::report::junit_out::render(&summary))?,
+        ReportFormat::Markdown => {
+            let (diff, _) = context_of(&run_root, &summary.run_id);
+            emit(&crate::report::markdown::render(&summary, diff.as_ref()))?;
+        }
+        ReportFormat::Github => {
+            let (diff, _) = context_of(&run_root, &summary.run_id);
+            let markdown = crate::report::markdown::render(&summary, diff.as_ref());
+            match std::env::var("GITHUB_STEP_SUMMARY") {
+                Ok(path) if !path.is_empty() => {
+                    let mut f = std::fs::OpenOptions::new()
+                        .create(true)
+                        .append(true)
+                        .open(&path)
+                        .map_err(|e| Error::io(format!("failed to open GITHUB_STEP_SUMMARY `{path}`"), e))?;
+                    f.write_all(markdown.as_bytes())
+                        .map_err(|e| Error::io("failed to append to GITHUB_STEP_SUMMARY", e))?;
+                }
+                _ => eprintln!("lab: GITHUB_STEP_SUMMARY is not set; printing annotations only"),
+            }
+            emit(&crate::report::markdown::annotations(&summary, &|id| place_of(&registry, id)))?;
+        }
+    }
+    Ok(exit_code::SUCCESS)
+}

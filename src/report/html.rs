@@ -1,0 +1,231 @@
+//! report.html: one self-contained page (inline CSS and SVG, no scripts, no
+//! fetches) with the run's status, the diff against the previous run, a
+//! table of suites with reasons, rationale, excerpts, JUnit failures, links
+//! to logs and artifacts, and a trend strip per suite over the last runs.
+
+use std::collections::HashMap;
+use std::fmt::Write;
+
+use super::schema::{Status, Summary};
+use crate::history::index::RunRecord;
+use crate::history::queries::RunDiff;
+
+/// How many runs the trend strips cover.
+pub const TREND_RUNS: usize = 30;
+
+/// Escapes text for HTML.
+pub fn esc(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn color(s: Status) -> &'static str {
+    match s {
+        Status::Passed => "#2da44e",
+        Status::Flaky => "#bf8700",
+        Status::Failed => "#cf222e",
+        Status::Blocked => "#8250df",
+        Status::Skipped => "#8c959f",
+    }
+}
+
+/// The trend strip of one suite: a cell per run (oldest left) and a
+/// duration sparkline.
+fn trend(points: &[(Status, u64)]) -> String {
+    if points.is_empty() {
+        return String::new();
+    }
+    let cell = 8;
+    let width = points.len() * cell;
+    let max = points.iter().map(|p| p.1).max().unwrap_or(1).max(1) as f64;
+    let mut svg = format!(
+        r#"<svg class="trend" width="{width}" height="26" viewBox="0 0 {width} 26" role="img" aria-label="last {} runs">"#,
+        points.len()
+    );
+    for (i, (status, ms)) in points.iter().enumerate() {
+        let _ = write!(
+            svg,
+            r#"<rect x="{}" y="16" width="{}" height="10" fill="{}"><title>{} {} ms</title></rect>"#,
+            i * cell,
+            cell - 1,
+            color(*status),
+            status.name(),
+            ms
+        );
+    }
+    let line: Vec<String> = points
+        .iter()
+        .enumerate()
+        .map(|(i, (_, ms))| format!("{:.1},{:.1}", (i * cell) as f64 + cell as f64 / 2.0, 13.0 - (*ms as f64 / max) * 12.0))
+        .collect();
+    let _ = write!(svg, r##"<polyline points="{}" fill="none" stroke="#57606a" stroke-width="1"/></svg>"##, line.join(" "));
+    svg
+}
+
+/// Renders the page. `history` is newest first and may include this run.
+pub fn render(summary: &Summary, diff: Option<&RunDiff>, history: &[RunRecord]) -> String {
+    let mut trends: HashMap<&str, Vec<(Status, u64)>> = HashMap::new();
+    for run in history.iter().take(TREND_RUNS).rev() {
+        for s in &run.suites {
+            trends.entry(s.id.as_str()).or_default().push((s.status, s.duration_ms));
+        }
+    }
+    let c = &summary.counts;
+    let mut h = String::new();
+    let _ = write!(
+        h,
+        r#"<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>lab {status}: {run}</title><style>
+body{{font:14px/1.45 system-ui,-apple-system,Segoe UI,sans-serif;margin:0;color:#1f2328;background:#f6f8fa}}
+header{{padding:20px 28px;color:#fff;background:{bg}}}
+header h1{{margin:0;font-size:22px}} header p{{margin:4px 0 0;opacity:.9}}
+main{{padding:20px 28px;max-width:1200px}}
+section{{background:#fff;border:1px solid #d0d7de;border-radius:8px;padding:14px 18px;margin-bottom:18px}}
+h2{{font-size:16px;margin:0 0 10px}}
+table{{border-collapse:collapse;width:100%}} th,td{{text-align:left;padding:6px 8px;border-top:1px solid #eaeef2;vertical-align:top}}
+th{{font-size:12px;color:#57606a;border-top:0}}
+.badge{{display:inline-block;padding:1px 8px;border-radius:10px;color:#fff;font-size:12px;font-weight:600}}
+code,pre{{font-family:ui-monospace,SFMono-Regular,Menlo,monospace;font-size:12px}}
+pre{{background:#f6f8fa;padding:8px;border-radius:6px;overflow:auto;margin:6px 0}}
+.muted{{color:#57606a}} .counts span{{margin-right:14px}} a{{color:#0969da}}
+ul.diff{{margin:0;padding-left:18px}}
+</style></head><body>"#,
+        status = esc(summary.status.name()),
+        run = esc(&summary.run_id),
+        bg = color(summary.status),
+    );
+    let _ = write!(
+        h,
+        r#"<header><h1 id="status" data-status="{s}">lab: {s}{interrupted}</h1><p class="counts"><span>{} selected</span><span>{} passed</span><span>{} failed</span><span>{} blocked</span><span>{} skipped</span><span>{} flaky</span><span>{:.1} s</span></p><p>run <code>{}</code> · started {}</p></header><main>"#,
+        c.selected,
+        c.passed,
+        c.failed,
+        c.blocked,
+        c.skipped,
+        c.flaky,
+        summary.duration_ms as f64 / 1000.0,
+        esc(&summary.run_id),
+        esc(&summary.started_at),
+        s = esc(summary.status.name()),
+        interrupted = if summary.interrupted { " (interrupted)" } else { "" },
+    );
+    let _ = write!(
+        h,
+        r#"<section><h2>Reproduce</h2><pre id="reproduce">{}</pre>"#,
+        esc(&summary.reproduce)
+    );
+    if let Some(f) = &summary.first_failure {
+        let _ = write!(
+            h,
+            r#"<p>First failure: <b>{}</b>{} — {}</p>"#,
+            esc(&f.suite),
+            f.step.as_ref().map(|s| format!(" at <code>{}</code>", esc(s))).unwrap_or_default(),
+            esc(&f.message)
+        );
+    }
+    h.push_str("</section>");
+    h.push_str(r#"<section id="diff"><h2>Since the previous run</h2>"#);
+    match diff {
+        None => h.push_str(r#"<p class="muted">No earlier run of these suites.</p>"#),
+        Some(d) => {
+            let _ = write!(h, r#"<p class="muted">compared with <code>{}</code></p>"#, esc(&d.from));
+            let mut any = false;
+            for (key, title, list) in [
+                ("newly-failing", "Newly failing", &d.newly_failing),
+                ("newly-fixed", "Newly fixed", &d.newly_fixed),
+                ("still-failing", "Still failing", &d.still_failing),
+                ("added", "Added", &d.added),
+                ("removed", "Removed", &d.removed),
+            ] {
+                if list.is_empty() {
+                    continue;
+                }
+                any = true;
+                let _ = write!(h, r#"<h3 class="{key}">{title} ({})</h3><ul class="diff">"#, list.len());
+                for e in list {
+                    let _ = write!(
+                        h,
+                        "<li><code>{}</code>{}</li>",
+                        esc(&e.id),
+                        e.duration_change_ms.map(|c| format!(" <span class=\"muted\">{c:+} ms</span>")).unwrap_or_default()
+                    );
+                }
+                h.push_str("</ul>");
+            }
+            if !any {
+                h.push_str("<p>No status changes.</p>");
+            }
+        }
+    }
+    h.push_str("</section>");
+    h.push_str(r#"<section><h2>Suites</h2><table id="suites"><thead><tr><th>Status</th><th>Suite</th><th>Duration</th><th>Why it ran / what happened</th><th>Trend (last runs)</th></tr></thead><tbody>"#);
+    for s in &summary.suites {
+        let rationale: Vec<String> = s.rationale.iter().map(|r| esc(&crate::commands::suite_list::why(r))).collect();
+        let _ = write!(
+            h,
+            r#"<tr class="suite" data-id="{id}" data-status="{st}"><td><span class="badge" style="background:{bg}">{st}</span></td><td><code>{id}</code></td><td>{dur:.2} s</td><td>"#,
+            id = esc(&s.id),
+            st = s.status.name(),
+            bg = color(s.status),
+            dur = s.duration_ms as f64 / 1000.0,
+        );
+        if let Some(reason) = &s.reason {
+            let _ = write!(h, "<div>{}</div>", esc(reason));
+        }
+        if !rationale.is_empty() {
+            let _ = write!(h, r#"<div class="muted">{}</div>"#, rationale.join("; "));
+        }
+        if let Some(t) = &s.tests {
+            let _ = write!(h, r#"<div class="muted">tests: {} passed, {} failed, {} skipped</div>"#, t.passed, t.failed, t.skipped);
+            if !t.failures.is_empty() {
+                h.push_str(r#"<ul class="failures">"#);
+                for f in &t.failures {
+                    let _ = write!(h, "<li><code>{}</code>: {}</li>", esc(&f.name), esc(f.message.lines().next().unwrap_or("")));
+                }
+                h.push_str("</ul>");
+            }
+        }
+        if !s.excerpt.is_empty() {
+            let _ = write!(h, r#"<details><summary>excerpt</summary><pre class="excerpt">{}</pre></details>"#, esc(&s.excerpt.join("\n")));
+        }
+        let mut links: Vec<String> = Vec::new();
+        for (name, path) in [("stdout", &s.stdout), ("stderr", &s.stderr)] {
+            if let Some(p) = path {
+                links.push(format!(r#"<a href="{}">{name}</a>"#, esc(p)));
+            }
+        }
+        for a in s.artifacts.iter().filter(|a| !a.missing) {
+            let name = a.path.rsplit('/').next().unwrap_or(&a.path);
+            links.push(format!(r#"<a href="{}">{}</a>"#, esc(&a.path), esc(name)));
+        }
+        if !links.is_empty() {
+            let _ = write!(h, r#"<div class="links">{}</div>"#, links.join(" · "));
+        }
+        let _ = write!(h, "</td><td>{}</td></tr>", trend(trends.get(s.id.as_str()).map_or(&[][..], |v| v.as_slice())));
+    }
+    h.push_str("</tbody></table>");
+    if !summary.pending.is_empty() {
+        let _ = write!(h, r#"<p class="muted">Not finished: {}</p>"#, esc(&summary.pending.join(", ")));
+    }
+    h.push_str("</section></main></body></html>\n");
+    h
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes_markup() {
+        assert_eq!(esc("<a href=\"x\">&'"), "&lt;a href=&quot;x&quot;&gt;&amp;&#39;");
+    }
+}
