@@ -26,12 +26,20 @@ fn context_of(run_root: &Utf8Path, run_id: &str) -> (Option<RunDiff>, Vec<index:
             let newer = &history.runs[i];
             queries::previous_comparable(&history.runs, i).map(|older| queries::diff(older, newer))
         });
-    let from = history.runs.iter().position(|r| r.run_id == run_id).unwrap_or(0);
+    let from = history
+        .runs
+        .iter()
+        .position(|r| r.run_id == run_id)
+        .unwrap_or(0);
     (diff, history.runs[from..].to_vec())
 }
 
 /// Writes `<run>/report.html` and returns its path.
-pub fn write_html(run_root: &Utf8Path, run_dir: &Utf8Path, summary: &Summary) -> Result<Utf8PathBuf, Error> {
+pub fn write_html(
+    run_root: &Utf8Path,
+    run_dir: &Utf8Path,
+    summary: &Summary,
+) -> Result<Utf8PathBuf, Error> {
     let (diff, history) = context_of(run_root, &summary.run_id);
     let page = crate::report::html::render(summary, diff.as_ref(), &history);
     let path = run_dir.join("report.html");
@@ -53,7 +61,8 @@ pub fn run(ctx: &Context, args: &ReportArgs) -> Result<u8, Error> {
     let summary = index::read_summary(&dir).map_err(Error::usage)?;
     let emit = |text: &str| -> Result<(), Error> {
         match &args.output {
-            Some(path) => std::fs::write(path, text).map_err(|e| Error::io(format!("failed to write `{path}`"), e)),
+            Some(path) => std::fs::write(path, text)
+                .map_err(|e| Error::io(format!("failed to write `{path}`"), e)),
             None => std::io::stdout()
                 .lock()
                 .write_all(text.as_bytes())
@@ -67,7 +76,8 @@ pub fn run(ctx: &Context, args: &ReportArgs) -> Result<u8, Error> {
                 Some(out) => {
                     let (diff, history) = context_of(&run_root, &summary.run_id);
                     let page = crate::report::html::render(&summary, diff.as_ref(), &history);
-                    std::fs::write(out, page).map_err(|e| Error::io(format!("failed to write `{out}`"), e))?;
+                    std::fs::write(out, page)
+                        .map_err(|e| Error::io(format!("failed to write `{out}`"), e))?;
                     out.clone()
                 }
                 None => write_html(&run_root, &dir, &summary)?,
@@ -88,13 +98,17 @@ pub fn run(ctx: &Context, args: &ReportArgs) -> Result<u8, Error> {
                         .create(true)
                         .append(true)
                         .open(&path)
-                        .map_err(|e| Error::io(format!("failed to open GITHUB_STEP_SUMMARY `{path}`"), e))?;
+                        .map_err(|e| {
+                            Error::io(format!("failed to open GITHUB_STEP_SUMMARY `{path}`"), e)
+                        })?;
                     f.write_all(markdown.as_bytes())
                         .map_err(|e| Error::io("failed to append to GITHUB_STEP_SUMMARY", e))?;
                 }
                 _ => eprintln!("lab: GITHUB_STEP_SUMMARY is not set; printing annotations only"),
             }
-            emit(&crate::report::markdown::annotations(&summary, &|id| place_of(&registry, id)))?;
+            emit(&crate::report::markdown::annotations(&summary, &|id| {
+                place_of(&registry, id)
+            }))?;
         }
     }
     Ok(exit_code::SUCCESS)

@@ -5,7 +5,9 @@ use std::io::Write;
 
 use camino::{Utf8Path, Utf8PathBuf};
 
-use crate::cli::{RunArgs, RunsCommand, RunsDiffArgs, RunsFlakyArgs, RunsListArgs, RunsMergeArgs, RunsPruneArgs};
+use crate::cli::{
+    RunArgs, RunsCommand, RunsDiffArgs, RunsFlakyArgs, RunsListArgs, RunsMergeArgs, RunsPruneArgs,
+};
 use crate::context::Context;
 use crate::error::{Error, exit_code};
 use crate::history::index::{self, History, RunRecord};
@@ -36,8 +38,10 @@ pub fn resolve_run(run_root: &Utf8Path, cwd: &Utf8Path, arg: &str) -> Result<Utf
             return Ok(dir.canonicalize_utf8().unwrap_or(dir));
         }
     }
-    Err(Error::usage(format!("no run `{arg}` (no summary.json there or under {run_root})"))
-        .hint("pass a run id, a path to a run directory, or `latest`; `lab runs list` shows them"))
+    Err(Error::usage(format!(
+        "no run `{arg}` (no summary.json there or under {run_root})"
+    ))
+    .hint("pass a run id, a path to a run directory, or `latest`; `lab runs list` shows them"))
 }
 
 fn load(run_root: &Utf8Path) -> History {
@@ -59,7 +63,12 @@ fn out(text: &str) -> Result<(), Error> {
 fn counts_line(r: &RunRecord) -> String {
     let c = &r.counts;
     let mut parts = vec![format!("{} passed", c.passed)];
-    for (n, what) in [(c.flaky, "flaky"), (c.failed, "failed"), (c.skipped, "skipped"), (c.blocked, "blocked")] {
+    for (n, what) in [
+        (c.flaky, "flaky"),
+        (c.failed, "failed"),
+        (c.skipped, "skipped"),
+        (c.blocked, "blocked"),
+    ] {
         if n > 0 {
             parts.push(format!("{n} {what}"));
         }
@@ -69,14 +78,22 @@ fn counts_line(r: &RunRecord) -> String {
 
 fn list(run_root: &Utf8Path, args: &RunsListArgs) -> Result<u8, Error> {
     let history = load(run_root);
-    let runs: Vec<&RunRecord> = history.runs.iter().take(args.limit.unwrap_or(usize::MAX)).collect();
+    let runs: Vec<&RunRecord> = history
+        .runs
+        .iter()
+        .take(args.limit.unwrap_or(usize::MAX))
+        .collect();
     if args.json {
         crate::report::json::print(&serde_json::json!({ "schema_version": 1, "runs": runs }))?;
         return Ok(exit_code::SUCCESS);
     }
     let mut text = String::new();
     for r in runs {
-        let status = if r.finished_at.is_none() { "running?" } else { r.status.name() };
+        let status = if r.finished_at.is_none() {
+            "running?"
+        } else {
+            r.status.name()
+        };
         text.push_str(&format!(
             "{}  {:<8}  {:>8}  {}  ({})\n",
             r.run_id,
@@ -109,7 +126,10 @@ fn show(ctx: &Context, run_root: &Utf8Path, args: &RunArgs) -> Result<u8, Error>
             s.status.name(),
             s.id,
             crate::run::suite::human_duration(std::time::Duration::from_millis(s.duration_ms)),
-            s.reason.as_ref().map(|r| format!("  {r}")).unwrap_or_default()
+            s.reason
+                .as_ref()
+                .map(|r| format!("  {r}"))
+                .unwrap_or_default()
         ));
     }
     if !summary.pending.is_empty() {
@@ -123,7 +143,11 @@ fn show(ctx: &Context, run_root: &Utf8Path, args: &RunArgs) -> Result<u8, Error>
 /// The record of the run in `dir`.
 fn record_of<'h>(history: &'h History, dir: &Utf8Path) -> Option<(usize, &'h RunRecord)> {
     let id = dir.file_name()?;
-    history.runs.iter().enumerate().find(|(_, r)| r.run_id == id)
+    history
+        .runs
+        .iter()
+        .enumerate()
+        .find(|(_, r)| r.run_id == id)
 }
 
 /// The diff the default `lab runs diff` computes for the latest run, if any.
@@ -147,7 +171,12 @@ fn diff(ctx: &Context, run_root: &Utf8Path, args: &RunsDiffArgs) -> Result<u8, E
             let (i, newer) = find(one.first().map_or("latest", String::as_str))?;
             let older = queries::previous_comparable(&history.runs, i)
                 .cloned()
-                .ok_or_else(|| Error::usage(format!("no earlier run shares a suite with {}", newer.run_id)))?;
+                .ok_or_else(|| {
+                    Error::usage(format!(
+                        "no earlier run shares a suite with {}",
+                        newer.run_id
+                    ))
+                })?;
             (older, newer)
         }
     };
@@ -169,11 +198,18 @@ fn diff(ctx: &Context, run_root: &Utf8Path, args: &RunsDiffArgs) -> Result<u8, E
         }
         text.push_str(&format!("{title}:\n"));
         for e in list {
-            let change = e.duration_change_ms.map(|c| format!("  ({c:+} ms)")).unwrap_or_default();
+            let change = e
+                .duration_change_ms
+                .map(|c| format!("  ({c:+} ms)"))
+                .unwrap_or_default();
             text.push_str(&format!("  {}{change}\n", e.id));
         }
     }
-    if d.newly_failing.is_empty() && d.newly_fixed.is_empty() && d.added.is_empty() && d.removed.is_empty() {
+    if d.newly_failing.is_empty()
+        && d.newly_fixed.is_empty()
+        && d.added.is_empty()
+        && d.removed.is_empty()
+    {
         text.push_str("no status changes\n");
     }
     out(&text)?;
@@ -235,8 +271,11 @@ fn prune(run_root: &Utf8Path, args: &RunsPruneArgs, default_keep: usize) -> Resu
     let mut removed = Vec::new();
     let mut remaining = Vec::new();
     for r in history.runs {
-        let old_enough = cutoff.is_none_or(|c| r.started_at.parse::<jiff::Timestamp>().is_ok_and(|t| t < c));
-        let protected = kept.contains(&r.run_id) || latest.as_deref() == Some(r.run_id.as_str()) || r.finished_at.is_none();
+        let old_enough =
+            cutoff.is_none_or(|c| r.started_at.parse::<jiff::Timestamp>().is_ok_and(|t| t < c));
+        let protected = kept.contains(&r.run_id)
+            || latest.as_deref() == Some(r.run_id.as_str())
+            || r.finished_at.is_none();
         if old_enough && !protected {
             removed.push(r.run_id.clone());
         } else {
@@ -250,8 +289,17 @@ fn prune(run_root: &Utf8Path, args: &RunsPruneArgs, default_keep: usize) -> Resu
         }
         index::rewrite(run_root, &remaining);
     }
-    let verb = if args.dry_run { "would delete" } else { "deleted" };
-    eprintln!("{verb} {} run{}, kept {}", removed.len(), if removed.len() == 1 { "" } else { "s" }, remaining.len());
+    let verb = if args.dry_run {
+        "would delete"
+    } else {
+        "deleted"
+    };
+    eprintln!(
+        "{verb} {} run{}, kept {}",
+        removed.len(),
+        if removed.len() == 1 { "" } else { "s" },
+        remaining.len()
+    );
     let mut text = String::new();
     for id in &removed {
         text.push_str(id);
@@ -262,7 +310,8 @@ fn prune(run_root: &Utf8Path, args: &RunsPruneArgs, default_keep: usize) -> Resu
 }
 
 fn read<T: serde::de::DeserializeOwned>(path: &Utf8Path) -> Result<T, Error> {
-    let text = std::fs::read_to_string(path).map_err(|e| Error::io(format!("failed to read `{path}`"), e))?;
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| Error::io(format!("failed to read `{path}`"), e))?;
     serde_json::from_str(&text).map_err(|e| {
         Error::usage(format!("`{path}` is not a lab document: {e}"))
             .hint("merge reads summary.json and manifest.json written by lab verify")
@@ -291,7 +340,11 @@ fn merge(ctx: &Context, run_root: &Utf8Path, args: &RunsMergeArgs) -> Result<u8,
     header.command_id = "cmd.runs.merge".into();
     header.suites = Vec::new();
     header.pending = Vec::new();
-    header.started_at = summaries.iter().map(|s| s.started_at.clone()).min().unwrap_or_default();
+    header.started_at = summaries
+        .iter()
+        .map(|s| s.started_at.clone())
+        .min()
+        .unwrap_or_default();
     header.finished_at = if summaries.iter().all(|s| s.finished_at.is_some()) {
         summaries.iter().filter_map(|s| s.finished_at.clone()).max()
     } else {
@@ -302,7 +355,9 @@ fn merge(ctx: &Context, run_root: &Utf8Path, args: &RunsMergeArgs) -> Result<u8,
     header.counts.selected = summaries.iter().map(|s| s.counts.selected).sum();
     let mut writer = SummaryWriter::new(run.path.join("summary.json"), header);
     // Paths inside a shard's run stay valid from the merged run's directory.
-    let canonical_root = run_root.canonicalize_utf8().unwrap_or_else(|_| run_root.to_path_buf());
+    let canonical_root = run_root
+        .canonicalize_utf8()
+        .unwrap_or_else(|_| run_root.to_path_buf());
     let rebase = |dir: &Utf8Path, p: &str| -> String {
         let rel = dir
             .strip_prefix(&canonical_root)

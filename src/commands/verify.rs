@@ -24,7 +24,10 @@ pub fn run(ctx: &Context, args: &VerifyArgs) -> Result<u8, Error> {
             .filter(|id| registry.suites.contains_key(id))
             .collect();
         if failed.is_empty() {
-            eprintln!("lab: nothing failed or was blocked in {}; nothing to re-run", summary.run_id);
+            eprintln!(
+                "lab: nothing failed or was blocked in {}; nothing to re-run",
+                summary.run_id
+            );
             return Ok(crate::error::exit_code::SUCCESS);
         }
         select.ids.extend(failed);
@@ -63,7 +66,10 @@ pub fn run(ctx: &Context, args: &VerifyArgs) -> Result<u8, Error> {
         let run_root = registry.workspace.join(&registry.settings.run_root);
         match crate::commands::report::write_html(&run_root, &result.run_dir, &result.summary) {
             Ok(path) => {
-                let shown = path.strip_prefix(&registry.workspace).map(|p| p.to_string()).unwrap_or_else(|_| path.to_string());
+                let shown = path
+                    .strip_prefix(&registry.workspace)
+                    .map(|p| p.to_string())
+                    .unwrap_or_else(|_| path.to_string());
                 eprintln!("report: {shown}");
             }
             Err(e) => eprintln!("lab: warning: could not write report.html: {e}"),

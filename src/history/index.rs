@@ -119,7 +119,8 @@ pub fn append(run_root: &Utf8Path, summary: &Summary) {
 
 /// Reads a run's summary.json.
 pub fn read_summary(dir: &Utf8Path) -> Result<Summary, String> {
-    let text = std::fs::read_to_string(dir.join("summary.json")).map_err(|e| format!("summary.json: {e}"))?;
+    let text = std::fs::read_to_string(dir.join("summary.json"))
+        .map_err(|e| format!("summary.json: {e}"))?;
     serde_json::from_str(&text).map_err(|e| format!("summary.json is corrupt: {e}"))
 }
 

@@ -106,8 +106,14 @@ pub fn previous_comparable(runs: &[RunRecord], index: usize) -> Option<&RunRecor
     let earlier = &runs[index + 1..];
     earlier
         .iter()
-        .find(|r| r.suites.len() == ids.len() && r.suites.iter().all(|s| ids.contains(s.id.as_str())))
-        .or_else(|| earlier.iter().find(|r| r.suites.iter().any(|s| ids.contains(s.id.as_str()))))
+        .find(|r| {
+            r.suites.len() == ids.len() && r.suites.iter().all(|s| ids.contains(s.id.as_str()))
+        })
+        .or_else(|| {
+            earlier
+                .iter()
+                .find(|r| r.suites.iter().any(|s| ids.contains(s.id.as_str())))
+        })
 }
 
 /// A suite's flakiness over a window of runs.
@@ -208,8 +214,24 @@ mod tests {
     #[test]
     fn diff_sorts_suites_into_their_buckets() {
         use Status::*;
-        let old = run("1", &[("a", Passed, 10), ("b", Failed, 10), ("c", Failed, 10), ("gone", Passed, 1)]);
-        let new = run("2", &[("a", Failed, 30), ("b", Passed, 5), ("c", Blocked, 10), ("new", Passed, 1)]);
+        let old = run(
+            "1",
+            &[
+                ("a", Passed, 10),
+                ("b", Failed, 10),
+                ("c", Failed, 10),
+                ("gone", Passed, 1),
+            ],
+        );
+        let new = run(
+            "2",
+            &[
+                ("a", Failed, 30),
+                ("b", Passed, 5),
+                ("c", Blocked, 10),
+                ("new", Passed, 1),
+            ],
+        );
         let d = diff(&old, &new);
         let ids = |v: &[DiffEntry]| v.iter().map(|e| e.id.clone()).collect::<Vec<_>>();
         assert_eq!(ids(&d.newly_failing), ["a"]);
@@ -232,8 +254,14 @@ mod tests {
         ];
         let f = flaky(&runs);
         assert_eq!(f.len(), 2, "z never flipped");
-        assert_eq!((f[0].id.as_str(), f[0].flips, f[0].passes_after_retry), ("x", 3, 0));
-        assert_eq!((f[1].id.as_str(), f[1].flips, f[1].passes_after_retry), ("y", 0, 2));
+        assert_eq!(
+            (f[0].id.as_str(), f[0].flips, f[0].passes_after_retry),
+            ("x", 3, 0)
+        );
+        assert_eq!(
+            (f[1].id.as_str(), f[1].flips, f[1].passes_after_retry),
+            ("y", 0, 2)
+        );
         assert_eq!(f[0].history, [Failed, Passed, Failed, Passed]);
     }
 
@@ -261,8 +289,17 @@ mod tests {
             run("2", &[("a", Passed, 1)]),
             run("1", &[("a", Passed, 1), ("b", Failed, 1)]),
         ];
-        assert_eq!(previous_comparable(&runs, 0).map(|r| r.run_id.as_str()), Some("1"));
-        assert_eq!(previous_comparable(&runs, 1).map(|r| r.run_id.as_str()), Some("1"));
-        assert_eq!(previous_comparable(&runs, 2).map(|r| r.run_id.as_str()), None);
+        assert_eq!(
+            previous_comparable(&runs, 0).map(|r| r.run_id.as_str()),
+            Some("1")
+        );
+        assert_eq!(
+            previous_comparable(&runs, 1).map(|r| r.run_id.as_str()),
+            Some("1")
+        );
+        assert_eq!(
+            previous_comparable(&runs, 2).map(|r| r.run_id.as_str()),
+            None
+        );
     }
 }

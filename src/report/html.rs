@@ -66,9 +66,19 @@ fn trend(points: &[(Status, u64)]) -> String {
     let line: Vec<String> = points
         .iter()
         .enumerate()
-        .map(|(i, (_, ms))| format!("{:.1},{:.1}", (i * cell) as f64 + cell as f64 / 2.0, 13.0 - (*ms as f64 / max) * 12.0))
+        .map(|(i, (_, ms))| {
+            format!(
+                "{:.1},{:.1}",
+                (i * cell) as f64 + cell as f64 / 2.0,
+                13.0 - (*ms as f64 / max) * 12.0
+            )
+        })
         .collect();
-    let _ = write!(svg, r##"<polyline points="{}" fill="none" stroke="#57606a" stroke-width="1"/></svg>"##, line.join(" "));
+    let _ = write!(
+        svg,
+        r##"<polyline points="{}" fill="none" stroke="#57606a" stroke-width="1"/></svg>"##,
+        line.join(" ")
+    );
     svg
 }
 
@@ -77,7 +87,10 @@ pub fn render(summary: &Summary, diff: Option<&RunDiff>, history: &[RunRecord]) 
     let mut trends: HashMap<&str, Vec<(Status, u64)>> = HashMap::new();
     for run in history.iter().take(TREND_RUNS).rev() {
         for s in &run.suites {
-            trends.entry(s.id.as_str()).or_default().push((s.status, s.duration_ms));
+            trends
+                .entry(s.id.as_str())
+                .or_default()
+                .push((s.status, s.duration_ms));
         }
     }
     let c = &summary.counts;
@@ -116,7 +129,11 @@ ul.diff{{margin:0;padding-left:18px}}
         esc(&summary.run_id),
         esc(&summary.started_at),
         s = esc(summary.status.name()),
-        interrupted = if summary.interrupted { " (interrupted)" } else { "" },
+        interrupted = if summary.interrupted {
+            " (interrupted)"
+        } else {
+            ""
+        },
     );
     let _ = write!(
         h,
@@ -128,7 +145,10 @@ ul.diff{{margin:0;padding-left:18px}}
             h,
             r#"<p>First failure: <b>{}</b>{} — {}</p>"#,
             esc(&f.suite),
-            f.step.as_ref().map(|s| format!(" at <code>{}</code>", esc(s))).unwrap_or_default(),
+            f.step
+                .as_ref()
+                .map(|s| format!(" at <code>{}</code>", esc(s)))
+                .unwrap_or_default(),
             esc(&f.message)
         );
     }
@@ -137,7 +157,11 @@ ul.diff{{margin:0;padding-left:18px}}
     match diff {
         None => h.push_str(r#"<p class="muted">No earlier run of these suites.</p>"#),
         Some(d) => {
-            let _ = write!(h, r#"<p class="muted">compared with <code>{}</code></p>"#, esc(&d.from));
+            let _ = write!(
+                h,
+                r#"<p class="muted">compared with <code>{}</code></p>"#,
+                esc(&d.from)
+            );
             let mut any = false;
             for (key, title, list) in [
                 ("newly-failing", "Newly failing", &d.newly_failing),
@@ -150,13 +174,19 @@ ul.diff{{margin:0;padding-left:18px}}
                     continue;
                 }
                 any = true;
-                let _ = write!(h, r#"<h3 class="{key}">{title} ({})</h3><ul class="diff">"#, list.len());
+                let _ = write!(
+                    h,
+                    r#"<h3 class="{key}">{title} ({})</h3><ul class="diff">"#,
+                    list.len()
+                );
                 for e in list {
                     let _ = write!(
                         h,
                         "<li><code>{}</code>{}</li>",
                         esc(&e.id),
-                        e.duration_change_ms.map(|c| format!(" <span class=\"muted\">{c:+} ms</span>")).unwrap_or_default()
+                        e.duration_change_ms
+                            .map(|c| format!(" <span class=\"muted\">{c:+} ms</span>"))
+                            .unwrap_or_default()
                     );
                 }
                 h.push_str("</ul>");
@@ -168,8 +198,22 @@ ul.diff{{margin:0;padding-left:18px}}
     }
     h.push_str("</section>");
     h.push_str(r#"<section><h2>Suites</h2><table id="suites"><thead><tr><th>Status</th><th>Suite</th><th>Duration</th><th>Why it ran / what happened</th><th>Trend (last runs)</th></tr></thead><tbody>"#);
-    for s in &summary.suites {
-        let rationale: Vec<String> = s.rationale.iter().map(|r| esc(&crate::commands::suite_list::why(r))).collect();
+    // What needs attention first: failed, blocked, flaky, skipped, passed.
+    let rank = |s: Status| match s {
+        Status::Failed => 0,
+        Status::Blocked => 1,
+        Status::Flaky => 2,
+        Status::Skipped => 3,
+        Status::Passed => 4,
+    };
+    let mut suites: Vec<_> = summary.suites.iter().collect();
+    suites.sort_by(|a, b| rank(a.status).cmp(&rank(b.status)).then(a.id.cmp(&b.id)));
+    for s in suites {
+        let rationale: Vec<String> = s
+            .rationale
+            .iter()
+            .map(|r| esc(&crate::commands::suite_list::why(r)))
+            .collect();
         let _ = write!(
             h,
             r#"<tr class="suite" data-id="{id}" data-status="{st}"><td><span class="badge" style="background:{bg}">{st}</span></td><td><code>{id}</code></td><td>{dur:.2} s</td><td>"#,
@@ -185,17 +229,30 @@ ul.diff{{margin:0;padding-left:18px}}
             let _ = write!(h, r#"<div class="muted">{}</div>"#, rationale.join("; "));
         }
         if let Some(t) = &s.tests {
-            let _ = write!(h, r#"<div class="muted">tests: {} passed, {} failed, {} skipped</div>"#, t.passed, t.failed, t.skipped);
+            let _ = write!(
+                h,
+                r#"<div class="muted">tests: {} passed, {} failed, {} skipped</div>"#,
+                t.passed, t.failed, t.skipped
+            );
             if !t.failures.is_empty() {
                 h.push_str(r#"<ul class="failures">"#);
                 for f in &t.failures {
-                    let _ = write!(h, "<li><code>{}</code>: {}</li>", esc(&f.name), esc(f.message.lines().next().unwrap_or("")));
+                    let _ = write!(
+                        h,
+                        "<li><code>{}</code>: {}</li>",
+                        esc(&f.name),
+                        esc(f.message.lines().next().unwrap_or(""))
+                    );
                 }
                 h.push_str("</ul>");
             }
         }
         if !s.excerpt.is_empty() {
-            let _ = write!(h, r#"<details><summary>excerpt</summary><pre class="excerpt">{}</pre></details>"#, esc(&s.excerpt.join("\n")));
+            let _ = write!(
+                h,
+                r#"<details><summary>excerpt</summary><pre class="excerpt">{}</pre></details>"#,
+                esc(&s.excerpt.join("\n"))
+            );
         }
         let mut links: Vec<String> = Vec::new();
         for (name, path) in [("stdout", &s.stdout), ("stderr", &s.stderr)] {
@@ -210,11 +267,19 @@ ul.diff{{margin:0;padding-left:18px}}
         if !links.is_empty() {
             let _ = write!(h, r#"<div class="links">{}</div>"#, links.join(" · "));
         }
-        let _ = write!(h, "</td><td>{}</td></tr>", trend(trends.get(s.id.as_str()).map_or(&[][..], |v| v.as_slice())));
+        let _ = write!(
+            h,
+            "</td><td>{}</td></tr>",
+            trend(trends.get(s.id.as_str()).map_or(&[][..], |v| v.as_slice()))
+        );
     }
     h.push_str("</tbody></table>");
     if !summary.pending.is_empty() {
-        let _ = write!(h, r#"<p class="muted">Not finished: {}</p>"#, esc(&summary.pending.join(", ")));
+        let _ = write!(
+            h,
+            r#"<p class="muted">Not finished: {}</p>"#,
+            esc(&summary.pending.join(", "))
+        );
     }
     h.push_str("</section></main></body></html>\n");
     h
@@ -226,6 +291,9 @@ mod tests {
 
     #[test]
     fn escapes_markup() {
-        assert_eq!(esc("<a href=\"x\">&'"), "&lt;a href=&quot;x&quot;&gt;&amp;&#39;");
+        assert_eq!(
+            esc("<a href=\"x\">&'"),
+            "&lt;a href=&quot;x&quot;&gt;&amp;&#39;"
+        );
     }
 }

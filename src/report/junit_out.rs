@@ -21,7 +21,10 @@ pub fn render(summary: &Summary) -> String {
     let failures: usize = summary
         .suites
         .iter()
-        .map(|s| usize::from(s.status == Status::Failed) + s.tests.as_ref().map_or(0, |t| t.failures.len()))
+        .map(|s| {
+            usize::from(s.status == Status::Failed)
+                + s.tests.as_ref().map_or(0, |t| t.failures.len())
+        })
         .sum();
     let _ = writeln!(
         x,
@@ -54,13 +57,23 @@ pub fn render(summary: &Summary) -> String {
         match s.status {
             Status::Passed | Status::Flaky => x.push_str("/>\n"),
             Status::Failed => {
-                let _ = writeln!(x, ">\n      <failure message=\"{reason}\" type=\"{}\">{body}</failure>\n    </testcase>", esc(s.step.as_deref().unwrap_or("command")));
+                let _ = writeln!(
+                    x,
+                    ">\n      <failure message=\"{reason}\" type=\"{}\">{body}</failure>\n    </testcase>",
+                    esc(s.step.as_deref().unwrap_or("command"))
+                );
             }
             Status::Blocked => {
-                let _ = writeln!(x, ">\n      <error message=\"{reason}\" type=\"blocked\">{body}</error>\n    </testcase>");
+                let _ = writeln!(
+                    x,
+                    ">\n      <error message=\"{reason}\" type=\"blocked\">{body}</error>\n    </testcase>"
+                );
             }
             Status::Skipped => {
-                let _ = writeln!(x, ">\n      <skipped message=\"{reason}\"/>\n    </testcase>");
+                let _ = writeln!(
+                    x,
+                    ">\n      <skipped message=\"{reason}\"/>\n    </testcase>"
+                );
             }
         }
         for f in s.tests.iter().flat_map(|t| &t.failures) {
@@ -68,7 +81,11 @@ pub fn render(summary: &Summary) -> String {
                 x,
                 r#"    <testcase name="{}" classname="{}"><failure message="{}"/></testcase>"#,
                 esc(&f.name),
-                esc(&format!("{}::{}", s.id, f.classname.as_deref().unwrap_or(""))),
+                esc(&format!(
+                    "{}::{}",
+                    s.id,
+                    f.classname.as_deref().unwrap_or("")
+                )),
                 esc(&f.message)
             );
         }

@@ -21,7 +21,11 @@ pub fn render(summary: &Summary, diff: Option<&RunDiff>) -> String {
         m,
         "### lab: **{}**{} — {} passed, {} failed, {} blocked, {} skipped, {} flaky ({:.1} s)\n",
         summary.status.name(),
-        if summary.interrupted { " (interrupted)" } else { "" },
+        if summary.interrupted {
+            " (interrupted)"
+        } else {
+            ""
+        },
         c.passed,
         c.failed,
         c.blocked,
@@ -37,13 +41,23 @@ pub fn render(summary: &Summary, diff: Option<&RunDiff>) -> String {
     if !bad.is_empty() {
         m.push_str("| status | suite | reason |\n|---|---|---|\n");
         for s in &bad {
-            let _ = writeln!(m, "| {} | `{}` | {} |", s.status.name(), s.id, cell(s.reason.as_deref().unwrap_or("")));
+            let _ = writeln!(
+                m,
+                "| {} | `{}` | {} |",
+                s.status.name(),
+                s.id,
+                cell(s.reason.as_deref().unwrap_or(""))
+            );
         }
         m.push('\n');
     }
     if let Some(d) = diff {
         let mut lines = Vec::new();
-        for (title, list) in [("Newly failing", &d.newly_failing), ("Newly fixed", &d.newly_fixed), ("Still failing", &d.still_failing)] {
+        for (title, list) in [
+            ("Newly failing", &d.newly_failing),
+            ("Newly fixed", &d.newly_fixed),
+            ("Still failing", &d.still_failing),
+        ] {
             if !list.is_empty() {
                 let ids: Vec<String> = list.iter().map(|e| format!("`{}`", e.id)).collect();
                 lines.push(format!("- **{title}:** {}", ids.join(", ")));
@@ -54,7 +68,12 @@ pub fn render(summary: &Summary, diff: Option<&RunDiff>) -> String {
         }
     }
     for s in bad.iter().filter(|s| !s.excerpt.is_empty()) {
-        let _ = writeln!(m, "<details><summary><code>{}</code></summary>\n\n```\n{}\n```\n</details>\n", s.id, s.excerpt.join("\n"));
+        let _ = writeln!(
+            m,
+            "<details><summary><code>{}</code></summary>\n\n```\n{}\n```\n</details>\n",
+            s.id,
+            s.excerpt.join("\n")
+        );
     }
     let _ = writeln!(m, "Reproduce:\n```sh\n{}\n```", summary.reproduce);
     m
@@ -62,7 +81,10 @@ pub fn render(summary: &Summary, diff: Option<&RunDiff>) -> String {
 
 /// Escapes a GitHub workflow-command property or message.
 fn gh(text: &str, property: bool) -> String {
-    let mut t = text.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A");
+    let mut t = text
+        .replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A");
     if property {
         t = t.replace(':', "%3A").replace(',', "%2C");
     }
@@ -73,12 +95,20 @@ fn gh(text: &str, property: bool) -> String {
 /// (file and line of its definition).
 pub fn annotations(summary: &Summary, place: &dyn Fn(&str) -> Option<(String, u32)>) -> String {
     let mut out = String::new();
-    for s in summary.suites.iter().filter(|s| matches!(s.status, Status::Failed | Status::Blocked)) {
+    for s in summary
+        .suites
+        .iter()
+        .filter(|s| matches!(s.status, Status::Failed | Status::Blocked))
+    {
         let title = gh(&format!("{} {}", s.id, s.status.name()), true);
         let message = gh(s.reason.as_deref().unwrap_or(s.status.name()), false);
         match place(&s.id) {
             Some((file, line)) => {
-                let _ = writeln!(out, "::error file={},line={line},title={title}::{message}", gh(&file, true));
+                let _ = writeln!(
+                    out,
+                    "::error file={},line={line},title={title}::{message}",
+                    gh(&file, true)
+                );
             }
             None => {
                 let _ = writeln!(out, "::error title={title}::{message}");

@@ -62,11 +62,14 @@ impl RunDir {
         let root = &root
             .canonicalize_utf8()
             .map_err(|e| Error::io(format!("failed to resolve `{root}`"), e))?;
-        let stamp = jiff::Timestamp::now()
-            .strftime("%Y%m%dT%H%M%SZ")
-            .to_string();
-        for _ in 0..16 {
-            let id = format!("{stamp}-{:06x}", random_u64() & 0xff_ffff);
+        let now = jiff::Timestamp::now();
+        let stamp = now.strftime("%Y%m%dT%H%M%SZ").to_string();
+        // The suffix starts with the milliseconds, so runs within one second
+        // still sort by time; three random hex digits (and a retry on
+        // collision) keep concurrent runs apart.
+        let millis = now.subsec_millisecond();
+        for _ in 0..64 {
+            let id = format!("{stamp}-{millis:03}{:03x}", random_u64() & 0xfff);
             let path = root.join(&id);
             match std::fs::DirBuilder::new().mode(0o700).create(&path) {
                 Ok(()) => {

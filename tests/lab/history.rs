@@ -1,0 +1,276 @@
+//! Run history and reports on real runs: list, show, diff, flaky, prune,
+//! --rerun-failed, report formats, the index (corrupt and missing inputs),
+//! and report.html loaded in a real headless Chromium.
+
+use crate::harness::{Workspace, read_json};
+
+const REGISTRY: &str = r#"
+[suite.steady]
+command = "true"
+tags = ["x"]
+
+[suite.toggle]
+command = "if [ -f fail ]; then echo 'error: toggle <broke> & stopped' >&2; exit 1; fi"
+tags = ["x"]
+
+[suite.sometimes]
+command = "true"
+tags = ["x"]
+"#;
+
+/// Runs `lab verify --tag x` with `toggle` failing or not; returns the run id.
+fn run(ws: &Workspace, toggle_fails: bool) -> String {
+    let marker = ws.path().join("fail");
+    if toggle_fails {
+        std::fs::write(&marker, "").expect("write");
+    } else {
+        let _ = std::fs::remove_file(&marker);
+    }
+    let out = ws.lab(&["verify", "--tag", "x", "--json"]);
+    assert!(out.code == 0 || out.code == 1, "{}", out.stderr);
+    out.json()["run_id"].as_str().expect("run id").to_string()
+}
+
+#[test]
+fn list_show_diff_and_flaky_over_real_runs() {
+    let ws = Workspace::with(&[("suites.toml", REGISTRY)]);
+    let r1 = run(&ws, false);
+    let r2 = run(&ws, true);
+    let r3 = run(&ws, false);
+    let r4 = run(&ws, true);
+
+    let out = ws.lab(&["runs", "list", "--json"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let ids: Vec<String> = out.json()["runs"]
+        .as_array()
+        .expect("runs")
+        .iter()
+        .map(|r| r["run_id"].as_str().expect("id").to_string())
+        .collect();
+    assert_eq!(ids, [r4.clone(), r3.clone(), r2.clone(), r1.clone()]);
+    let limited = ws.lab(&["runs", "list", "--limit", "2"]);
+    assert_eq!(limited.stdout.lines().count(), 2);
+
+    let show = ws.lab(&["runs", "show", &r2, "--json"]).json();
+    assert_eq!(show["run_id"], r2.as_str());
+    assert_eq!(show["status"], "failed");
+
+    // Default diff: latest against the previous run of the same suites.
+    let d = ws.lab(&["runs", "diff", "--json"]).json();
+    assert_eq!(d["from"], r3.as_str());
+    assert_eq!(d["to"], r4.as_str());
+    assert_eq!(d["newly_failing"][0]["id"], "suite.toggle");
+    assert_eq!(d["newly_fixed"], serde_json::json!([]));
+    let d = ws.lab(&["runs", "diff", &r2, &r3, "--json"]).json();
+    assert_eq!(d["newly_fixed"][0]["id"], "suite.toggle");
+
+    let f = ws.lab(&["runs", "flaky", "--last", "4", "--json"]).json();
+    assert_eq!(f["runs"], 4);
+    assert_eq!(f["suites"][0]["id"], "suite.toggle");
+    assert_eq!(f["suites"][0]["flips"], 3);
+    assert_eq!(
+        f["suites"].as_array().map(Vec::len),
+        Some(1),
+        "steady suites are not flaky"
+    );
+}
+
+#[test]
+fn a_corrupt_or_missing_summary_is_skipped_and_the_index_rebuilds() {
+    let ws = Workspace::with(&[("suites.toml", REGISTRY)]);
+    let r1 = run(&ws, false);
+    let r2 = run(&ws, true);
+    let runs = ws.path().join("target/lab/runs");
+    std::fs::write(runs.join(&r1).join("summary.json"), "{ not json").expect("corrupt");
+    std::fs::create_dir_all(runs.join("20200101T000000Z-000000")).expect("empty run dir");
+    std::fs::write(runs.join(".lab-index.jsonl"), "garbage line\n").expect("corrupt index");
+    let out = ws.lab(&["runs", "list", "--json"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let listed = out.json()["runs"].as_array().expect("runs").len();
+    assert_eq!(listed, 1, "only the readable run");
+    assert!(
+        out.stderr
+            .contains(&format!("run {r1}: summary.json is corrupt")),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr
+            .contains("run 20200101T000000Z-000000: summary.json:"),
+        "{}",
+        out.stderr
+    );
+    // The index was rebuilt from the run directories.
+    let index = std::fs::read_to_string(runs.join(".lab-index.jsonl")).expect("index");
+    assert!(index.contains(&r2));
+}
+
+#[test]
+fn rerun_failed_reruns_only_what_failed() {
+    let ws = Workspace::with(&[("suites.toml", REGISTRY)]);
+    run(&ws, true);
+    let out = ws.lab(&["verify", "--rerun-failed", "--json"]);
+    assert_eq!(out.code, 1);
+    let s = out.json();
+    let ids: Vec<&str> = s["suites"]
+        .as_array()
+        .expect("suites")
+        .iter()
+        .map(|x| x["id"].as_str().expect("id"))
+        .collect();
+    assert_eq!(ids, ["suite.toggle"]);
+    run(&ws, false);
+    let out = ws.lab(&["verify", "--rerun-failed"]);
+    assert_eq!(out.code, 0);
+    assert!(out.stderr.contains("nothing to re-run"), "{}", out.stderr);
+}
+
+#[test]
+fn prune_keeps_the_newest_and_the_last_run_of_failing_suites() {
+    let ws = Workspace::with(&[(
+        "suites.toml",
+        &format!("{REGISTRY}\n[suite.only-once]\ncommand = \"exit 1\"\n"),
+    )]);
+    let failing_once = ws.lab(&["verify", "only-once", "--json"]).json()["run_id"]
+        .as_str()
+        .expect("id")
+        .to_string();
+    let mut ids = Vec::new();
+    for _ in 0..4 {
+        ids.push(run(&ws, false));
+    }
+    let out = ws.lab(&["runs", "prune", "--keep", "2"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let runs = ws.path().join("target/lab/runs");
+    assert!(
+        runs.join(&failing_once).exists(),
+        "last run of a failing suite kept"
+    );
+    assert!(runs.join(&ids[3]).exists() && runs.join(&ids[2]).exists());
+    assert!(!runs.join(&ids[0]).exists() && !runs.join(&ids[1]).exists());
+    let listed = ws.lab(&["runs", "list", "--json"]).json()["runs"]
+        .as_array()
+        .expect("runs")
+        .len();
+    assert_eq!(listed, 3);
+}
+
+#[test]
+fn report_formats_junit_markdown_github() {
+    let ws = Workspace::with(&[("suites.toml", REGISTRY)]);
+    run(&ws, false);
+    run(&ws, true);
+    let junit = ws.lab(&["report", "--format", "junit"]);
+    assert_eq!(junit.code, 0, "{}", junit.stderr);
+    let parsed = junit_parser::from_reader(std::io::Cursor::new(junit.stdout.as_bytes()))
+        .expect("valid JUnit");
+    assert_eq!(parsed.suites.len(), 3);
+    let toggle = parsed
+        .suites
+        .iter()
+        .find(|s| s.name == "suite.toggle")
+        .expect("suite");
+    assert!(toggle.cases[0].status.is_failure());
+    assert_eq!(
+        toggle.cases[0].status.failure_as_ref().message,
+        "exited with 1"
+    );
+
+    let md = ws.lab(&["report", "--format", "markdown"]);
+    assert!(md.stdout.contains("### lab: **failed**"), "{}", md.stdout);
+    assert!(
+        md.stdout
+            .contains("| failed | `suite.toggle` | exited with 1 |"),
+        "{}",
+        md.stdout
+    );
+    assert!(
+        md.stdout.contains("- **Newly failing:** `suite.toggle`"),
+        "{}",
+        md.stdout
+    );
+    assert!(
+        md.stdout.contains("lab verify suite.toggle"),
+        "{}",
+        md.stdout
+    );
+
+    let summary_file = ws.path().join("step-summary.md");
+    let gh = crate::harness::run(
+        crate::harness::lab_command(ws.path())
+            .env("GITHUB_STEP_SUMMARY", &summary_file)
+            .args(["report", "--format", "github"]),
+    );
+    assert_eq!(gh.code, 0, "{}", gh.stderr);
+    assert_eq!(
+        gh.stdout,
+        "::error file=suites.toml,line=6,title=suite.toggle failed::exited with 1\n"
+    );
+    assert!(
+        std::fs::read_to_string(&summary_file)
+            .expect("summary")
+            .contains("### lab: **failed**")
+    );
+}
+
+#[test]
+fn report_html_renders_in_a_real_headless_chromium() {
+    let ws = Workspace::with(&[("suites.toml", REGISTRY)]);
+    run(&ws, false);
+    run(&ws, true);
+    let latest = ws.latest_run();
+    let html = latest.join("report.html");
+    let text = std::fs::read_to_string(&html).expect("verify wrote report.html");
+    assert!(
+        !text.contains("http://") && !text.contains("https://"),
+        "no network fetches"
+    );
+    assert!(!text.contains("<script"), "no scripts");
+    assert!(
+        text.contains("toggle &lt;broke&gt; &amp; stopped"),
+        "excerpts are escaped"
+    );
+    // CI installs Debian's chromium (.ci/run); without it this fails, not skips.
+    let chromium = ["chromium", "chromium-browser"]
+        .iter()
+        .find(|c| {
+            std::process::Command::new(c)
+                .arg("--version")
+                .output()
+                .is_ok()
+        })
+        .expect("chromium must be installed: .ci/run installs it");
+    let profile = tempfile::tempdir().expect("profile dir");
+    let out = std::process::Command::new(chromium)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+            &format!("--user-data-dir={}", profile.path().display()),
+            "--dump-dom",
+            &format!("file://{}", html.display()),
+        ])
+        .output()
+        .expect("run chromium");
+    let dom = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        dom.contains(r#"<h1 id="status" data-status="failed">"#),
+        "{dom}"
+    );
+    assert_eq!(dom.matches(r#"<tr class="suite""#).count(), 3, "{dom}");
+    assert!(dom.contains(r#"data-id="suite.toggle" data-status="failed""#));
+    assert!(
+        dom.contains(r#"<h3 class="newly-failing">Newly failing (1)</h3>"#),
+        "{dom}"
+    );
+    // A trend strip with a cell for each of the two runs.
+    assert!(dom.contains(r#"aria-label="last 2 runs""#), "{dom}");
+    // Links to the logs are relative and resolve.
+    assert!(dom.contains(r#"href="suites/suite.toggle/stderr.log""#));
+    assert!(latest.join("suites/suite.toggle/stderr.log").is_file());
+    let _ = read_json(&latest.join("summary.json"));
+}
