@@ -61,19 +61,7 @@ fn out(text: &str) -> Result<(), Error> {
 }
 
 fn counts_line(r: &RunRecord) -> String {
-    let c = &r.counts;
-    let mut parts = vec![format!("{} passed", c.passed)];
-    for (n, what) in [
-        (c.flaky, "flaky"),
-        (c.failed, "failed"),
-        (c.skipped, "skipped"),
-        (c.blocked, "blocked"),
-    ] {
-        if n > 0 {
-            parts.push(format!("{n} {what}"));
-        }
-    }
-    parts.join(", ")
+    crate::report::summary::counts_phrase(&r.counts)
 }
 
 fn list(run_root: &Utf8Path, args: &RunsListArgs) -> Result<u8, Error> {
@@ -408,13 +396,9 @@ fn merge(ctx: &Context, run_root: &Utf8Path, args: &RunsMergeArgs) -> Result<u8,
         crate::report::json::print(&summary)?;
     }
     eprintln!(
-        "{}: {} passed, {} failed, {} skipped, {} blocked, {} flaky (from {} runs)\nrun: {}\nreproduce: {}",
+        "{}: {} (from {} runs)\nrun: {}\nreproduce: {}",
         summary.status.name(),
-        summary.counts.passed,
-        summary.counts.failed,
-        summary.counts.skipped,
-        summary.counts.blocked,
-        summary.counts.flaky,
+        crate::report::summary::counts_phrase(&summary.counts),
         dirs.len(),
         run.path,
         summary.reproduce

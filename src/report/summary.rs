@@ -32,6 +32,22 @@ pub fn status_of(counts: &Counts, interrupted: bool) -> (Status, u8) {
     (status, code)
 }
 
+/// `3 passed, 1 flaky, 2 failed` — passed always, the rest when non-zero.
+pub fn counts_phrase(c: &Counts) -> String {
+    let mut parts = vec![format!("{} passed", c.passed)];
+    for (n, what) in [
+        (c.flaky, "flaky"),
+        (c.failed, "failed"),
+        (c.skipped, "skipped"),
+        (c.blocked, "blocked"),
+    ] {
+        if n > 0 {
+            parts.push(format!("{n} {what}"));
+        }
+    }
+    parts.join(", ")
+}
+
 /// Counts over `results`; `selected` is the whole selection.
 pub fn count(results: &[SuiteResult], selected: usize) -> Counts {
     let mut c = Counts {

@@ -77,6 +77,32 @@ fn timespec(d: Duration) -> Timespec {
     }
 }
 
+/// Waits up to `wait` until a child's stdout, stderr or pidfd (any may be
+/// absent) has something to say; which of the three are ready.
+pub fn poll_pipes(
+    out: Option<&std::process::ChildStdout>,
+    err: Option<&std::process::ChildStderr>,
+    pidfd: Option<&std::os::fd::OwnedFd>,
+    wait: Duration,
+) -> [bool; 3] {
+    let mut fds: Vec<PollFd<'_>> = Vec::with_capacity(3);
+    let mut slots = [usize::MAX; 3];
+    if let Some(o) = out {
+        slots[0] = fds.len();
+        fds.push(PollFd::new(o, PollFlags::IN));
+    }
+    if let Some(e) = err {
+        slots[1] = fds.len();
+        fds.push(PollFd::new(e, PollFlags::IN));
+    }
+    if let Some(p) = pidfd {
+        slots[2] = fds.len();
+        fds.push(PollFd::new(p, PollFlags::IN));
+    }
+    let _ = rustix::event::poll(&mut fds, Some(&timespec(wait)));
+    slots.map(|slot| slot != usize::MAX && !fds[slot].revents().is_empty())
+}
+
 /// Runs `spec` to its end. Fails only when the child cannot be started or
 /// its logs cannot be created.
 pub fn drive(spec: &Spec<'_>) -> std::io::Result<Driven> {
@@ -127,25 +153,12 @@ pub fn drive(spec: &Spec<'_>) -> std::io::Result<Driven> {
         if let (None, Some(d)) = (term_sent, deadline) {
             wait = wait.min(d.saturating_duration_since(Instant::now()));
         }
-        let (out_ready, err_ready, exited) = {
-            let mut fds: Vec<PollFd<'_>> = Vec::with_capacity(3);
-            let mut slots = [usize::MAX; 3];
-            if let Some(o) = &out {
-                slots[0] = fds.len();
-                fds.push(PollFd::new(o, PollFlags::IN));
-            }
-            if let Some(e) = &err {
-                slots[1] = fds.len();
-                fds.push(PollFd::new(e, PollFlags::IN));
-            }
-            if let (None, Some(p)) = (status, &pidfd) {
-                slots[2] = fds.len();
-                fds.push(PollFd::new(p, PollFlags::IN));
-            }
-            let _ = rustix::event::poll(&mut fds, Some(&timespec(wait)));
-            let ready = |slot: usize| slot != usize::MAX && !fds[slot].revents().is_empty();
-            (ready(slots[0]), ready(slots[1]), ready(slots[2]))
+        let pid_fd = if status.is_none() {
+            pidfd.as_ref()
+        } else {
+            None
         };
+        let [out_ready, err_ready, exited] = poll_pipes(out.as_ref(), err.as_ref(), pid_fd, wait);
         if out_ready && let Some(o) = &mut out {
             match o.read(&mut buf) {
                 Ok(0) | Err(_) => out = None,

@@ -591,17 +591,7 @@ fn suite_lines(r: &SuiteResult, rel_run: &str, style: Style) -> String {
 /// The last lines of a run: counts, run directory, reproduce command.
 fn closing_lines(s: &Summary, rel_run: &str, style: Style) -> String {
     let c = &s.counts;
-    let mut parts = vec![format!("{} passed", c.passed)];
-    for (n, what) in [
-        (c.flaky, "flaky"),
-        (c.failed, "failed"),
-        (c.skipped, "skipped"),
-        (c.blocked, "blocked"),
-    ] {
-        if n > 0 {
-            parts.push(format!("{n} {what}"));
-        }
-    }
+    let mut parts = vec![crate::report::summary::counts_phrase(c)];
     let not_run = c.selected.saturating_sub(s.suites.len());
     if not_run > 0 {
         parts.push(format!("{not_run} not run"));

@@ -12,7 +12,6 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use camino::Utf8PathBuf;
-use rustix::event::{PollFd, PollFlags, Timespec};
 use rustix::process::Signal;
 
 use super::capture::{Capture, CaptureConfig};
@@ -110,13 +109,6 @@ pub struct Launch<'a> {
     pub interrupts: &'a Interrupts,
 }
 
-fn timespec(d: Duration) -> Timespec {
-    Timespec {
-        tv_sec: d.as_secs() as _,
-        tv_nsec: d.subsec_nanos() as _,
-    }
-}
-
 /// Reads a service's two pipes into one log, raising `ready` when a line
 /// matches `pattern`.
 fn read_output(
@@ -133,21 +125,8 @@ fn read_output(
     let mut buf = vec![0u8; 64 * 1024];
     let mut line: Vec<u8> = Vec::new();
     while out.is_some() || err.is_some() {
-        let (o_ready, e_ready) = {
-            let mut fds = Vec::with_capacity(2);
-            let mut slots = [usize::MAX; 2];
-            if let Some(o) = &out {
-                slots[0] = fds.len();
-                fds.push(PollFd::new(o, PollFlags::IN));
-            }
-            if let Some(e) = &err {
-                slots[1] = fds.len();
-                fds.push(PollFd::new(e, PollFlags::IN));
-            }
-            let _ = rustix::event::poll(&mut fds, Some(&timespec(Duration::from_millis(200))));
-            let r = |s: usize| s != usize::MAX && !fds[s].revents().is_empty();
-            (r(slots[0]), r(slots[1]))
-        };
+        let [o_ready, e_ready, _] =
+            super::child::poll_pipes(out.as_ref(), err.as_ref(), None, Duration::from_millis(200));
         let mut chunk: Option<usize> = None;
         if o_ready && let Some(o) = &mut out {
             match o.read(&mut buf) {
