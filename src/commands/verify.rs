@@ -48,7 +48,6 @@ pub fn run(ctx: &Context, args: &VerifyArgs) -> Result<u8, Error> {
         stream: args.stream,
         fail_fast: args.fail_fast,
         retries: args.retries,
-        json: args.json,
         jobs: args.jobs.unwrap_or(registry.settings.jobs),
         repeat: args.repeat,
     };

@@ -30,8 +30,6 @@ pub struct Options {
     pub fail_fast: bool,
     /// Override every suite's `retries`.
     pub retries: Option<u32>,
-    /// `verify` prints summary.json on stdout.
-    pub json: bool,
     /// Suites run at once (slots; weights take several).
     pub jobs: u32,
     /// Run each suite this many times (at least 1).
