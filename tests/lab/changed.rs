@@ -300,7 +300,7 @@ fn subdirectory_worktree_detached_head() {
     git(p, &["checkout", "-q", "--detach"]);
     assert_eq!(ids(&list(p, &[])), ["suite.web"]);
     // A linked worktree.
-    let wt = tempfile::tempdir().expect("tempdir");
+    let wt = crate::harness::tempdir();
     let wt_path = wt.path().join("wt");
     git(
         p,
@@ -368,7 +368,7 @@ fn shallow_clone_without_merge_base_diffs_against_the_base_tip() {
     git(o, &["checkout", "-q", "main"]);
     origin.write("docs/guide.md", "main moved on");
     git(o, &["commit", "-q", "-am", "m1"]);
-    let clone_dir = tempfile::tempdir().expect("tempdir");
+    let clone_dir = crate::harness::tempdir();
     let clone = clone_dir.path().join("c");
     let url = format!("file://{}", o.display());
     git(

@@ -9,6 +9,21 @@ pub struct Workspace {
     dir: tempfile::TempDir,
 }
 
+/// A fresh directory under /tmp, not under TMPDIR: when lab runs these
+/// tests (dogfooding), TMPDIR points inside lab's own workspace, where
+/// discovery would find lab's suites.toml and git repository, and where
+/// paths get too long for Chromium's unix sockets.
+pub fn tempdir() -> tempfile::TempDir {
+    let base = std::path::Path::new("/tmp");
+    let builder = tempfile::Builder::new().prefix("lab-test-").to_owned();
+    if base.is_dir() {
+        builder.tempdir_in(base)
+    } else {
+        builder.tempdir()
+    }
+    .expect("create temp dir")
+}
+
 /// What one `lab` invocation did.
 #[derive(Debug)]
 pub struct Run {
@@ -31,9 +46,7 @@ impl Run {
 impl Workspace {
     /// An empty workspace.
     pub fn new() -> Self {
-        Workspace {
-            dir: tempfile::tempdir().expect("create temp dir"),
-        }
+        Workspace { dir: tempdir() }
     }
 
     /// A workspace holding `files` (path, content).

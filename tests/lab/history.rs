@@ -240,8 +240,11 @@ fn report_html_renders_in_a_real_headless_chromium() {
                 .is_ok()
         })
         .expect("chromium must be installed: .ci/run installs it");
-    let profile = tempfile::tempdir().expect("profile dir");
+    let profile = crate::harness::tempdir();
+    // Chromium puts a unix socket in TMPDIR; under lab, TMPDIR is deep in a
+    // run directory and the socket path would exceed the 108-byte limit.
     let out = std::process::Command::new(chromium)
+        .env("TMPDIR", profile.path())
         .args([
             "--headless",
             "--no-sandbox",
