@@ -126,7 +126,11 @@ pub struct LabVars<'a> {
     pub suite_id: &'a str,
 }
 
-/// Builds the environment of `suite` from `host` (lab's own environment).
+/// Builds the environment of `suite` from `host` (lab's own environment):
+/// inherited (or `pass_env` only), profile secrets, lab's defaults
+/// (`XDG_*`, `TMPDIR` inside the suite directory), the registry's `env`
+/// (which may override those defaults), then lab's own `<PREFIX>_*`
+/// variables, which nothing overrides.
 pub fn suite_env(
     registry: &Registry,
     suite: &Suite,
@@ -157,6 +161,14 @@ pub fn suite_env(
             }
         }
     }
+    // Defaults a registry may override: a tool that puts unix sockets in
+    // TMPDIR (Chromium) needs a path shorter than a deep run directory.
+    env.vars.extend([
+        ("XDG_CONFIG_HOME".to_string(), places.state_config.clone()),
+        ("XDG_DATA_HOME".to_string(), places.state_data.clone()),
+        ("XDG_STATE_HOME".to_string(), places.state_data.clone()),
+        ("TMPDIR".to_string(), format!("{}/tmp", places.suite_dir)),
+    ]);
     for (name, value, _) in registry.suite_env(suite) {
         env.vars.insert(name.to_string(), places.fill(value));
     }
@@ -178,10 +190,6 @@ pub fn suite_env(
         ),
         (format!("{p}_PROFILE"), profile_id.to_string()),
         (format!("{p}_FIXTURES"), fixtures.join(",")),
-        ("XDG_CONFIG_HOME".to_string(), places.state_config.clone()),
-        ("XDG_DATA_HOME".to_string(), places.state_data.clone()),
-        ("XDG_STATE_HOME".to_string(), places.state_data.clone()),
-        ("TMPDIR".to_string(), format!("{}/tmp", places.suite_dir)),
     ];
     // lab's own variables hold paths and ids, never secrets, even when a
     // name such as LAB_STATE_SECRETS looks like one.

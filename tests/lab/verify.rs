@@ -578,6 +578,15 @@ command = "env | sort > \"$LAB_WORKSPACE/env.txt\"; pwd > \"$LAB_WORKSPACE/pwd.t
         Path::new(pwd.trim()),
         std::fs::canonicalize(ws.path().join("sub")).expect("sub")
     );
+    // The registry may move TMPDIR (short unix-socket paths), not LAB_*.
+    ws.write(
+        "suites.toml",
+        "[suite.show-env]\ncwd = \"sub\"\nenv = { TMPDIR = \"/tmp\", LAB_SUITE_ID = \"spoofed\" }\ncommand = \"env | sort > \\\"$LAB_WORKSPACE/env.txt\\\"\"\n",
+    );
+    assert_eq!(ws.lab(&["verify", "show-env"]).code, 0);
+    let env = std::fs::read_to_string(ws.path().join("env.txt")).expect("env");
+    assert!(env.contains("TMPDIR=/tmp\n"), "{env}");
+    assert!(env.contains("LAB_SUITE_ID=suite.show-env\n"), "{env}");
     // The default cleanup policy removes state after a pass.
     assert!(!dir.join("state.data").exists());
 }
