@@ -323,3 +323,29 @@ fn merge_joins_shard_runs_into_one_summary() {
     assert!(log.is_file(), "{}", log.display());
     assert_valid("manifest", &ws.run_json("manifest.json"));
 }
+
+#[test]
+fn stream_prefixes_every_line_and_never_interleaves_concurrent_suites() {
+    // Two suites print 200 long lines each at the same time.
+    let line = "x".repeat(300);
+    let ws = Workspace::with(&[(
+        "suites.toml",
+        &format!(
+            "[suite.one]\ncommand = \"for i in $(seq 200); do echo one-$i-{line}; done\"\ntags = [\"s\"]\n\n[suite.two]\ncommand = \"for i in $(seq 200); do echo two-$i-{line} >&2; done\"\ntags = [\"s\"]\n"
+        ),
+    )]);
+    let out = ws.lab(&["verify", "--tag", "s", "--jobs", "2", "--stream"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let streamed: Vec<&str> = out
+        .stderr
+        .lines()
+        .filter(|l| l.starts_with("[suite."))
+        .collect();
+    assert_eq!(streamed.len(), 400, "every line, once");
+    for l in &streamed {
+        let ok = (l.starts_with("[suite.one stdout] one-")
+            || l.starts_with("[suite.two stderr] two-"))
+            && l.ends_with(&line);
+        assert!(ok, "a torn or mis-prefixed line: {l}");
+    }
+}
