@@ -38,6 +38,8 @@ pub enum Command {
     Suite(SuiteCommand),
     /// Print, write or verify the JSON Schemas of lab's documents.
     Schema(SchemaArgs),
+    /// Scaffold suites.toml, profiles/, runners/ and schemas/ for this repository.
+    Init,
     /// Print a shell completion script.
     Completions(CompletionsArgs),
     /// One readiness probe, run by lab inside a suite's network namespace.

@@ -43,6 +43,7 @@ fn dispatch(cli: cli::Cli) -> Result<u8, error::Error> {
         Command::Launch(args) => commands::launch::run(&ctx, &args),
         Command::Runs(command) => commands::runs::run(&ctx, &command),
         Command::Report(args) => commands::report::run(&ctx, &args),
+        Command::Init => commands::init::run(&ctx),
         Command::Suite(SuiteCommand::List(args)) => commands::suite_list::run(&ctx, &args),
         Command::Suite(SuiteCommand::Show(args)) => commands::suite_show::run(&ctx, &args),
         Command::Schema(args) => commands::schema::run(&ctx, &args),

@@ -2,6 +2,7 @@
 
 pub mod check;
 pub mod completions;
+pub mod init;
 pub mod launch;
 pub mod report;
 pub mod runs;

@@ -70,3 +70,44 @@ fn completions_are_generated_for_each_shell() {
     }
     assert_eq!(ws.lab(&["completions", "tcsh"]).code, 2);
 }
+
+#[test]
+fn init_scaffolds_a_valid_registry_for_the_tools_present() {
+    let ws = Workspace::with(&[
+        (
+            "Cargo.toml",
+            "[package]\nname = \"x\"\nversion = \"0.1.0\"\n",
+        ),
+        ("src/lib.rs", ""),
+        ("package.json", "{}"),
+        ("Makefile", "test:\n\techo ok\n"),
+    ]);
+    let out = ws.lab(&["init"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let check = ws.lab(&["check", "--json"]);
+    assert_eq!(check.code, 0, "{}", check.stdout);
+    let list = ws.lab(&["suite", "list", "--json"]).json();
+    let ids: Vec<&str> = list["suites"]
+        .as_array()
+        .expect("suites")
+        .iter()
+        .map(|s| s["id"].as_str().expect("id"))
+        .collect();
+    assert_eq!(
+        ids,
+        [
+            "suite.make.test",
+            "suite.node.tests",
+            "suite.rust.fmt",
+            "suite.rust.tests"
+        ]
+    );
+    assert_eq!(ws.lab(&["schema", "--check"]).code, 0, "schemas written");
+    let again = ws.lab(&["init"]);
+    assert_eq!(again.code, 2);
+    assert!(
+        again.stderr.contains("never overwrites"),
+        "{}",
+        again.stderr
+    );
+}

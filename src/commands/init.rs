@@ -1,0 +1,137 @@
+//! `lab init`: a starting registry for the repository in the current
+//! directory — suites for the test tools it already has (cargo, npm,
+//! pytest, go, make), a default profile, the runners, and schemas/ so
+//! editors complete and check the files. Never overwrites a registry.
+
+use camino::Utf8Path;
+
+use crate::commands::schema::SchemaName;
+use crate::context::Context;
+use crate::error::{Error, exit_code};
+
+/// One detected tool: its suite and, when it has one, its runner.
+struct Found {
+    suite: String,
+    runner: Option<String>,
+}
+
+fn detect(dir: &Utf8Path) -> Vec<Found> {
+    let path = std::env::var("PATH").ok();
+    let has = |p: &str| crate::run::host::find_program(p, path.as_deref()).is_some();
+    let mut found = Vec::new();
+    if dir.join("Cargo.toml").is_file() {
+        if has("cargo-nextest") {
+            found.push(Found {
+                runner: Some(
+                    "[runner.cargo.nextest]\ndescription = \"cargo-nextest, writing JUnit for lab\"\nprogram = \"cargo-nextest\"\nversion = \"cargo nextest --version\"\ncommand = \"cargo nextest run --profile ci {args}\"\njunit = \"target/nextest/ci/junit.xml\"\n".into(),
+                ),
+                suite: "[suite.rust.tests]\ndescription = \"Rust unit and integration tests\"\nrunners = [\"runner.cargo.nextest\"]\nargs = \"--workspace\"\nlevel = \"integration\"\ntags = [\"ci\"]\npaths = [\"src/\", \"tests/\", \"Cargo.toml\", \"Cargo.lock\"]\nprofile = \"profile.default\"\n".into(),
+            });
+        } else {
+            found.push(Found {
+                runner: None,
+                suite: "[suite.rust.tests]\ndescription = \"Rust unit and integration tests\"\ncommand = \"cargo test --workspace\"\nlevel = \"integration\"\ntags = [\"ci\"]\npaths = [\"src/\", \"tests/\", \"Cargo.toml\", \"Cargo.lock\"]\nprofile = \"profile.default\"\nrequires = [\"cmd:cargo\"]\n".into(),
+            });
+        }
+        found.push(Found {
+            runner: None,
+            suite: "[suite.rust.fmt]\ndescription = \"code is formatted\"\ncommand = \"cargo fmt --all -- --check\"\nlevel = \"policy\"\ntags = [\"lab-smoke\", \"fast\"]\npaths = [\"src/\", \"tests/\"]\nrequires = [\"cmd:cargo\"]\n".into(),
+        });
+    }
+    if dir.join("package.json").is_file() {
+        found.push(Found {
+            runner: None,
+            suite: "[suite.node.tests]\ndescription = \"npm test\"\ncommand = \"npm test\"\nlevel = \"unit\"\ntags = [\"ci\"]\npaths = [\"src/\", \"package.json\", \"package-lock.json\"]\nprofile = \"profile.default\"\nrequires = [\"cmd:npm\"]\n".into(),
+        });
+    }
+    if ["pyproject.toml", "pytest.ini", "setup.cfg", "tox.ini"]
+        .iter()
+        .any(|f| dir.join(f).is_file())
+    {
+        found.push(Found {
+            runner: None,
+            suite: "[suite.python.tests]\ndescription = \"pytest\"\ncommand = \"python3 -m pytest\"\nlevel = \"unit\"\ntags = [\"ci\"]\npaths = [\"src/\", \"tests/\", \"pyproject.toml\"]\nprofile = \"profile.default\"\nrequires = [\"cmd:python3\"]\n".into(),
+        });
+    }
+    if dir.join("go.mod").is_file() {
+        found.push(Found {
+            runner: None,
+            suite: "[suite.go.tests]\ndescription = \"go test\"\ncommand = \"go test ./...\"\nlevel = \"unit\"\ntags = [\"ci\"]\npaths = [\"go.mod\", \"go.sum\"]\nprofile = \"profile.default\"\nrequires = [\"cmd:go\"]\n".into(),
+        });
+    }
+    let makefile = std::fs::read_to_string(dir.join("Makefile")).unwrap_or_default();
+    if makefile.lines().any(|l| l.starts_with("test:")) {
+        found.push(Found {
+            runner: None,
+            suite: "[suite.make.test]\ndescription = \"make test\"\ncommand = \"make test\"\nlevel = \"unit\"\ntags = [\"ci\"]\nprofile = \"profile.default\"\nrequires = [\"cmd:make\"]\n".into(),
+        });
+    }
+    found
+}
+
+/// Runs `lab init`.
+pub fn run(ctx: &Context) -> Result<u8, Error> {
+    let dir = &ctx.cwd;
+    let registry = dir.join(crate::registry::load::REGISTRY_FILE);
+    if registry.exists() {
+        return Err(Error::usage(format!(
+            "`{registry}` already exists; lab init never overwrites a registry"
+        ))
+        .hint("edit it, or run `lab check` to see what it holds"));
+    }
+    let found = detect(dir);
+    let mut suites = String::from(
+        "#:schema ./schemas/registry.schema.json\n# Suites that verify this repository. `lab suite list` shows them;\n# `lab verify --tag lab-smoke` is the cheap gate, `lab verify --changed` the\n# one to run before pushing.\n\n[lab]\nbase = \"main\"\n\n",
+    );
+    if found.is_empty() {
+        suites.push_str(
+            "[suite.example]\ndescription = \"replace with a real check\"\ncommand = \"echo 'nothing to verify yet'\"\nlevel = \"smoke\"\ntags = [\"lab-smoke\"]\n",
+        );
+    }
+    for f in &found {
+        suites.push_str(&f.suite);
+        suites.push('\n');
+    }
+    let profile = "#:schema ../schemas/registry.schema.json\n\n[profile.default]\ndescription = \"the caller's environment, with backtraces\"\nenv = { RUST_BACKTRACE = 1 }\n";
+    let runners: String = found
+        .iter()
+        .filter_map(|f| f.runner.clone())
+        .collect::<Vec<_>>()
+        .join("\n");
+    let write = |rel: &str, text: &str| -> Result<(), Error> {
+        let path = dir.join(rel);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent)
+                .map_err(|e| Error::io(format!("failed to create `{parent}`"), e))?;
+        }
+        std::fs::write(&path, text)
+            .map_err(|e| Error::io(format!("failed to write `{path}`"), e))?;
+        eprintln!("wrote {rel}");
+        Ok(())
+    };
+    write("suites.toml", &suites)?;
+    if !dir.join("profiles/default.toml").exists() {
+        write("profiles/default.toml", profile)?;
+    }
+    if !runners.is_empty() && !dir.join("runners/default.toml").exists() {
+        write(
+            "runners/default.toml",
+            &format!("#:schema ../schemas/registry.schema.json\n\n{runners}"),
+        )?;
+        if !dir.join(".config/nextest.toml").exists() && runners.contains("nextest") {
+            write(
+                ".config/nextest.toml",
+                "[profile.ci]\nfail-fast = false\n\n[profile.ci.junit]\npath = \"junit.xml\"\n",
+            )?;
+        }
+    }
+    for name in SchemaName::ALL {
+        write(name.file().as_str(), &name.render())?;
+    }
+    eprintln!(
+        "lab: {} suite{} found; next: `lab check`, then `lab verify --tag lab-smoke`",
+        found.len(),
+        if found.len() == 1 { "" } else { "s" }
+    );
+    Ok(exit_code::SUCCESS)
+}
