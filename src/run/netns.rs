@@ -51,6 +51,8 @@ impl Namespace {
             .spawn()
             .map_err(|e| format!("cannot start `unshare`: {e}"))?;
         let pid = holder.id();
+        // Lab's own child: no sweep may take it for a suite's orphan.
+        super::process::register(pid);
         let ours = std::fs::read_link("/proc/self/ns/net").ok();
         let deadline = Instant::now() + Duration::from_secs(5);
         // The namespace exists once the holder's net link differs from ours.
@@ -116,6 +118,7 @@ impl Namespace {
     pub fn stop(&mut self) {
         let _ = self.holder.kill();
         let _ = self.holder.wait();
+        super::process::forget(self.holder.id());
     }
 }
 

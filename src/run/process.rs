@@ -113,6 +113,13 @@ pub fn signal_each(pids: &[u32], signal: Signal) {
     }
 }
 
+/// Marks `pid`, a child lab started some other way, as known: sweeps
+/// never take it for an orphan.
+pub fn register(pid: u32) {
+    let mut known = KNOWN.lock().unwrap_or_else(|e| e.into_inner());
+    known.get_or_insert_with(HashSet::new).insert(pid);
+}
+
 /// Forgets a child once it has been waited for.
 pub fn forget(pid: u32) {
     let mut known = KNOWN.lock().unwrap_or_else(|e| e.into_inner());
