@@ -114,13 +114,14 @@ fn docker() -> Result<(), String> {
 /// A network namespace can be created (`unshare -rn true`, the tool lab
 /// itself would use).
 fn netns() -> Result<(), String> {
-    let ok = std::process::Command::new("unshare")
-        .args(["-rn", "true"])
-        .stdin(std::process::Stdio::null())
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success());
+    let ok = super::process::output(
+        std::process::Command::new("unshare")
+            .args(["-rn", "true"])
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null()),
+    )
+    .is_ok_and(|o| o.status.success());
     if ok {
         Ok(())
     } else {

@@ -86,11 +86,14 @@ impl Namespace {
             "--preserve-credentials".into(),
             "--".into(),
         ];
-        let up = Command::new(&wrapper[0])
-            .args(&wrapper[1..])
-            .args([&ip, "link", "set", "lo", "up"])
-            .stdin(Stdio::null())
-            .output();
+        let up = super::process::output(
+            Command::new(&wrapper[0])
+                .args(&wrapper[1..])
+                .args([&ip, "link", "set", "lo", "up"])
+                .stdin(Stdio::null())
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped()),
+        );
         let mut ns = Namespace {
             holder,
             wrapper,

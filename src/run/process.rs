@@ -113,6 +113,21 @@ pub fn signal_each(pids: &[u32], signal: Signal) {
     }
 }
 
+/// Runs a helper command to completion, registered as a known child while
+/// it runs, so a concurrent sweep can never reap it first.
+pub fn output(cmd: &mut Command) -> std::io::Result<std::process::Output> {
+    let child = {
+        let mut known = KNOWN.lock().unwrap_or_else(|e| e.into_inner());
+        let child = cmd.spawn()?;
+        known.get_or_insert_with(HashSet::new).insert(child.id());
+        child
+    };
+    let pid = child.id();
+    let result = child.wait_with_output();
+    forget(pid);
+    result
+}
+
 /// Marks `pid`, a child lab started some other way, as known: sweeps
 /// never take it for an orphan.
 pub fn register(pid: u32) {

@@ -324,13 +324,14 @@ fn probe_inside(probe: &Probe, launch: &Launch<'_>) -> bool {
         }
         _ => return false,
     }
-    std::process::Command::new(&launch.wrapper[0])
-        .args(&args)
-        .stdin(std::process::Stdio::null())
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success())
+    process::output(
+        std::process::Command::new(&launch.wrapper[0])
+            .args(&args)
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null()),
+    )
+    .is_ok_and(|o| o.status.success())
 }
 
 impl Running {
