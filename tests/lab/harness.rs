@@ -213,3 +213,13 @@ pub fn suite<'a>(summary: &'a serde_json::Value, id: &str) -> &'a serde_json::Va
         .and_then(|s| s.iter().find(|s| s["id"] == id))
         .unwrap_or_else(|| panic!("no suite {id} in {summary:#}"))
 }
+
+/// A Python interpreter for test services (Debian's, when present: a
+/// version manager's shim may not work in the scrubbed environment).
+pub fn python() -> String {
+    if Path::new("/usr/bin/python3").exists() {
+        "/usr/bin/python3".into()
+    } else {
+        "python3".into()
+    }
+}

@@ -91,11 +91,7 @@ fn ctrl_c_stops_the_app_and_what_it_started() {
 
 #[test]
 fn launch_starts_the_profiles_services_first() {
-    let py = if std::path::Path::new("/usr/bin/python3").exists() {
-        "/usr/bin/python3"
-    } else {
-        "python3"
-    };
+    let py = crate::harness::python();
     let ws = Workspace::with(&[
         ("suites.toml", ""),
         (

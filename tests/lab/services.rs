@@ -1,16 +1,7 @@
 //! Services, readiness probes, network namespaces and virtual displays,
 //! with real processes and sockets on loopback only.
 
-use crate::harness::{Workspace, alive, suite};
-
-/// A Python interpreter for the test services (Debian's, when present).
-fn python() -> String {
-    if std::path::Path::new("/usr/bin/python3").exists() {
-        "/usr/bin/python3".into()
-    } else {
-        "python3".into()
-    }
-}
+use crate::harness::{Workspace, alive, python, suite};
 
 /// An HTTP server on `{port}` answering 200 "hello" on /health, after `delay` s.
 fn http_service(delay: f32) -> String {
