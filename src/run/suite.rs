@@ -176,7 +176,10 @@ pub fn run_suite(
         return outcome;
     }
     let mut prep = prep;
+    let policy = profile.as_ref().map_or(Cleanup::OnSuccess, |p| p.cleanup);
     let Ok(active) = set_up(cx, &mut prep, suite, &mut outcome, started) else {
+        // Blocked before the command: secrets still go, state per policy.
+        cleanup(&prep, policy, outcome.result.status);
         return outcome;
     };
     // The command: `repeat` repetitions, each retried up to `retries` times.
@@ -231,30 +234,20 @@ pub fn run_suite(
     }
     outcome.result.stdout = Some(format!("{}/stdout.log", prep.rel_dir));
     outcome.result.stderr = Some(format!("{}/stderr.log", prep.rel_dir));
-    let count = |s: Status| repetitions.iter().filter(|r| **r == s).count();
-    outcome.result.status = if count(Status::Failed) > 0 {
-        if repetitions.len() > 1 {
-            outcome.result.reason = Some(format!(
-                "failed {} of {} repetitions; last: {}",
-                count(Status::Failed),
-                repetitions.len(),
-                last_failure.as_deref().unwrap_or("failed")
-            ));
-        }
-        Status::Failed
-    } else if count(Status::Blocked) > 0 {
-        Status::Blocked
-    } else if count(Status::Flaky) > 0 {
+    outcome.result.status = combine(&repetitions);
+    let failures = repetitions.iter().filter(|r| **r == Status::Failed).count();
+    if outcome.result.status == Status::Failed && repetitions.len() > 1 {
+        outcome.result.reason = Some(format!(
+            "failed {failures} of {} repetitions; last: {}",
+            repetitions.len(),
+            last_failure.as_deref().unwrap_or("failed")
+        ));
+    } else if outcome.result.status == Status::Flaky {
         outcome.result.reason = Some(format!(
             "passed after failing ({} attempts)",
             outcome.result.attempts.len()
         ));
-        Status::Flaky
-    } else if count(Status::Skipped) == repetitions.len() {
-        Status::Skipped
-    } else {
-        Status::Passed
-    };
+    }
     outcome.result.step = (!outcome.result.status.is_pass()).then(|| "command".to_string());
     if !outcome.manifest.leaked.is_empty() {
         cx.run.event(
@@ -265,11 +258,7 @@ pub fn run_suite(
     wind_down(cx, &prep, active, &mut outcome);
     collect_evidence(cx, suite, &prep, &captures, &mut outcome);
     outcome.result.excerpt = excerpt(&prep, outcome.result.tests.as_ref(), &outcome.result);
-    cleanup(
-        &prep,
-        profile.as_ref().map_or(Cleanup::OnSuccess, |p| p.cleanup),
-        outcome.result.status,
-    );
+    cleanup(&prep, policy, outcome.result.status);
     outcome.result.duration_ms = started.elapsed().as_millis() as u64;
     outcome
 }
@@ -613,6 +602,24 @@ fn run_setup(
         started,
     );
     false
+}
+
+/// A suite's status from its repetitions' (each already retried): any
+/// failure fails it, then any block blocks it, a pass after a retry is
+/// flaky, all skipped is skipped.
+fn combine(repetitions: &[Status]) -> Status {
+    let any = |s: Status| repetitions.contains(&s);
+    if any(Status::Failed) {
+        Status::Failed
+    } else if any(Status::Blocked) {
+        Status::Blocked
+    } else if any(Status::Flaky) {
+        Status::Flaky
+    } else if !repetitions.is_empty() && repetitions.iter().all(|r| *r == Status::Skipped) {
+        Status::Skipped
+    } else {
+        Status::Passed
+    }
 }
 
 /// Status of one attempt from its exit.
@@ -1163,6 +1170,16 @@ mod tests {
     fn ansi_sequences_are_stripped() {
         assert_eq!(strip_ansi("\x1b[31m-    let x\x1b(B\x1b[m"), "-    let x");
         assert_eq!(strip_ansi("plain"), "plain");
+    }
+
+    #[test]
+    fn repetitions_combine_worst_first() {
+        use Status::*;
+        assert_eq!(combine(&[Passed, Failed, Passed]), Failed);
+        assert_eq!(combine(&[Passed, Blocked]), Blocked);
+        assert_eq!(combine(&[Passed, Flaky]), Flaky);
+        assert_eq!(combine(&[Skipped, Skipped]), Skipped);
+        assert_eq!(combine(&[Skipped, Passed]), Passed);
     }
 
     #[test]

@@ -590,3 +590,33 @@ command = "env | sort > \"$LAB_WORKSPACE/env.txt\"; pwd > \"$LAB_WORKSPACE/pwd.t
     // The default cleanup policy removes state after a pass.
     assert!(!dir.join("state.data").exists());
 }
+
+#[test]
+fn secrets_are_removed_even_when_the_suite_never_reaches_its_command() {
+    let ws = Workspace::with(&[
+        (
+            "suites.toml",
+            "[suite.s]\nprofile = \"p\"\nfixture = \"broken\"\ncommand = \"true\"\n\n[fixture.broken]\nsetup = \"exit 1\"\n",
+        ),
+        (
+            "profiles/p.toml",
+            "[profile.p]\nsecrets = [\"API_TOKEN\"]\ncleanup = \"never\"\n",
+        ),
+    ]);
+    let out = crate::harness::run(
+        crate::harness::lab_command(ws.path())
+            .env("API_TOKEN", "very-secret-token-value")
+            .args(["verify", "s"]),
+    );
+    assert_eq!(out.code, 78, "{}", out.stderr);
+    let secrets = ws.latest_run().join("suites/suite.s/state.secrets");
+    assert_eq!(
+        std::fs::read_dir(&secrets).expect("dir").count(),
+        0,
+        "state.secrets emptied"
+    );
+    assert!(
+        ws.latest_run().join("suites/suite.s/state.data").is_dir(),
+        "cleanup = never keeps state"
+    );
+}
