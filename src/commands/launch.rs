@@ -250,6 +250,10 @@ pub fn run(ctx: &Context, args: &LaunchArgs) -> Result<u8, Error> {
             exit.map_or(exit_code::FAILED, |c| c.clamp(0, 255) as u8)
         };
     }
+    let policy = registry
+        .merged_profile(&app)
+        .map_or(crate::registry::model::Cleanup::OnSuccess, |p| p.cleanup);
+    suite::cleanup(&prep, policy, outcome.result.status);
     outcome.result.duration_ms = started.elapsed().as_millis() as u64;
     manifest.suites.push(outcome.manifest);
     summary.push(outcome.result);

@@ -1008,7 +1008,9 @@ fn collect_evidence(
     outcome.result.tests = tests;
 }
 
-fn cleanup(prep: &Prepared, policy: Cleanup, status: Status) {
+/// Applies the cleanup policy to the state roots and always empties
+/// `state.secrets`.
+pub fn cleanup(prep: &Prepared, policy: Cleanup, status: Status) {
     let remove_state = match policy {
         Cleanup::Always => true,
         Cleanup::Never => false,

@@ -122,3 +122,23 @@ fn launch_starts_the_profiles_services_first() {
         .collect();
     assert_eq!(roles, ["command", "service"]);
 }
+
+#[test]
+fn launch_empties_state_secrets_when_the_app_ends() {
+    let ws = Workspace::with(&[
+        ("suites.toml", ""),
+        (
+            "runners/app.toml",
+            "[runner.app]\ntargets = [\"cli\"]\nlaunch = \"test -s \\\"$LAB_STATE_SECRETS/APP_KEY\\\"\"\n",
+        ),
+        ("profiles/p.toml", "[profile.p]\nsecrets = [\"APP_KEY\"]\n"),
+    ]);
+    let out = crate::harness::run(
+        crate::harness::lab_command(ws.path())
+            .env("APP_KEY", "launch-secret-value")
+            .args(["launch", "cli", "--profile", "p"]),
+    );
+    assert_eq!(out.code, 0, "the app saw its secret: {}", out.stderr);
+    let secrets = ws.latest_run().join("suites/launch.cli/state.secrets");
+    assert_eq!(std::fs::read_dir(&secrets).expect("dir").count(), 0);
+}
