@@ -215,7 +215,8 @@ pub fn run(ctx: &Context, args: &LaunchArgs) -> Result<u8, Error> {
         process::forget(pid);
         // Everything the app started and left behind (all of lab's other
         // descendants are the app's: lab runs nothing else).
-        outcome.manifest.leaked = process::sweep(pid, &[], STOP_GRACE, &interrupts);
+        outcome.manifest.leaked =
+            process::sweep_redacted(pid, &[], STOP_GRACE, &interrupts, &prep.redactor);
         let (exit, signal) = status.map(process::exit_parts).unwrap_or((None, None));
         outcome
             .manifest

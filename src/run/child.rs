@@ -139,7 +139,8 @@ pub fn drive(spec: &Spec<'_>) -> std::io::Result<Driven> {
             } else {
                 STOP_GRACE
             };
-            driven.leaked = process::sweep(pid, spec.tag, grace, spec.interrupts);
+            driven.leaked =
+                process::sweep_redacted(pid, spec.tag, grace, spec.interrupts, spec.redactor);
             drain_until = Some(Instant::now() + DRAIN_LIMIT);
         }
         if status.is_some() && out.is_none() && err.is_none() {

@@ -302,6 +302,24 @@ pub fn sweep(
         .collect()
 }
 
+/// [`sweep`], with the leaked command lines (read from /proc, so they may
+/// hold a secret) redacted.
+pub fn sweep_redacted(
+    pgid: u32,
+    tag: &[String],
+    grace: Duration,
+    interrupts: &Interrupts,
+    redactor: &super::redact::Redactor,
+) -> Vec<LeakedRecord> {
+    sweep(pgid, tag, grace, interrupts)
+        .into_iter()
+        .map(|mut l| {
+            l.command = redactor.redact_str(&l.command);
+            l
+        })
+        .collect()
+}
+
 /// Exit code and signal of a finished child.
 pub fn exit_parts(status: std::process::ExitStatus) -> (Option<i32>, Option<i32>) {
     use std::os::unix::process::ExitStatusExt;

@@ -69,6 +69,7 @@ pub struct Running {
     stop_timeout: Duration,
     log_ready: Arc<AtomicBool>,
     reader: Option<std::thread::JoinHandle<()>>,
+    redactor: Arc<Redactor>,
     /// Its log, relative to the run directory.
     pub log: String,
 }
@@ -221,6 +222,7 @@ pub fn start(
         stop_timeout: service.stop_timeout,
         log_ready,
         reader: Some(reader),
+        redactor: Arc::clone(&launch.redactor),
         log: rel_to_run,
     };
     match wait_ready(&mut running, service, port, launch) {
@@ -360,7 +362,8 @@ impl Running {
             }
         }
         process::forget(self.pid);
-        let leaked = process::sweep(self.pid, tag, self.stop_timeout, interrupts);
+        let leaked =
+            process::sweep_redacted(self.pid, tag, self.stop_timeout, interrupts, &self.redactor);
         if let Some(reader) = self.reader.take() {
             let _ = reader.join();
         }

@@ -620,3 +620,35 @@ fn secrets_are_removed_even_when_the_suite_never_reaches_its_command() {
         "cleanup = never keeps state"
     );
 }
+
+#[test]
+fn a_leaked_process_command_line_is_redacted() {
+    let secret = "leaky-secret-in-argv";
+    let ws = Workspace::with(&[
+        (
+            "suites.toml",
+            "[suite.d]\nprofile = \"p\"\ncommand = \"setsid sh -c 'sleep 300; : \\\"$0\\\"' \\\"$SVC_PASSWORD\\\" > /dev/null 2>&1 < /dev/null & sleep 0.2\"\n",
+        ),
+        (
+            "profiles/p.toml",
+            "[profile.p]\nsecrets = [\"SVC_PASSWORD\"]\n",
+        ),
+    ]);
+    let out = crate::harness::run(
+        crate::harness::lab_command(ws.path())
+            .env("SVC_PASSWORD", secret)
+            .args(["verify", "d"]),
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let manifest =
+        std::fs::read_to_string(ws.latest_run().join("manifest.json")).expect("manifest");
+    assert!(manifest.contains("[REDACTED]"), "{manifest}");
+    assert!(!manifest.contains(secret), "{manifest}");
+    let leaked = &ws.run_json("manifest.json")["suites"][0]["leaked"];
+    assert!(
+        leaked.as_array().is_some_and(|l| !l.is_empty()),
+        "the daemon was found: {leaked}"
+    );
+    let events = std::fs::read_to_string(ws.latest_run().join("lab.log.jsonl")).expect("events");
+    assert!(!events.contains(secret));
+}
