@@ -42,7 +42,15 @@ pub fn run(ctx: &Context, args: &VerifyArgs) -> Result<u8, Error> {
     let resolved = request::resolve(&registry, &select)?;
     let selected = resolved.selected;
     if selected.is_empty() {
-        eprintln!("lab: no suite matches this selection; nothing to run");
+        match &resolved.changed {
+            Some(c) => eprintln!(
+                "lab: nothing to run: no suite is selected by the {} changed path{} (from {})",
+                c.paths.len(),
+                if c.paths.len() == 1 { "" } else { "s" },
+                c.source
+            ),
+            None => eprintln!("lab: no suite matches this selection; nothing to run"),
+        }
     }
     let options = Options {
         stream: args.stream,
