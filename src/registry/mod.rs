@@ -2,6 +2,7 @@
 //! checked model types with diagnostics that point into the source.
 
 pub mod check;
+pub mod definitions;
 pub mod diagnostic;
 pub mod load;
 pub mod model;

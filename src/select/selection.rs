@@ -250,7 +250,7 @@ pub fn add_needs<'r>(registry: &'r Registry, chosen: &mut BTreeMap<&'r str, Sele
 /// Turns command-line selectors into checked criteria: ids canonical,
 /// platforms known.
 pub fn criteria(args: &crate::cli::SelectArgs) -> Result<Criteria, Error> {
-    use crate::registry::load::PLATFORMS;
+    use crate::registry::definitions::PLATFORMS;
     for p in &args.platforms {
         if !PLATFORMS.contains(&p.as_str()) {
             let err = Error::usage(format!("unknown platform `{p}`"));

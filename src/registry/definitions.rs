@@ -1,0 +1,689 @@
+//! Reading each kind of definition from its TOML table: a suite, profile,
+//! fixture (and its copies), runner, service (and its readiness probe),
+//! artifact or log, escalation rule; plus the values they share
+//! (positive durations, platforms, requirements, workspace directories).
+//!
+//! How tables become definitions, and files a registry, is `load.rs`.
+
+use std::time::Duration;
+
+use camino::Utf8PathBuf;
+use toml::Spanned;
+use toml::de::{DeTable, DeValue};
+
+use super::diagnostic::did_you_mean;
+use super::model::*;
+use super::reader::{Reader, list, normalize_pattern};
+use super::source::Span;
+
+/// A duration that must be longer than zero.
+pub(super) fn positive(r: &mut Reader<'_, '_>, key: &str) -> Option<Duration> {
+    let d = r.duration(key)?;
+    if d.is_zero() {
+        let span = r.value(key).map(|v| r.span(v))?;
+        let diag = r
+            .error_at(
+                span,
+                "invalid-duration",
+                format!("`{key}` must be longer than zero"),
+            )
+            .found("0")
+            .expected("a duration such as \"30s\"");
+        r.report(diag);
+        return None;
+    }
+    Some(d)
+}
+
+/// Operating systems a `platforms` entry or `os:` requirement may name
+/// (the values of Rust's `std::env::consts::OS` that lab can run on).
+pub const PLATFORMS: &[&str] = &[
+    "linux",
+    "macos",
+    "windows",
+    "freebsd",
+    "openbsd",
+    "netbsd",
+    "dragonfly",
+    "illumos",
+    "solaris",
+    "android",
+    "ios",
+];
+
+pub(super) fn read_suite(r: &mut Reader<'_, '_>, id: String, span: Span) -> Suite {
+    let mut platforms = Vec::new();
+    for (p, pspan) in r.strings_spanned("platforms") {
+        if PLATFORMS.contains(&p.as_str()) {
+            platforms.push(p);
+        } else {
+            let d = r
+                .error_at(
+                    pspan,
+                    "invalid-value",
+                    format!("unknown platform in `{id}`"),
+                )
+                .found(format!("{p:?}"))
+                .expected(format!("one of {}", list(PLATFORMS)))
+                .maybe_help(
+                    did_you_mean(&p, PLATFORMS.iter().copied())
+                        .map(|m| format!("did you mean `{m}`?")),
+                );
+            r.report(d);
+        }
+    }
+    let mut requires = Vec::new();
+    for (text, rspan) in r.strings_spanned("requires") {
+        match parse_requirement(&text) {
+            Ok(req) => requires.push(req),
+            Err(expected) => {
+                let d = r
+                    .error_at(
+                        rspan,
+                        "invalid-requirement",
+                        format!("unknown requirement in `{id}`"),
+                    )
+                    .found(format!("{text:?}"))
+                    .expected(expected);
+                r.report(d);
+            }
+        }
+    }
+    let timeout = match (r.value("timeout"), r.value("timeout_seconds")) {
+        (Some(_), Some(second)) => {
+            let second = r.span(second);
+            let d = r
+                .error_at(
+                    second,
+                    "conflicting-keys",
+                    format!("`{id}` sets both `timeout` and `timeout_seconds`"),
+                )
+                .help("keep one of them");
+            r.report(d);
+            None
+        }
+        (Some(_), None) => positive(r, "timeout"),
+        (None, Some(_)) => positive(r, "timeout_seconds"),
+        (None, None) => None,
+    };
+    let mut fixtures: Vec<Ref> = r.reference("fixture").into_iter().collect();
+    fixtures.extend(r.references("fixtures"));
+    Suite {
+        description: r.string("description"),
+        command: r.string("command"),
+        args: r.string("args"),
+        cwd: relative_dir(r, "cwd"),
+        level: r.string("level"),
+        targets: r.strings("targets"),
+        platforms,
+        risk: r.choice("risk", &Risk::ALL.map(|k| (k.name(), k))),
+        tags: r.strings("tags"),
+        paths: r.patterns("paths"),
+        profile: r.reference("profile"),
+        fixtures,
+        runners: r.references("runners"),
+        services: r.references("services"),
+        needs: r.references("needs"),
+        requires,
+        env: r.env("env"),
+        timeout,
+        retries: r.uint("retries", 0).unwrap_or(0),
+        weight: r.uint("weight", 1).unwrap_or(1),
+        exclusive: r.bool("exclusive").unwrap_or(false),
+        artifacts: r.references("artifacts"),
+        id,
+        span,
+    }
+}
+
+/// A workspace-relative directory (`cwd`), `.` when absent.
+fn relative_dir(r: &mut Reader<'_, '_>, key: &str) -> Utf8PathBuf {
+    let Some((text, span)) = r.string_spanned(key) else {
+        return Utf8PathBuf::from(".");
+    };
+    if text == "." {
+        return Utf8PathBuf::from(".");
+    }
+    match normalize_pattern(&text) {
+        Ok(p) if !p.contains(['*', '?', '[', '{']) => Utf8PathBuf::from(p.trim_end_matches('/')),
+        _ => {
+            let d = r
+                .error_at(
+                    span,
+                    "invalid-path",
+                    format!("`{key}` must be a directory inside the workspace"),
+                )
+                .found(format!("{text:?}"))
+                .expected("a relative path without `..` or glob characters, e.g. \"crates/core\"");
+            r.report(d);
+            Utf8PathBuf::from(".")
+        }
+    }
+}
+
+/// Parses one `requires` entry.
+pub fn parse_requirement(text: &str) -> Result<Requirement, String> {
+    const EXPECTED: &str =
+        "`cmd:<program>`, `env:<VAR>`, `docker`, `display`, `root`, `netns` or `os:<name>`";
+    let nonempty = |s: &str| -> Result<String, String> {
+        if s.is_empty() || s.chars().any(char::is_whitespace) {
+            Err(EXPECTED.to_string())
+        } else {
+            Ok(s.to_string())
+        }
+    };
+    match text.split_once(':') {
+        Some(("cmd", program)) => nonempty(program).map(Requirement::Command),
+        Some(("env", var)) => {
+            if super::reader::is_env_name(var) {
+                Ok(Requirement::Env(var.to_string()))
+            } else {
+                Err(format!("{EXPECTED} (`{var}` is not a variable name)"))
+            }
+        }
+        Some(("os", os)) => {
+            if PLATFORMS.contains(&os) {
+                Ok(Requirement::Os(os.to_string()))
+            } else {
+                Err(format!("{EXPECTED} (os is one of {})", list(PLATFORMS)))
+            }
+        }
+        Some(_) => Err(EXPECTED.to_string()),
+        None => match text {
+            "docker" => Ok(Requirement::Docker),
+            "display" => Ok(Requirement::Display),
+            "root" => Ok(Requirement::Root),
+            "netns" => Ok(Requirement::Netns),
+            _ => Err(EXPECTED.to_string()),
+        },
+    }
+}
+
+pub(super) fn read_profile(r: &mut Reader<'_, '_>, id: String, span: Span) -> Profile {
+    let mut secrets = Vec::new();
+    for (name, sspan) in r.strings_spanned("secrets") {
+        if super::reader::is_env_name(&name) {
+            secrets.push(name);
+        } else {
+            let d = r
+                .error_at(
+                    sspan,
+                    "invalid-env-name",
+                    format!("`{name}` is not a variable name"),
+                )
+                .expected("the name of a host variable, e.g. \"API_TOKEN\"");
+            r.report(d);
+        }
+    }
+    Profile {
+        description: r.string("description"),
+        extends: r.reference("extends"),
+        env: r.env("env"),
+        env_clear: r.bool("env_clear"),
+        pass_env: r.strings("pass_env"),
+        secrets,
+        network: r.choice(
+            "network",
+            &[
+                ("inherit", Network::Inherit),
+                ("loopback", Network::Loopback),
+            ],
+        ),
+        display: r.choice(
+            "display",
+            &[("inherit", Display::Inherit), ("virtual", Display::Virtual)],
+        ),
+        cleanup: r.choice(
+            "cleanup",
+            &[
+                ("on-success", Cleanup::OnSuccess),
+                ("always", Cleanup::Always),
+                ("never", Cleanup::Never),
+            ],
+        ),
+        services: r.references("services"),
+        id,
+        span,
+    }
+}
+
+pub(super) fn read_fixture(r: &mut Reader<'_, '_>, id: String, span: Span) -> Fixture {
+    let mut copy = Vec::new();
+    let mut copy_spans = Vec::new();
+    if let Some(value) = r.value("copy") {
+        let items: Vec<&Spanned<DeValue<'_>>> = match value.get_ref() {
+            DeValue::Array(items) => items.iter().collect(),
+            _ => Vec::new(),
+        };
+        if !value.get_ref().is_array() {
+            let vspan = r.span(value);
+            let d = r
+                .error_at(
+                    vspan,
+                    "wrong-type",
+                    format!("`copy` in `{id}` has the wrong type"),
+                )
+                .found(super::reader::describe(value.get_ref()))
+                .expected(
+                    "an array of tables: `copy = [{ from = \"fixtures/x\", to = \"data\" }]`",
+                );
+            r.report(d);
+        }
+        for item in items {
+            let ispan = r.span(item);
+            let DeValue::Table(t) = item.get_ref() else {
+                let d = r
+                    .error_at(
+                        ispan,
+                        "wrong-type",
+                        format!("a `copy` entry of `{id}` is not a table"),
+                    )
+                    .found(super::reader::describe(item.get_ref()))
+                    .expected("`{ from = \"fixtures/x\", to = \"data\" }`");
+                r.report(d);
+                continue;
+            };
+            if let Some(entry) = read_copy(r, &id, t, ispan) {
+                copy_spans.push(entry.1);
+                copy.push(entry.0);
+            }
+        }
+    }
+    Fixture {
+        description: r.string("description"),
+        copy,
+        copy_spans,
+        setup: r.string("setup"),
+        after_services: r.bool("after_services").unwrap_or(false),
+        teardown: r.string("teardown"),
+        env: r.env("env"),
+        id,
+        span,
+    }
+}
+
+fn read_copy(
+    r: &mut Reader<'_, '_>,
+    id: &str,
+    table: &DeTable<'_>,
+    span: Span,
+) -> Option<(FixtureCopy, Span)> {
+    let owner = format!("{id}.copy");
+    let mut field = |key: &str| -> Option<(String, Span)> {
+        match table.get(key) {
+            Some(v) => match v.get_ref() {
+                DeValue::String(s) => Some((s.to_string(), r.span(v))),
+                other => {
+                    let vspan = r.span(v);
+                    let d = r
+                        .error_at(
+                            vspan,
+                            "wrong-type",
+                            format!("`{key}` in a `copy` entry of `{id}` has the wrong type"),
+                        )
+                        .found(super::reader::describe(other))
+                        .expected("a string");
+                    r.report(d);
+                    None
+                }
+            },
+            None => {
+                let d = r
+                    .error_at(
+                        span,
+                        "missing-key",
+                        format!("a `copy` entry of `{id}` has no `{key}`"),
+                    )
+                    .expected("`{ from = \"fixtures/x\", to = \"data\" }`");
+                r.report(d);
+                None
+            }
+        }
+    };
+    let from = field("from");
+    let to = field("to");
+    for (key, _) in table.iter() {
+        let name = key.get_ref().as_ref();
+        if name != "from" && name != "to" {
+            let kspan = r.span(key);
+            let d = r
+                .error_at(
+                    kspan,
+                    "unknown-key",
+                    format!("unknown key `{name}` in `{owner}`"),
+                )
+                .expected("`from` or `to`");
+            r.report(d);
+        }
+    }
+    let (from, from_span) = from?;
+    let (to, to_span) = to?;
+    let mut ok = true;
+    if let Err(expected) = normalize_pattern(&from) {
+        let d = r
+            .error_at(
+                from_span,
+                "invalid-path",
+                format!("`from` in a `copy` entry of `{id}` is not valid"),
+            )
+            .found(format!("{from:?}"))
+            .expected(expected);
+        r.report(d);
+        ok = false;
+    }
+    let root = to.split('/').next().unwrap_or_default();
+    let to_valid = matches!(root, "config" | "data" | "secrets")
+        && !to.split('/').any(|s| s == "..")
+        && !to.contains(['*', '?', '[', '{', '\\']);
+    if !to_valid {
+        let d = r
+            .error_at(
+                to_span,
+                "invalid-path",
+                format!("`to` in a `copy` entry of `{id}` is not valid"),
+            )
+            .found(format!("{to:?}"))
+            .expected(
+                "`config`, `data` or `secrets`, optionally with a sub-path such as \"data/mail\"",
+            );
+        r.report(d);
+        ok = false;
+    }
+    ok.then(|| {
+        (
+            FixtureCopy {
+                from: from.trim_start_matches("./").to_string(),
+                to: to.trim_end_matches('/').to_string(),
+            },
+            from_span,
+        )
+    })
+}
+
+pub(super) fn read_runner(r: &mut Reader<'_, '_>, id: String, span: Span) -> Runner {
+    Runner {
+        description: r.string("description"),
+        program: r.string("program"),
+        version: r.string("version"),
+        env: r.env("env"),
+        command: r.string("command"),
+        junit: r.string("junit"),
+        targets: r.strings("targets"),
+        launch: r.string("launch"),
+        id,
+        span,
+    }
+}
+
+pub(super) fn read_service(r: &mut Reader<'_, '_>, id: String, span: Span) -> Option<Service> {
+    let ready = read_probe(r, &id);
+    let service = Service {
+        description: r.string("description"),
+        port: r.bool("port").unwrap_or(false),
+        ready,
+        ready_timeout: positive(r, "ready_timeout").unwrap_or(Duration::from_secs(60)),
+        stop_timeout: r.duration("stop_timeout").unwrap_or(Duration::from_secs(5)),
+        env: r.env("env"),
+        command: r.required_string("command", span)?,
+        id,
+        span,
+    };
+    Some(service)
+}
+
+fn read_probe(r: &mut Reader<'_, '_>, id: &str) -> Option<Probe> {
+    const KINDS: [&str; 5] = ["http", "tcp", "log", "file", "command"];
+    const EXPECTED: &str = "one probe: `{ http = \"…\", status = 200 }`, `{ tcp = \"…\" }`, `{ log = \"<regex>\" }`, `{ file = \"…\" }` or `{ command = \"…\" }`";
+    let value = r.value("ready")?;
+    let vspan = r.span(value);
+    let DeValue::Table(t) = value.get_ref() else {
+        let d = r
+            .error_at(
+                vspan,
+                "wrong-type",
+                format!("`ready` in `{id}` has the wrong type"),
+            )
+            .found(super::reader::describe(value.get_ref()))
+            .expected(EXPECTED);
+        r.report(d);
+        return None;
+    };
+    let kinds: Vec<&str> = t
+        .iter()
+        .map(|(k, _)| k.get_ref().as_ref())
+        .filter(|k| KINDS.contains(k))
+        .collect();
+    let unknown: Vec<&str> = t
+        .iter()
+        .map(|(k, _)| k.get_ref().as_ref())
+        .filter(|k| !KINDS.contains(k) && *k != "status")
+        .collect();
+    if kinds.len() != 1 || !unknown.is_empty() {
+        let found = t
+            .iter()
+            .map(|(k, _)| format!("`{}`", k.get_ref().as_ref()))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let d = r
+            .error_at(
+                vspan,
+                "invalid-probe",
+                format!("`ready` in `{id}` must name exactly one probe"),
+            )
+            .found(if found.is_empty() {
+                "an empty table".into()
+            } else {
+                found
+            })
+            .expected(EXPECTED)
+            .maybe_help(
+                unknown
+                    .first()
+                    .and_then(|u| did_you_mean(u, KINDS))
+                    .map(|m| format!("did you mean `{m}`?")),
+            );
+        r.report(d);
+        return None;
+    }
+    let kind = kinds[0];
+    let item = t.get(kind)?;
+    let ispan = r.span(item);
+    let Some(text) = item.get_ref().as_str().map(str::to_string) else {
+        let d = r
+            .error_at(
+                ispan,
+                "wrong-type",
+                format!("`ready.{kind}` in `{id}` has the wrong type"),
+            )
+            .found(super::reader::describe(item.get_ref()))
+            .expected("a string");
+        r.report(d);
+        return None;
+    };
+    if t.get("status").is_some() && kind != "http" {
+        let d = r
+            .error_at(
+                vspan,
+                "invalid-probe",
+                format!("`status` only applies to an `http` probe (in `{id}`)"),
+            )
+            .expected(EXPECTED);
+        r.report(d);
+        return None;
+    }
+    Some(match kind {
+        "http" => {
+            let status = match t.get("status") {
+                None => 200,
+                Some(s) => {
+                    let code = s
+                        .get_ref()
+                        .as_integer()
+                        .and_then(|i| i.as_str().parse::<u16>().ok())
+                        .filter(|c| (100..=599).contains(c));
+                    match code {
+                        Some(c) => c,
+                        None => {
+                            let sspan = r.span(s);
+                            let d = r
+                                .error_at(
+                                    sspan,
+                                    "wrong-type",
+                                    format!("`ready.status` in `{id}` is not an HTTP status"),
+                                )
+                                .found(super::reader::describe(s.get_ref()))
+                                .expected("an integer from 100 to 599");
+                            r.report(d);
+                            return None;
+                        }
+                    }
+                }
+            };
+            if !(text.starts_with("http://") || text.starts_with("https://")) {
+                let d = r
+                    .error_at(
+                        ispan,
+                        "invalid-probe",
+                        format!("`ready.http` in `{id}` is not an http URL"),
+                    )
+                    .found(format!("{text:?}"))
+                    .expected("a URL such as \"http://127.0.0.1:{port}/health\"");
+                r.report(d);
+                return None;
+            }
+            Probe::Http { url: text, status }
+        }
+        "tcp" => Probe::Tcp { address: text },
+        "log" => {
+            if let Err(e) = regex::Regex::new(&text) {
+                let d = r
+                    .error_at(
+                        ispan,
+                        "invalid-regex",
+                        format!("`ready.log` in `{id}` is not a valid regex"),
+                    )
+                    .found(format!("{text:?}"))
+                    .expected(format!(
+                        "a regex ({})",
+                        e.to_string()
+                            .lines()
+                            .last()
+                            .unwrap_or("syntax error")
+                            .trim()
+                    ));
+                r.report(d);
+                return None;
+            }
+            Probe::Log { pattern: text }
+        }
+        "file" => Probe::File { path: text },
+        _ => Probe::Command { command: text },
+    })
+}
+
+pub(super) fn read_artifact(
+    r: &mut Reader<'_, '_>,
+    kind: Kind,
+    id: String,
+    span: Span,
+) -> Option<Artifact> {
+    let artifact_kind = if kind == Kind::Log {
+        match r.choice("kind", &[("log", ArtifactKind::Log)]) {
+            Some(k) => k,
+            None => ArtifactKind::Log,
+        }
+    } else {
+        r.choice("kind", &ArtifactKind::NAMES)
+            .unwrap_or(ArtifactKind::File)
+    };
+    let description = r.string("description");
+    let required = r.bool("required").unwrap_or(false);
+    let path = r.required_string("path", span)?;
+    Some(Artifact {
+        id,
+        span,
+        description,
+        path,
+        kind: artifact_kind,
+        required,
+    })
+}
+
+pub(super) fn read_escalate(r: &mut Reader<'_, '_>, id: String, span: Span) -> Escalate {
+    let when = r.patterns("when");
+    if r.value("when").is_none() {
+        let d = r
+            .error_at(span, "missing-key", format!("`{id}` has no `when`"))
+            .expected("`when = [\"path/or/glob/**\"]`");
+        r.report(d);
+    }
+    let mut select = EscalateSelect::default();
+    match r.value("select") {
+        None => {
+            let d = r
+                .error_at(span, "missing-key", format!("`{id}` has no `select`"))
+                .expected(
+                    "`select = { tags = [\"api\"] }` (or `all`, `suites`, `targets`, `levels`)",
+                );
+            r.report(d);
+        }
+        Some(value) => match value.get_ref() {
+            DeValue::Table(t) => {
+                let owner = format!("{id}.select");
+                let mut sr = Reader::new_nested(r, t, &owner);
+                sr.reject_unknown(&["all", "suites", "tags", "targets", "levels"], |_| false);
+                select.all = sr.bool("all").unwrap_or(false);
+                select.suites = sr.references("suites");
+                select.tags = sr.strings("tags");
+                select.targets = sr.strings("targets");
+                select.levels = sr.strings("levels");
+            }
+            other => {
+                let vspan = r.span(value);
+                let d = r
+                    .error_at(
+                        vspan,
+                        "wrong-type",
+                        format!("`select` in `{id}` has the wrong type"),
+                    )
+                    .found(super::reader::describe(other))
+                    .expected("a table such as `{ tags = [\"api\"] }`");
+                r.report(d);
+            }
+        },
+    }
+    Escalate {
+        description: r.string("description"),
+        reason: r.string("reason"),
+        when,
+        select,
+        id,
+        span,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn requirements_parse() {
+        assert_eq!(
+            parse_requirement("cmd:jj"),
+            Ok(Requirement::Command("jj".into()))
+        );
+        assert_eq!(
+            parse_requirement("env:CI"),
+            Ok(Requirement::Env("CI".into()))
+        );
+        assert_eq!(
+            parse_requirement("os:linux"),
+            Ok(Requirement::Os("linux".into()))
+        );
+        assert_eq!(parse_requirement("netns"), Ok(Requirement::Netns));
+        assert!(parse_requirement("cmd:").is_err());
+        assert!(parse_requirement("os:beos").is_err());
+        assert!(parse_requirement("gpu").is_err());
+        assert!(parse_requirement("env:1A").is_err());
+    }
+}
