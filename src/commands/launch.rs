@@ -167,7 +167,7 @@ pub fn run(ctx: &Context, args: &LaunchArgs) -> Result<u8, Error> {
     let mut outcome = suite::new_outcome(&registry, &app, &prep, Vec::new());
     suite::prepare_dirs(&prep).map_err(|e| Error::io(e, std::io::Error::other("launch")))?;
     // Isolation, ports, fixtures and the profile's services, as for a suite.
-    let ready = suite::set_up(&cx, &mut prep, &app, &mut outcome, started);
+    let ready = crate::run::setup::set_up(&cx, &mut prep, &app, &mut outcome, started);
     let mut code = exit_code::BLOCKED;
     if let Err(()) = &ready {
         eprintln!(
@@ -244,7 +244,7 @@ pub fn run(ctx: &Context, args: &LaunchArgs) -> Result<u8, Error> {
             timed_out: false,
             duration_ms: started.elapsed().as_millis() as u64,
         });
-        suite::wind_down(&cx, &prep, active, &mut outcome);
+        crate::run::setup::wind_down(&cx, &prep, active, &mut outcome);
         code = if interrupts.interrupted() {
             exit_code::INTERRUPTED
         } else {
