@@ -3,13 +3,13 @@
 //! the lines people read on stderr, and an orderly stop on Ctrl-C.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::io::{IsTerminal, Write};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::io::IsTerminal;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use super::host::Host;
 use super::plan::{Item, Plan};
+use super::progress::Progress;
 use super::run_dir::{RunDir, write_json};
 use super::signals::Interrupts;
 use super::suite::{Outcome, RunContext, human_duration, run_suite};
@@ -131,92 +131,6 @@ fn tool_versions(
         );
     }
     tools
-}
-
-/// The suites running now (id → start), and how many finished of how many.
-#[derive(Debug, Default)]
-struct Board {
-    running: Vec<(String, Instant)>,
-    done: usize,
-    total: usize,
-}
-
-/// A live "what is running" line on a terminal, cleared before other output.
-struct Progress {
-    out: Arc<Mutex<std::io::Stderr>>,
-    board: Arc<Mutex<Board>>,
-    stop: Arc<AtomicBool>,
-    enabled: bool,
-}
-
-impl Progress {
-    fn start(out: Arc<Mutex<std::io::Stderr>>, enabled: bool, total: usize) -> Self {
-        let board = Arc::new(Mutex::new(Board {
-            total,
-            ..Board::default()
-        }));
-        let stop = Arc::new(AtomicBool::new(false));
-        if enabled {
-            let (out, board, stop) = (Arc::clone(&out), Arc::clone(&board), Arc::clone(&stop));
-            std::thread::spawn(move || {
-                while !stop.load(Ordering::SeqCst) {
-                    std::thread::sleep(Duration::from_millis(250));
-                    let line = board.lock().ok().and_then(|b| {
-                        let (id, at) = b.running.first()?;
-                        let more = match b.running.len() {
-                            1 => String::new(),
-                            n => format!(" (+{} more)", n - 1),
-                        };
-                        Some(format!(
-                            "\r\x1b[2K[{}/{}] {id} {}{more}",
-                            b.done,
-                            b.total,
-                            human_duration(at.elapsed())
-                        ))
-                    });
-                    if let (Some(line), Ok(out)) = (line, out.lock()) {
-                        let _ = out.lock().write_all(line.as_bytes());
-                    }
-                }
-            });
-        }
-        Progress {
-            out,
-            board,
-            stop,
-            enabled,
-        }
-    }
-
-    fn running(&self, id: &str) {
-        if let Ok(mut b) = self.board.lock() {
-            b.running.push((id.to_string(), Instant::now()));
-        }
-    }
-
-    fn finished(&self, id: &str, done: usize, total: usize) {
-        if let Ok(mut b) = self.board.lock() {
-            b.running.retain(|(r, _)| r != id);
-            b.done = done;
-            b.total = total;
-        }
-    }
-
-    /// Prints `text` (whole lines), clearing the progress line first.
-    fn print(&self, text: &str) {
-        if let Ok(out) = self.out.lock() {
-            let mut e = out.lock();
-            if self.enabled {
-                let _ = e.write_all(b"\r\x1b[2K");
-            }
-            let _ = e.write_all(text.as_bytes());
-        }
-    }
-
-    fn finish(&self) {
-        self.stop.store(true, Ordering::SeqCst);
-        self.print("");
-    }
 }
 
 fn status_label(status: Status, style: Style) -> String {

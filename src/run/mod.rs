@@ -14,6 +14,7 @@ pub mod netns;
 pub mod plan;
 pub mod probe;
 pub mod process;
+pub mod progress;
 pub mod redact;
 pub mod run_dir;
 pub mod services;
