@@ -256,18 +256,11 @@ pub(super) fn read_fixture(r: &mut Reader<'_, '_>, id: String, span: Span) -> Fi
             _ => Vec::new(),
         };
         if !value.get_ref().is_array() {
-            let vspan = r.span(value);
-            let d = r
-                .error_at(
-                    vspan,
-                    "wrong-type",
-                    format!("`copy` in `{id}` has the wrong type"),
-                )
-                .found(super::reader::describe(value.get_ref()))
-                .expected(
-                    "an array of tables: `copy = [{ from = \"fixtures/x\", to = \"data\" }]`",
-                );
-            r.report(d);
+            r.mismatch(
+                "copy",
+                value,
+                "an array of tables: `copy = [{ from = \"fixtures/x\", to = \"data\" }]`",
+            );
         }
         for item in items {
             let ispan = r.span(item);
@@ -437,15 +430,7 @@ fn read_probe(r: &mut Reader<'_, '_>, id: &str) -> Option<Probe> {
     let value = r.value("ready")?;
     let vspan = r.span(value);
     let DeValue::Table(t) = value.get_ref() else {
-        let d = r
-            .error_at(
-                vspan,
-                "wrong-type",
-                format!("`ready` in `{id}` has the wrong type"),
-            )
-            .found(super::reader::describe(value.get_ref()))
-            .expected(EXPECTED);
-        r.report(d);
+        r.mismatch("ready", value, EXPECTED);
         return None;
     };
     let kinds: Vec<&str> = t
@@ -489,15 +474,7 @@ fn read_probe(r: &mut Reader<'_, '_>, id: &str) -> Option<Probe> {
     let item = t.get(kind)?;
     let ispan = r.span(item);
     let Some(text) = item.get_ref().as_str().map(str::to_string) else {
-        let d = r
-            .error_at(
-                ispan,
-                "wrong-type",
-                format!("`ready.{kind}` in `{id}` has the wrong type"),
-            )
-            .found(super::reader::describe(item.get_ref()))
-            .expected("a string");
-        r.report(d);
+        r.mismatch(&format!("ready.{kind}"), item, "a string");
         return None;
     };
     if t.get("status").is_some() && kind != "http" {
@@ -638,18 +615,7 @@ pub(super) fn read_escalate(r: &mut Reader<'_, '_>, id: String, span: Span) -> E
                 select.targets = sr.strings("targets");
                 select.levels = sr.strings("levels");
             }
-            other => {
-                let vspan = r.span(value);
-                let d = r
-                    .error_at(
-                        vspan,
-                        "wrong-type",
-                        format!("`select` in `{id}` has the wrong type"),
-                    )
-                    .found(super::reader::describe(other))
-                    .expected("a table such as `{ tags = [\"api\"] }`");
-                r.report(d);
-            }
+            _ => r.mismatch("select", value, "a table such as `{ tags = [\"api\"] }`"),
         },
     }
     Escalate {

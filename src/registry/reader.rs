@@ -132,7 +132,8 @@ impl<'a, 'i> Reader<'a, 'i> {
         self.table.get(key)
     }
 
-    fn mismatch(&mut self, key: &str, value: &Spanned<DeValue<'_>>, expected: &str) {
+    /// Reports that `key` (holding `value`) has the wrong type.
+    pub fn mismatch(&mut self, key: &str, value: &Spanned<DeValue<'_>>, expected: &str) {
         let span = self.span(value);
         let d = self
             .error_at(
