@@ -12,9 +12,8 @@ import argparse
 import os
 import shutil
 import subprocess
-import tempfile
 
-from common import build_lab, median_ms, report
+from common import build_lab, median_ms, report, workspace
 
 DIRS = 1000
 FILES_PER_DIR = 100
@@ -79,10 +78,7 @@ def main():
     parser.add_argument("--keep", help="generate into this directory and keep it")
     args = parser.parse_args()
     lab = build_lab()
-    root = args.keep or tempfile.mkdtemp(prefix="lab-bench-changed-")
-    if args.keep and os.path.exists(root):
-        shutil.rmtree(root)
-    os.makedirs(root, exist_ok=True)
+    root = workspace("lab-bench-changed-", args.keep)
     try:
         generate(root)
         env = dict(os.environ, NO_COLOR="1", GIT_CONFIG_GLOBAL="/dev/null", GIT_CONFIG_NOSYSTEM="1")

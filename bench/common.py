@@ -52,3 +52,16 @@ def report(rows):
         if target is not None:
             verdict = "  ok" if ms <= target else f"  OVER target {target:.0f} ms"
         print(f"{name:<{width}}  {ms:8.1f} ms  = {ratio:5.2f}x {base_name} ({base_ms:.1f} ms){verdict}")
+
+
+def workspace(prefix, keep=None):
+    """A fresh directory for a generated workspace: `keep` (emptied) or a new
+    temp dir. The caller removes it unless `keep` was given."""
+    import shutil
+    import tempfile
+
+    root = keep or tempfile.mkdtemp(prefix=prefix)
+    if keep and os.path.exists(root):
+        shutil.rmtree(root)
+    os.makedirs(root, exist_ok=True)
+    return root

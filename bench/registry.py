@@ -12,9 +12,8 @@ prints each as a ratio to Python's tomllib parsing the same 51 files
 import argparse
 import os
 import shutil
-import tempfile
 
-from common import build_lab, median_ms, report
+from common import build_lab, median_ms, report, workspace
 
 SUITES = 5000
 FILES = 50
@@ -87,10 +86,7 @@ def main():
     parser.add_argument("--keep", help="generate into this directory and keep it")
     args = parser.parse_args()
     lab = build_lab()
-    root = args.keep or tempfile.mkdtemp(prefix="lab-bench-registry-")
-    if args.keep and os.path.exists(root):
-        shutil.rmtree(root)
-    os.makedirs(root, exist_ok=True)
+    root = workspace("lab-bench-registry-", args.keep)
     try:
         generate(root)
         files = ["suites.toml"] + [f"defs/f{n:02}.toml" for n in range(FILES)]
