@@ -26,8 +26,10 @@ fn dispatch(cli: cli::Cli) -> Result<u8, error::Error> {
     }
     if let Command::Probe(args) = &cli.command {
         let ready = match args.kind.as_str() {
-            "tcp" => run::probe::tcp(&args.target),
-            "http" => run::probe::http_status(&args.target) == Some(args.status.unwrap_or(200)),
+            "tcp" => run::isolation::probe::tcp(&args.target),
+            "http" => {
+                run::isolation::probe::http_status(&args.target) == Some(args.status.unwrap_or(200))
+            }
             _ => false,
         };
         return Ok(if ready {

@@ -2,6 +2,19 @@
 //! unset, nothing otherwise. No output is written here.
 
 use std::io::IsTerminal;
+use std::time::Duration;
+
+/// Human duration: `850ms`, `12.3s`, `5m02s`.
+pub fn human_duration(d: Duration) -> String {
+    let ms = d.as_millis();
+    if ms < 1000 {
+        format!("{ms}ms")
+    } else if ms < 60_000 {
+        format!("{:.1}s", d.as_secs_f64())
+    } else {
+        format!("{}m{:02}s", ms / 60_000, (ms / 1000) % 60)
+    }
+}
 
 /// A pair of escape sequences: the opening one and the reset.
 pub type Paint = (&'static str, &'static str);

@@ -12,13 +12,15 @@ use crate::registry::Registry;
 use crate::registry::diagnostic::did_you_mean;
 use crate::registry::model::{Ref, Runner, Suite};
 use crate::report::schema::{Attempt, Criteria, Status};
-use crate::run::child::STOP_GRACE;
+use crate::run::context::RunContext;
 use crate::run::engine::{Start, begin};
 use crate::run::host::Host;
-use crate::run::process;
+use crate::run::process::child::STOP_GRACE;
+use crate::run::process::exit::exit_parts;
+use crate::run::process::signals::Interrupts;
+use crate::run::process::spawn as process;
 use crate::run::run_dir::{RunDir, write_json};
-use crate::run::signals::Interrupts;
-use crate::run::suite::{self, RunContext};
+use crate::run::suite::{cleanup, prepare as suite, setup};
 use crate::select::Selected;
 
 /// Finds the definition `raw` names among `ids` of `kind`, or a usage error.
@@ -162,12 +164,15 @@ pub fn run(ctx: &Context, args: &LaunchArgs) -> Result<u8, Error> {
         tee: None,
         retries: None,
         repeat: 1,
+        dirs: None,
     };
     let mut prep = suite::prepare(&cx, &app);
-    let mut outcome = suite::new_outcome(&registry, &app, &prep, Vec::new());
-    suite::prepare_dirs(&prep).map_err(|e| Error::io(e, std::io::Error::other("launch")))?;
+    let mut outcome = suite::new_outcome(&cx, &app, &prep, Vec::new());
+    crate::run::suite_dirs::build_in_place(&prep.dir)
+        .map_err(|e| Error::io(format!("failed to create `{}`", prep.dir), e))?;
+    suite::write_secrets(&prep).map_err(|e| Error::io(e, std::io::Error::other("launch")))?;
     // Isolation, ports, fixtures and the profile's services, as for a suite.
-    let ready = crate::run::setup::set_up(&cx, &mut prep, &app, &mut outcome, started);
+    let ready = setup::set_up(&cx, &mut prep, &app, &mut outcome, started);
     let mut code = exit_code::BLOCKED;
     if let Err(()) = &ready {
         eprintln!(
@@ -217,7 +222,7 @@ pub fn run(ctx: &Context, args: &LaunchArgs) -> Result<u8, Error> {
         // descendants are the app's: lab runs nothing else).
         outcome.manifest.leaked =
             process::sweep_redacted(pid, &[], STOP_GRACE, &interrupts, &prep.redactor);
-        let (exit, signal) = status.map(process::exit_parts).unwrap_or((None, None));
+        let (exit, signal) = status.map(exit_parts).unwrap_or((None, None));
         outcome
             .manifest
             .processes
@@ -244,7 +249,7 @@ pub fn run(ctx: &Context, args: &LaunchArgs) -> Result<u8, Error> {
             timed_out: false,
             duration_ms: started.elapsed().as_millis() as u64,
         });
-        crate::run::setup::wind_down(&cx, &prep, active, &mut outcome);
+        setup::wind_down(&cx, &prep, active, &mut outcome);
         code = if interrupts.interrupted() {
             exit_code::INTERRUPTED
         } else {
@@ -254,7 +259,7 @@ pub fn run(ctx: &Context, args: &LaunchArgs) -> Result<u8, Error> {
     let policy = registry
         .merged_profile(&app)
         .map_or(crate::registry::model::Cleanup::OnSuccess, |p| p.cleanup);
-    suite::cleanup(&prep, policy, outcome.result.status);
+    cleanup::cleanup(&prep, policy, outcome.result.status, None);
     outcome.result.duration_ms = started.elapsed().as_millis() as u64;
     manifest.suites.push(outcome.manifest);
     summary.push(outcome.result);

@@ -86,7 +86,7 @@ fn list(run_root: &Utf8Path, args: &RunsListArgs) -> Result<u8, Error> {
             "{}  {:<8}  {:>8}  {}  ({})\n",
             r.run_id,
             status,
-            crate::run::suite::human_duration(std::time::Duration::from_millis(r.duration_ms)),
+            crate::style::human_duration(std::time::Duration::from_millis(r.duration_ms)),
             counts_line(r),
             r.command_id
         ));
@@ -113,7 +113,7 @@ fn show(ctx: &Context, run_root: &Utf8Path, args: &RunArgs) -> Result<u8, Error>
             "  {:<7} {}  {}{}\n",
             s.status.name(),
             s.id,
-            crate::run::suite::human_duration(std::time::Duration::from_millis(s.duration_ms)),
+            crate::style::human_duration(std::time::Duration::from_millis(s.duration_ms)),
             s.reason
                 .as_ref()
                 .map(|r| format!("  {r}"))

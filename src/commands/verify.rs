@@ -5,7 +5,7 @@ use crate::cli::VerifyArgs;
 use crate::context::Context;
 use crate::error::Error;
 use crate::run::engine::{self, Options};
-use crate::run::signals::Interrupts;
+use crate::run::process::signals::Interrupts;
 use crate::select::request;
 
 /// Runs `lab verify`.

@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use camino::Utf8Path;
 
 use super::schema::{Platform, Provenance, Vcs};
-use crate::run::redact::{REDACTED, is_secret_name};
+use crate::run::process::redact::{REDACTED, is_secret_name};
 
 /// Version control state of `workspace`: jj when it is a jj workspace and
 /// `jj` is on PATH, else git, else none.

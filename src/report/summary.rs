@@ -169,7 +169,9 @@ pub struct SummaryWriter {
     /// Everything but the suites, recomputed at each write.
     pub header: Summary,
     results: Vec<SuiteResult>,
-    fragments: Vec<String>,
+    /// The suites serialized so far, joined: each finished suite is
+    /// serialized once, however often the document is written.
+    suites_json: String,
 }
 
 impl SummaryWriter {
@@ -179,7 +181,7 @@ impl SummaryWriter {
             path,
             header,
             results: Vec::new(),
-            fragments: Vec::new(),
+            suites_json: String::new(),
         }
     }
 
@@ -190,8 +192,13 @@ impl SummaryWriter {
 
     /// Records a finished suite (not yet written).
     pub fn push(&mut self, result: SuiteResult) {
-        self.fragments
-            .push(serde_json::to_string(&result).unwrap_or_else(|_| "null".into()));
+        if !self.suites_json.is_empty() {
+            self.suites_json.push_str(",\n");
+        }
+        // Serializing plain data to a string cannot fail (no maps with
+        // non-string keys, no I/O).
+        self.suites_json
+            .push_str(&serde_json::to_string(&result).expect("a suite result serializes to JSON"));
         self.header.pending.retain(|id| *id != result.id);
         self.results.push(result);
     }
@@ -215,8 +222,17 @@ impl SummaryWriter {
         let mut header = self.header.clone();
         header.suites = Vec::new();
         let text = serde_json::to_string(&header).unwrap_or_default();
-        let joined = format!("\"suites\":[\n{}]", self.fragments.join(",\n"));
-        let mut out = text.replacen("\"suites\":[]", &joined, 1);
+        let mut out = String::with_capacity(text.len() + self.suites_json.len() + 16);
+        match text.split_once("\"suites\":[]") {
+            Some((before, after)) => {
+                out.push_str(before);
+                out.push_str("\"suites\":[\n");
+                out.push_str(&self.suites_json);
+                out.push(']');
+                out.push_str(after);
+            }
+            None => out.push_str(&text),
+        }
         out.push('\n');
         out
     }

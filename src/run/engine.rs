@@ -8,11 +8,15 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use super::host::Host;
+use camino::Utf8Path;
+
+use super::context::{Outcome, RunContext};
 use super::plan::{Item, Plan};
+use super::process::signals::Interrupts;
 use super::progress::Progress;
 use super::run_dir::{RunDir, write_json};
-use super::signals::Interrupts;
-use super::suite::{Outcome, RunContext, human_duration, run_suite};
+use super::suite::run_suite;
+use super::suite_dirs::SuiteDirs;
 use crate::error::Error;
 use crate::registry::Registry;
 use crate::report::manifest;
@@ -20,6 +24,7 @@ use crate::report::schema::*;
 use crate::report::summary::SummaryWriter;
 use crate::select::Selected;
 use crate::style::Style;
+use crate::style::human_duration;
 
 /// How `verify` was asked to run.
 #[derive(Debug, Clone, Default)]
@@ -144,6 +149,15 @@ fn status_label(status: Status, style: Style) -> String {
     format!("{}{label}{}", paint.0, paint.1)
 }
 
+/// summary.json is rewritten at most this often while suites finish
+/// faster than that, and always after the last one: a run killed with
+/// SIGKILL leaves a summary listing every suite that finished more than
+/// this long before the kill.
+pub const SUMMARY_INTERVAL: Duration = Duration::from_millis(50);
+
+/// How often the engine looks at Ctrl-C while nothing finishes.
+const TICK: Duration = Duration::from_millis(100);
+
 /// Runs `selected` and writes the run directory.
 pub fn verify(
     registry: &Registry,
@@ -155,7 +169,7 @@ pub fn verify(
     interrupts: &Interrupts,
 ) -> Result<RunResult, Error> {
     let started = Instant::now();
-    super::process::become_subreaper();
+    super::process::spawn::become_subreaper();
     let host_env: BTreeMap<String, String> = std::env::vars().collect();
     let run_root = registry.workspace.join(&registry.settings.run_root);
     let run = RunDir::create(&run_root)?;
@@ -177,8 +191,7 @@ pub fn verify(
         selected.len(),
         if selected.len() == 1 { "" } else { "s" }
     ));
-
-    let (mut manifest, mut summary) = begin(
+    let (manifest, summary) = begin(
         registry,
         &run,
         &selected,
@@ -194,8 +207,8 @@ pub fn verify(
         "run_started",
         serde_json::json!({ "run_id": run.id, "suites": selected.len() }),
     );
-
     let host = Host::default();
+    let dirs = SuiteDirs::new(run.path.parent().unwrap_or(&run_root));
     let cx = RunContext {
         registry,
         run: &run,
@@ -205,8 +218,43 @@ pub fn verify(
         tee: options.stream.then(|| Arc::clone(&stderr)),
         retries: options.retries,
         repeat: options.repeat.max(1),
+        dirs: Some(&dirs),
     };
-    let expected = super::history::expected_durations(&run_root, true);
+    let plan = plan_for(&selected, &run_root, options.jobs);
+    let mut state = Running {
+        cx: &cx,
+        options,
+        progress: &progress,
+        style,
+        rel_run: &rel_run,
+        started,
+        plan,
+        total: selected.len(),
+        slots: selected.into_iter().map(Some).collect(),
+        statuses: HashMap::new(),
+        stop_starting: false,
+        done: 0,
+        manifest,
+        summary,
+        // The first suite to finish is written at once: coalescing only
+        // starts when suites finish within SUMMARY_INTERVAL of each other.
+        written_at: Instant::now()
+            .checked_sub(SUMMARY_INTERVAL)
+            .unwrap_or_else(Instant::now),
+        dirty: false,
+    };
+    // The janitor disposes of what suites leave and keeps directories
+    // ready; every disposal is done before the run's last write.
+    dirs.with_janitor(|| state.run_all())?;
+    state.block_the_rest();
+    progress.finish();
+    state.finish(&run_root)
+}
+
+/// The scheduling plan of `selected` (in run order): needs, weights,
+/// exclusivity, and expected durations from history.
+fn plan_for(selected: &[Selected<'_>], run_root: &Utf8Path, jobs: u32) -> Plan {
+    let expected = super::history::expected_durations(run_root, true);
     let index: HashMap<&str, usize> = selected
         .iter()
         .enumerate()
@@ -226,116 +274,228 @@ pub fn verify(
             expected_ms: expected.get(&s.suite.id).copied().unwrap_or(0),
         })
         .collect();
-    let mut plan = Plan::new(items, options.jobs);
-    let mut slots: Vec<Option<Selected<'_>>> = selected.into_iter().map(Some).collect();
-    let total = slots.len();
-    let mut statuses: HashMap<String, Status> = HashMap::new();
-    let mut stop_starting = false;
-    let mut done = 0;
-    let (tx, rx) = std::sync::mpsc::channel::<(usize, Outcome)>();
-    std::thread::scope(|scope| -> Result<(), Error> {
-        loop {
-            if !stop_starting {
-                if interrupts.interrupted() {
-                    stop_starting = true;
-                } else {
-                    for i in plan.start_ready() {
-                        let Some(sel) = slots[i].take() else { continue };
-                        let needs: HashMap<String, Status> = sel
-                            .suite
-                            .needs
-                            .iter()
-                            .filter_map(|n| statuses.get(&n.id).map(|s| (n.id.clone(), *s)))
-                            .collect();
-                        run.event(
-                            "suite_started",
-                            serde_json::json!({ "suite": sel.suite.id }),
-                        );
-                        progress.running(&sel.suite.id);
-                        let (tx, cx) = (tx.clone(), &cx);
-                        scope.spawn(move || {
-                            let outcome = run_suite(cx, sel.suite, sel.rationale, &|id| {
+    Plan::new(items, jobs)
+}
+
+/// One suite handed to a worker: its index, selection, and how the suites
+/// it needs ended.
+struct Job<'r> {
+    index: usize,
+    selected: Selected<'r>,
+    needs: HashMap<String, Status>,
+}
+
+/// A `verify` run in progress: the plan, the suites not started yet, what
+/// finished, and the documents being written.
+struct Running<'a, 'r> {
+    cx: &'a RunContext<'r>,
+    options: &'a Options,
+    progress: &'a Progress,
+    style: Style,
+    rel_run: &'a str,
+    started: Instant,
+    plan: Plan,
+    total: usize,
+    slots: Vec<Option<Selected<'r>>>,
+    statuses: HashMap<String, Status>,
+    stop_starting: bool,
+    done: usize,
+    manifest: Manifest,
+    summary: SummaryWriter,
+    /// When summary.json was last written.
+    written_at: Instant,
+    /// Suites finished since then.
+    dirty: bool,
+}
+
+impl<'r> Running<'_, 'r> {
+    /// Starts suites as they become ready on a pool of at most `--jobs`
+    /// worker threads (reused: no thread per suite) and records each as
+    /// it finishes, until nothing runs and nothing more may start.
+    fn run_all(&mut self) -> Result<(), Error> {
+        let (work_tx, work_rx) = std::sync::mpsc::channel::<Job<'r>>();
+        let work_rx = Mutex::new(work_rx);
+        let (done_tx, done_rx) = std::sync::mpsc::channel::<(usize, Outcome)>();
+        let workers = (self.options.jobs.max(1) as usize).min(self.total.max(1));
+        let cx = self.cx;
+        std::thread::scope(|scope| -> Result<(), Error> {
+            for _ in 0..workers {
+                let (work_rx, done_tx) = (&work_rx, done_tx.clone());
+                scope.spawn(move || {
+                    loop {
+                        let job = match work_rx.lock() {
+                            Ok(rx) => rx.recv(),
+                            Err(_) => return,
+                        };
+                        let Ok(job) = job else { return };
+                        let needs = job.needs;
+                        let outcome =
+                            run_suite(cx, job.selected.suite, job.selected.rationale, &|id| {
                                 needs.get(id).copied()
                             });
-                            let _ = tx.send((i, outcome));
-                        });
+                        if done_tx.send((job.index, outcome)).is_err() {
+                            return;
+                        }
                     }
-                }
+                });
             }
-            if plan.running() == 0 && (stop_starting || plan.pending().is_empty()) {
-                break;
+            let result = self.dispatch_until_done(&work_tx, &done_rx);
+            drop(work_tx); // the workers end once the queue is closed
+            result
+        })
+    }
+
+    fn dispatch_until_done(
+        &mut self,
+        work: &std::sync::mpsc::Sender<Job<'r>>,
+        done: &std::sync::mpsc::Receiver<(usize, Outcome)>,
+    ) -> Result<(), Error> {
+        loop {
+            self.start_ready(work);
+            if self.plan.running() == 0 && (self.stop_starting || !self.plan.has_pending()) {
+                return Ok(());
             }
-            let Ok((i, outcome)) = rx.recv_timeout(Duration::from_millis(100)) else {
-                continue;
+            let wait = if self.dirty {
+                (self.written_at + SUMMARY_INTERVAL).saturating_duration_since(Instant::now())
+            } else {
+                TICK
             };
-            plan.finish(i);
-            done += 1;
-            let result = outcome.result;
-            if options.fail_fast && result.status == Status::Failed {
-                stop_starting = true;
+            match done.recv_timeout(wait) {
+                Ok((i, outcome)) => self.finished(i, outcome)?,
+                Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {}
+                Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => return Ok(()),
             }
-            statuses.insert(result.id.clone(), result.status);
-            run.event(
-                "suite_finished",
-                serde_json::json!({
-                    "suite": result.id,
-                    "status": result.status,
-                    "duration_ms": result.duration_ms,
-                    "reason": result.reason,
-                }),
-            );
-            progress.finished(&result.id, done, total);
-            progress.print(&suite_lines(&result, &rel_run, style));
-            manifest.suites.push(outcome.manifest);
-            summary.push(result);
-            summary.refresh(started.elapsed().as_millis() as u64);
-            summary.write()?;
-        }
-        Ok(())
-    })?;
-    // --fail-fast: what never started is blocked, and says why.
-    if options.fail_fast && !interrupts.interrupted() {
-        for i in plan.pending() {
-            let Some(sel) = slots[i].take() else { continue };
-            let prep = super::suite::prepare(&cx, sel.suite);
-            let mut o = super::suite::new_outcome(registry, sel.suite, &prep, sel.rationale);
-            let reason = "fail-fast: an earlier suite failed".to_string();
-            super::suite::finish_early(
-                &mut o,
-                Status::Blocked,
-                "fail-fast",
-                reason,
-                Instant::now(),
-            );
-            progress.print(&suite_lines(&o.result, &rel_run, style));
-            manifest.suites.push(o.manifest);
-            summary.push(o.result);
+            if self.dirty && self.written_at.elapsed() >= SUMMARY_INTERVAL {
+                self.write_summary()?;
+            }
         }
     }
-    progress.finish();
-    let interrupted = interrupts.interrupted();
-    summary.header.interrupted = interrupted;
-    summary.header.finished_at = Some(jiff::Timestamp::now().to_string());
-    let exit_code = summary.refresh(started.elapsed().as_millis() as u64);
-    summary.write()?;
-    write_json(&run.path.join("manifest.json"), &manifest, true)?;
-    run.event(
-        "run_finished",
-        serde_json::json!({
-            "status": summary.header.status,
-            "interrupted": interrupted,
-            "duration_ms": summary.header.duration_ms,
-            "exit_code": exit_code,
-        }),
-    );
-    let final_summary = summary.summary();
-    crate::history::index::append(&run_root, &final_summary);
-    progress.print(&closing_lines(&final_summary, &rel_run, style));
-    Ok(RunResult {
-        summary: final_summary,
-        exit_code,
-        run_dir: run.path.clone(),
-    })
+
+    /// Hands every suite the plan lets start to the workers.
+    fn start_ready(&mut self, work: &std::sync::mpsc::Sender<Job<'r>>) {
+        if self.stop_starting {
+            return;
+        }
+        if self.cx.interrupts.interrupted() {
+            self.stop_starting = true;
+            return;
+        }
+        for index in self.plan.start_ready() {
+            let Some(selected) = self.slots[index].take() else {
+                continue;
+            };
+            let needs: HashMap<String, Status> = selected
+                .suite
+                .needs
+                .iter()
+                .filter_map(|n| self.statuses.get(&n.id).map(|s| (n.id.clone(), *s)))
+                .collect();
+            self.cx.run.event(
+                "suite_started",
+                serde_json::json!({ "suite": selected.suite.id }),
+            );
+            self.progress.running(&selected.suite.id);
+            // The workers outlive this loop; a send fails only if they all died.
+            let _ = work.send(Job {
+                index,
+                selected,
+                needs,
+            });
+        }
+    }
+
+    /// Records a finished suite: its event at once, summary.json within
+    /// [`SUMMARY_INTERVAL`].
+    fn finished(&mut self, index: usize, outcome: Outcome) -> Result<(), Error> {
+        self.plan.finish(index);
+        self.done += 1;
+        let result = outcome.result;
+        if self.options.fail_fast && result.status == Status::Failed {
+            self.stop_starting = true;
+        }
+        self.statuses.insert(result.id.clone(), result.status);
+        self.cx.run.event(
+            "suite_finished",
+            serde_json::json!({
+                "suite": result.id,
+                "status": result.status,
+                "duration_ms": result.duration_ms,
+                "reason": result.reason,
+            }),
+        );
+        self.progress.finished(&result.id, self.done, self.total);
+        self.progress
+            .print(&suite_lines(&result, self.rel_run, self.style));
+        self.manifest.suites.push(outcome.manifest);
+        self.summary.push(result);
+        self.dirty = true;
+        if self.written_at.elapsed() >= SUMMARY_INTERVAL {
+            self.write_summary()?;
+        }
+        Ok(())
+    }
+
+    fn write_summary(&mut self) -> Result<(), Error> {
+        self.summary
+            .refresh(self.started.elapsed().as_millis() as u64);
+        self.summary.write()?;
+        self.written_at = Instant::now();
+        self.dirty = false;
+        Ok(())
+    }
+
+    /// --fail-fast: what never started is blocked, and says why.
+    fn block_the_rest(&mut self) {
+        if !self.options.fail_fast || self.cx.interrupts.interrupted() {
+            return;
+        }
+        for index in self.plan.pending() {
+            let Some(sel) = self.slots[index].take() else {
+                continue;
+            };
+            let prep = super::suite::prepare::prepare(self.cx, sel.suite);
+            let mut o =
+                super::suite::prepare::new_outcome(self.cx, sel.suite, &prep, sel.rationale);
+            let reason = "fail-fast: an earlier suite failed".to_string();
+            o.finish_early(Status::Blocked, "fail-fast", reason, Instant::now());
+            self.progress
+                .print(&suite_lines(&o.result, self.rel_run, self.style));
+            self.manifest.suites.push(o.manifest);
+            self.summary.push(o.result);
+        }
+    }
+
+    /// The final summary.json and manifest.json, `run_finished`, the
+    /// history index, the closing lines.
+    fn finish(mut self, run_root: &Utf8Path) -> Result<RunResult, Error> {
+        let run = self.cx.run;
+        let interrupted = self.cx.interrupts.interrupted();
+        self.summary.header.interrupted = interrupted;
+        self.summary.header.finished_at = Some(jiff::Timestamp::now().to_string());
+        let exit_code = self
+            .summary
+            .refresh(self.started.elapsed().as_millis() as u64);
+        self.summary.write()?;
+        write_json(&run.path.join("manifest.json"), &self.manifest, true)?;
+        run.event(
+            "run_finished",
+            serde_json::json!({
+                "status": self.summary.header.status,
+                "interrupted": interrupted,
+                "duration_ms": self.summary.header.duration_ms,
+                "exit_code": exit_code,
+            }),
+        );
+        let final_summary = self.summary.summary();
+        crate::history::index::append(run_root, &final_summary);
+        self.progress
+            .print(&closing_lines(&final_summary, self.rel_run, self.style));
+        Ok(RunResult {
+            summary: final_summary,
+            exit_code,
+            run_dir: run.path.clone(),
+        })
+    }
 }
 
 /// What a run starts from, for [`begin`].

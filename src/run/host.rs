@@ -114,7 +114,7 @@ fn docker() -> Result<(), String> {
 /// A network namespace can be created (`unshare -rn true`, the tool lab
 /// itself would use).
 fn netns() -> Result<(), String> {
-    let ok = super::process::output(
+    let ok = super::process::spawn::output(
         std::process::Command::new("unshare")
             .args(["-rn", "true"])
             .stdin(std::process::Stdio::null())

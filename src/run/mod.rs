@@ -1,23 +1,22 @@
-//! Running suites: the run directory, one suite's steps, processes, output
-//! capture, redaction, artifacts, JUnit, and the run as a whole.
+//! Running suites, by stage. Imports run one way, top to bottom:
+//!
+//! - `engine` — a whole run: scheduling on worker threads (`plan`), the run
+//!   directory (`run_dir`), summary and manifest, progress on the terminal;
+//! - `suite/` — one suite, stage by stage (prepare, preflight, set-up,
+//!   command, evidence, cleanup);
+//! - `isolation/` — network namespaces, services and readiness probes;
+//! - `process/` — child processes: spawn, drive, capture, redact, signals;
+//! - `context` — the types the engine and the stages share; `host` — what
+//!   the machine offers; `history` — expected durations from past runs.
 
-pub mod artifacts;
-pub mod capture;
-pub mod child;
+pub mod context;
 pub mod engine;
-pub mod env;
-pub mod evidence;
 pub mod history;
 pub mod host;
-pub mod junit;
-pub mod netns;
+pub mod isolation;
 pub mod plan;
-pub mod probe;
 pub mod process;
 pub mod progress;
-pub mod redact;
 pub mod run_dir;
-pub mod services;
-pub mod setup;
-pub mod signals;
 pub mod suite;
+pub mod suite_dirs;

@@ -1,4 +1,4 @@
-//! Which suite starts next (design §2.6): a suite is ready once every suite
+//! Which suite starts next (docs/running.md): a suite is ready once every suite
 //! it needs has finished; among ready suites the longest expected duration
 //! goes first (history), ties in the planned order; up to `jobs` slots are
 //! in use, a suite taking `weight` of them (at most all), an `exclusive`
@@ -112,6 +112,11 @@ impl Plan {
     /// How many suites run now.
     pub fn running(&self) -> usize {
         self.running.len()
+    }
+
+    /// `true` while some suite has not started.
+    pub fn has_pending(&self) -> bool {
+        !self.pending.is_empty()
     }
 
     /// Suites not started yet, in planned order.

@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use super::suite::human_duration;
+use crate::style::human_duration;
 
 /// The suites running now (id → start), and how many finished of how many.
 #[derive(Debug, Default)]

@@ -1,4 +1,4 @@
-//! The run directory (design §2.1): a time-sortable id that never collides,
+//! The run directory (docs/run-directory.md): a time-sortable id that never collides,
 //! the `latest` link, atomic JSON writes, and the `lab.log.jsonl` event
 //! stream. What goes into the JSON is decided elsewhere.
 
@@ -37,11 +37,8 @@ pub fn random_u64() -> u64 {
 }
 
 /// Creates one directory (its parent must exist) readable by the owner only.
-pub fn create_private_subdir(path: &Utf8Path) -> Result<(), Error> {
-    std::fs::DirBuilder::new()
-        .mode(0o700)
-        .create(path)
-        .map_err(|e| Error::io(format!("failed to create `{path}`"), e))
+pub fn create_private_subdir(path: &Utf8Path) -> std::io::Result<()> {
+    std::fs::DirBuilder::new().mode(0o700).create(path)
 }
 
 /// Creates a directory (and its parents) readable by the owner only.
@@ -82,7 +79,9 @@ impl RunDir {
                             Error::io(format!("failed to create `{path}/lab.log.jsonl`"), e)
                         })?;
                     point_latest(root, &id);
-                    create_private_subdir(&path.join("suites"))?;
+                    let suites = path.join("suites");
+                    create_private_subdir(&suites)
+                        .map_err(|e| Error::io(format!("failed to create `{suites}`"), e))?;
                     return Ok(RunDir {
                         id,
                         path,

@@ -9,6 +9,7 @@ mod discovery;
 mod history;
 mod junit;
 mod launch;
+mod lean;
 mod schedule;
 mod schema;
 mod services;

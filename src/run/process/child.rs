@@ -12,9 +12,10 @@ use rustix::event::{PollFd, PollFlags, Timespec};
 use rustix::process::Signal;
 
 use super::capture::{Capture, CaptureConfig, Captured};
-use super::process;
+use super::exit::exit_parts;
 use super::redact::Redactor;
 use super::signals::Interrupts;
+use super::spawn as process;
 use crate::report::schema::LeakedRecord;
 
 /// How long a process group gets between TERM and KILL.
@@ -197,7 +198,7 @@ pub fn drive(spec: &Spec<'_>) -> std::io::Result<Driven> {
         }
     }
     if let Some(s) = status {
-        (driven.exit_code, driven.signal) = process::exit_parts(s);
+        (driven.exit_code, driven.signal) = exit_parts(s);
     }
     driven.stdout = out_cap.finish()?;
     driven.stderr = err_cap.finish()?;

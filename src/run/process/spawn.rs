@@ -3,7 +3,7 @@
 //! subreaper, and finding, killing and reaping processes that escaped their
 //! group (daemonized) so that no child process outlives lab.
 //!
-//! What to run and when is decided in `suite.rs`.
+//! What to run and when is decided in `suite/`.
 
 use std::collections::{BTreeMap, HashSet};
 use std::process::{Child, Command, Stdio};
@@ -318,10 +318,4 @@ pub fn sweep_redacted(
             l
         })
         .collect()
-}
-
-/// Exit code and signal of a finished child.
-pub fn exit_parts(status: std::process::ExitStatus) -> (Option<i32>, Option<i32>) {
-    use std::os::unix::process::ExitStatusExt;
-    (status.code(), status.signal())
 }

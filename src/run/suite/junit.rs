@@ -6,8 +6,8 @@ use std::path::Path;
 
 use camino::Utf8Path;
 
-use super::redact::Redactor;
 use crate::report::schema::{TestCounts, TestFailure};
+use crate::run::process::redact::Redactor;
 
 /// Parses every file matching `pattern` (relative to `cwd`, already filled
 /// in) and adds them up. `None` when no file exists.

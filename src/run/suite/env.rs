@@ -1,4 +1,4 @@
-//! The environment of a suite (design §2.3): inherited or cleared, then the
+//! The environment of a suite (docs/running.md): inherited or cleared, then the
 //! profile chain, fixtures, runners and the suite itself, then lab's own
 //! variables; placeholders filled in; secret values collected for redaction.
 
@@ -6,10 +6,10 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use camino::Utf8Path;
 
-use super::redact::is_secret_name;
 use crate::registry::Registry;
 use crate::registry::model::Suite;
 use crate::registry::resolved::MergedProfile;
+use crate::run::process::redact::is_secret_name;
 
 /// The directories and values placeholders stand for.
 #[derive(Debug, Clone)]
@@ -105,7 +105,7 @@ impl SuiteEnv {
             .iter()
             .map(|(k, v)| {
                 let value = if self.secret_names.contains(k) {
-                    super::redact::REDACTED.to_string()
+                    crate::run::process::redact::REDACTED.to_string()
                 } else {
                     v.clone()
                 };

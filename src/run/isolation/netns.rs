@@ -9,7 +9,8 @@
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use super::host::find_program;
+use crate::run::host::find_program;
+use crate::run::process::spawn as process;
 
 /// A live network namespace.
 #[derive(Debug)]
@@ -52,7 +53,7 @@ impl Namespace {
             .map_err(|e| format!("cannot start `unshare`: {e}"))?;
         let pid = holder.id();
         // Lab's own child: no sweep may take it for a suite's orphan.
-        super::process::register(pid);
+        process::register(pid);
         let ours = std::fs::read_link("/proc/self/ns/net").ok();
         let deadline = Instant::now() + Duration::from_secs(5);
         // The namespace exists once the holder's net link differs from ours.
@@ -86,7 +87,7 @@ impl Namespace {
             "--preserve-credentials".into(),
             "--".into(),
         ];
-        let up = super::process::output(
+        let up = process::output(
             Command::new(&wrapper[0])
                 .args(&wrapper[1..])
                 .args([&ip, "link", "set", "lo", "up"])
@@ -121,7 +122,7 @@ impl Namespace {
     pub fn stop(&mut self) {
         let _ = self.holder.kill();
         let _ = self.holder.wait();
-        super::process::forget(self.holder.id());
+        process::forget(self.holder.id());
     }
 }
 

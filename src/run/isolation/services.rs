@@ -14,12 +14,14 @@ use std::time::{Duration, Instant};
 use camino::Utf8PathBuf;
 use rustix::process::Signal;
 
-use super::capture::{Capture, CaptureConfig};
-use super::process;
-use super::redact::Redactor;
-use super::signals::Interrupts;
 use crate::registry::model::{Probe, Registry, Service};
 use crate::report::schema::{LeakedRecord, PortRecord, ProcessRecord};
+use crate::run::process::capture::{Capture, CaptureConfig};
+use crate::run::process::exit::{exit_parts, signal_name};
+use crate::run::process::redact::Redactor;
+use crate::run::process::signals::Interrupts;
+use crate::run::process::{child, spawn as process};
+use crate::style::human_duration;
 
 /// `<PREFIX>_PORT_<NAME>`: the id without `service.`, upper-cased, other
 /// characters as `_`.
@@ -127,7 +129,7 @@ fn read_output(
     let mut line: Vec<u8> = Vec::new();
     while out.is_some() || err.is_some() {
         let [o_ready, e_ready, _] =
-            super::child::poll_pipes(out.as_ref(), err.as_ref(), None, Duration::from_millis(200));
+            child::poll_pipes(out.as_ref(), err.as_ref(), None, Duration::from_millis(200));
         let mut chunk: Option<usize> = None;
         if o_ready && let Some(o) = &mut out {
             match o.read(&mut buf) {
@@ -262,9 +264,9 @@ fn wait_ready(
     let mut delay = Duration::from_millis(1);
     loop {
         if let Ok(Some(status)) = running.child.try_wait() {
-            let (code, signal) = process::exit_parts(status);
+            let (code, signal) = exit_parts(status);
             let how = match (code, signal) {
-                (_, Some(s)) => format!("was killed by {}", super::suite::signal_name(s)),
+                (_, Some(s)) => format!("was killed by {}", signal_name(s)),
                 (Some(c), _) => format!("exited with {c}"),
                 _ => "exited".into(),
             };
@@ -299,7 +301,7 @@ fn wait_ready(
             return Err(format!(
                 "{} was not ready within {}",
                 service.id,
-                super::suite::human_duration(service.ready_timeout)
+                human_duration(service.ready_timeout)
             ));
         }
         if launch.interrupts.interrupted() {
@@ -367,7 +369,7 @@ impl Running {
         if let Some(reader) = self.reader.take() {
             let _ = reader.join();
         }
-        let (exit_code, signal) = status.map(process::exit_parts).unwrap_or((None, None));
+        let (exit_code, signal) = status.map(exit_parts).unwrap_or((None, None));
         (
             ProcessRecord {
                 pid: self.pid,

@@ -6,13 +6,14 @@ use std::io::Read;
 
 use camino::Utf8Path;
 
-use super::capture::Captured;
-use super::suite::{EXCERPT_LINES, Outcome, Prepared, RunContext};
+use super::prepare::Prepared;
 use crate::registry::model::Suite;
 use crate::report::schema::{Status, SuiteResult, TestCounts};
+use crate::run::context::{EXCERPT_LINES, Outcome, RunContext};
+use crate::run::process::capture::Captured;
 
 /// Declared artifacts, marker artifacts, JUnit.
-pub(super) fn collect_evidence(
+pub fn collect_evidence(
     cx: &RunContext<'_>,
     suite: &Suite,
     prep: &Prepared,
@@ -111,7 +112,7 @@ pub fn tail_lines(path: &Utf8Path, n: usize) -> Vec<String> {
 }
 
 /// `line` without terminal escape sequences (colours, cursor moves).
-pub(super) fn strip_ansi(line: &str) -> String {
+pub fn strip_ansi(line: &str) -> String {
     let mut out = String::with_capacity(line.len());
     let mut chars = line.chars().peekable();
     while let Some(c) = chars.next() {
@@ -167,11 +168,7 @@ fn looks_like_error(line: &str) -> bool {
 
 /// At most [`EXCERPT_LINES`] decisive lines: JUnit failures first, then the
 /// last error-looking lines of stderr and stdout, else their last lines.
-pub(super) fn excerpt(
-    prep: &Prepared,
-    tests: Option<&TestCounts>,
-    result: &SuiteResult,
-) -> Vec<String> {
+pub fn excerpt(prep: &Prepared, tests: Option<&TestCounts>, result: &SuiteResult) -> Vec<String> {
     if result.status.is_pass() && result.status != Status::Flaky {
         return Vec::new();
     }

@@ -1,0 +1,23 @@
+//! One suite, by the stages it goes through (docs/running.md): `prepare`
+//! (directories, command, environment), `preflight` (checks that start no
+//! process), `setup` (isolation, services, `fixtures`), `command`
+//! (repetitions and retries of the command), `evidence` (`artifacts`,
+//! `junit`, the excerpt), `cleanup`. `steps.rs` strings them together.
+//!
+//! A new evidence kind goes in `evidence.rs`; a new check that blocks a
+//! suite before it starts goes in `preflight.rs`.
+
+pub mod artifacts;
+pub mod cleanup;
+pub mod command;
+pub mod env;
+pub mod evidence;
+pub mod fixtures;
+pub mod junit;
+pub mod preflight;
+pub mod prepare;
+pub mod setup;
+pub mod steps;
+
+pub use prepare::Prepared;
+pub use steps::run_suite;

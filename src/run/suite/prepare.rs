@@ -1,0 +1,144 @@
+//! A suite before anything runs: its directory, working directory,
+//! command and environment worked out ([`prepare`], no I/O), its outcome
+//! before anything happened ([`new_outcome`]), and the profile's secrets
+//! written into it ([`write_secrets`]). The directory itself comes from
+//! `run/suite_dirs.rs`.
+
+use camino::Utf8PathBuf;
+
+use super::env::{LabVars, Placeholders, SuiteEnv, process_tag, suite_env};
+use crate::registry::model::Suite;
+use crate::report::schema::{Rationale, Status, SuiteManifest, SuiteResult};
+use crate::run::context::{Outcome, RunContext};
+use crate::run::process::redact::Redactor;
+
+/// Everything a suite's processes are started with.
+pub struct Prepared {
+    /// The suite directory.
+    pub dir: Utf8PathBuf,
+    /// The suite directory relative to the run directory.
+    pub rel_dir: String,
+    /// The working directory.
+    pub cwd: Utf8PathBuf,
+    /// The command, placeholders filled in.
+    pub command: String,
+    /// The environment.
+    pub env: SuiteEnv,
+    /// What placeholders stand for.
+    pub places: Placeholders,
+    /// Marks the suite's escaped processes.
+    pub tag: Vec<String>,
+    /// Keeps secrets out of logs.
+    pub redactor: Redactor,
+    /// In front of every process of the suite (a network namespace).
+    pub wrapper: Vec<String>,
+    /// In front of the command only (the namespace, then xvfb-run).
+    pub command_wrapper: Vec<String>,
+}
+
+/// The suite directory of `id` relative to the run directory.
+pub fn rel_dir(id: &str) -> String {
+    format!("suites/{id}")
+}
+
+/// Works out directories, command and environment of `suite` (no I/O).
+pub fn prepare(cx: &RunContext<'_>, suite: &Suite) -> Prepared {
+    let registry = cx.registry;
+    let rel_dir = rel_dir(&suite.id);
+    let dir = cx.run.path.join(&rel_dir);
+    let (command, _) = registry.suite_command(suite);
+    let places = Placeholders::new(
+        &registry.workspace,
+        &cx.run.path,
+        &dir,
+        suite.args.as_deref().unwrap_or(""),
+    );
+    let profile = registry.merged_profile(suite);
+    let lab_vars = LabVars {
+        prefix: &registry.settings.env_prefix,
+        run_id: &cx.run.id,
+        suite_id: &suite.id,
+    };
+    let env = suite_env(
+        registry,
+        suite,
+        profile.as_ref(),
+        cx.host_env,
+        &places,
+        &lab_vars,
+    );
+    let redactor = Redactor::new(env.secret_values());
+    Prepared {
+        cwd: registry.workspace.join(&suite.cwd),
+        command: places.fill(&command),
+        tag: process_tag(&lab_vars),
+        rel_dir,
+        dir,
+        env,
+        places,
+        redactor,
+        wrapper: Vec::new(),
+        command_wrapper: Vec::new(),
+    }
+}
+
+/// A suite's outcome before anything happened: passed, no attempts.
+pub fn new_outcome(
+    cx: &RunContext<'_>,
+    suite: &Suite,
+    prep: &Prepared,
+    rationale: Vec<Rationale>,
+) -> Outcome {
+    Outcome {
+        result: SuiteResult {
+            id: suite.id.clone(),
+            status: Status::Passed,
+            reason: None,
+            exit_code: None,
+            signal: None,
+            timed_out: false,
+            duration_ms: 0,
+            attempts: Vec::new(),
+            step: None,
+            stdout: None,
+            stderr: None,
+            artifacts: Vec::new(),
+            tests: None,
+            excerpt: Vec::new(),
+            rationale,
+        },
+        manifest: SuiteManifest {
+            id: suite.id.clone(),
+            profile: suite.profile.as_ref().map(|p| p.id.clone()),
+            fixtures: suite.fixtures.iter().map(|f| f.id.clone()).collect(),
+            runners: suite.runners.iter().map(|r| r.id.clone()).collect(),
+            services: cx.registry.suite_services(suite),
+            command: prep.redactor.redact_str(&prep.command),
+            cwd: prep.cwd.to_string(),
+            env: prep.env.redacted(),
+            dir: prep.rel_dir.clone(),
+            processes: Vec::new(),
+            ports: Vec::new(),
+            leaked: Vec::new(),
+            artifacts: Vec::new(),
+            isolation: Vec::new(),
+        },
+    }
+}
+
+/// Writes the profile's secrets into `state.secrets/` (0600 each).
+pub fn write_secrets(prep: &Prepared) -> Result<(), String> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    for (name, value) in &prep.env.profile_secrets {
+        let path = prep.dir.join("state.secrets").join(name);
+        std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(&path)
+            .and_then(|mut f| f.write_all(value.as_bytes()))
+            .map_err(|e| format!("cannot write `{path}`: {e}"))?;
+    }
+    Ok(())
+}
