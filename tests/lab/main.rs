@@ -6,6 +6,7 @@ mod harness;
 mod changed;
 mod check;
 mod discovery;
+mod docs;
 mod history;
 mod junit;
 mod launch;
