@@ -1,5 +1,5 @@
 //! lab's exit codes and the error type every command returns; the one place
-//! that decides which failure maps to which exit status (design §2.7).
+//! that decides which failure maps to which exit status (docs/exit-codes.md).
 
 use std::fmt;
 

@@ -1,5 +1,5 @@
 //! `lab suite list`: what a selection would run, with the reasons — a table
-//! for people, one JSON document (design §4.1) for agents.
+//! for people, one JSON document (docs/outputs.md) for agents.
 
 use std::io::Write;
 

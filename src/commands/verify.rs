@@ -1,5 +1,5 @@
 //! `lab verify SEL`: run the selected suites in a fresh run directory and
-//! exit with what happened (design §2.7).
+//! exit with what happened (docs/exit-codes.md).
 
 use crate::cli::VerifyArgs;
 use crate::context::Context;

@@ -1,6 +1,6 @@
 //! Finding and loading a registry: discovery of `suites.toml`, the
 //! `[lab].include` files, TOML parsing with spans, flattening nested tables
-//! into canonical ids (design §1.1), and merging files with duplicate checks.
+//! into canonical ids (docs/registry.md#canonical-ids), and merging files with duplicate checks.
 //!
 //! Reading each kind of definition is `definitions.rs`; checks that need
 //! the whole registry (references, cycles) are `check.rs`.
@@ -383,7 +383,7 @@ struct Visit<'a> {
 
 /// `true` when a table of `kind` is a definition rather than a namespace:
 /// it holds a non-table value, or a sub-table named after one of the kind's
-/// table-valued fields (`env`, `ready`, …) (§1.1). A sub-table named after
+/// table-valued fields (`env`, `ready`, …) (docs/registry.md#canonical-ids). A sub-table named after
 /// a scalar field (`[suite.timeout]`) is an id segment, not that field.
 fn is_definition(kind: Kind, table: &DeTable<'_>) -> bool {
     table.iter().any(|(k, v)| {

@@ -248,7 +248,7 @@ impl Risk {
     }
 }
 
-/// A path pattern as written, with its place (§3 of the design).
+/// A path pattern as written, with its place (docs/selection.md).
 #[derive(Debug, Clone)]
 pub struct PathPattern {
     /// The normalized pattern (no leading `./`).
@@ -384,7 +384,7 @@ pub enum Display {
     Virtual,
 }
 
-/// When a suite's `state.config` and `state.data` are deleted.
+/// When a suite's `tmp/` and `state.*` roots are deleted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum Cleanup {

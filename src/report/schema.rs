@@ -15,7 +15,7 @@ use crate::registry::model::{Cleanup, Display, FixtureCopy, Network, Probe, Risk
 /// The version of every JSON document lab writes.
 pub const SCHEMA_VERSION: u32 = 1;
 
-/// What a command line selected by (design §3).
+/// What a command line selected by (docs/selection.md#selectors).
 #[derive(Debug, Clone, Default, Serialize, serde::Deserialize, JsonSchema)]
 pub struct Criteria {
     /// Positional ids and id globs, canonical (`suite.` prefixed).

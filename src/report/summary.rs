@@ -7,7 +7,7 @@ use camino::Utf8PathBuf;
 use super::schema::*;
 use crate::error::Error;
 
-/// The run status and lab's exit code from the finished suites (§2.7).
+/// The run status and lab's exit code from the finished suites (docs/exit-codes.md).
 pub fn status_of(counts: &Counts, interrupted: bool) -> (Status, u8) {
     use crate::error::exit_code;
     let status = if counts.failed > 0 {

@@ -1,4 +1,4 @@
-//! Where `--changed` gets its paths (design §3), first source that answers:
+//! Where `--changed` gets its paths (docs/selection.md), first source that answers:
 //! a paths file or stdin, `<PREFIX>_CHANGED_PATHS`, jj (when the workspace
 //! is a jj repository and `jj` is on PATH), git through libgit2. Paths come
 //! out workspace-relative, `/`-separated, without `./`, sorted and unique.

@@ -1,4 +1,4 @@
-//! What a set of changed paths selects (design §3), with a rationale for
+//! What a set of changed paths selects (docs/selection.md), with a rationale for
 //! each cause: suites whose `paths` match; every suite when a global path
 //! changes; the suites whose definitions — or the profiles, fixtures,
 //! runners, services and artifacts they use — changed in a registry file

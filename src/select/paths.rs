@@ -1,4 +1,4 @@
-//! Path patterns compiled once for a whole registry (design §3): a pattern
+//! Path patterns compiled once for a whole registry (docs/selection.md): a pattern
 //! ending in `/` matches everything under it, a pattern with glob syntax is
 //! a glob where `**` crosses directories, anything else is an exact file or
 //! a directory prefix.

@@ -1,4 +1,4 @@
-//! The selection engine (design §3): which suites a set of criteria picks,
+//! The selection engine (docs/selection.md): which suites a set of criteria picks,
 //! with a rationale entry for every reason. Pure: no I/O, no process.
 //!
 //! Changed-path sources live elsewhere; this module receives criteria only.

@@ -1,5 +1,5 @@
 //! `lab suite list` and `lab suite show` on real registries: selection
-//! through the command line, the JSON contract of design §4.1, and the
+//! through the command line, the JSON contract of docs/outputs.md, and the
 //! resolved view of one suite.
 
 use crate::harness::{Workspace, assert_valid};

@@ -1,4 +1,4 @@
-//! One readiness check of a service (design §1.7): an HTTP GET answering
+//! One readiness check of a service (docs/registry.md): an HTTP GET answering
 //! the expected status, a TCP connect, or a file existing. Log and command
 //! probes live with the service, which owns its output and environment.
 

@@ -1,4 +1,4 @@
-//! Services a suite needs running (design §1.7): ports allocated, each
+//! Services a suite needs running (docs/registry.md): ports allocated, each
 //! started in its own process group with its output in
 //! `services/<id>.log`, waited for with its readiness probe (polled with a
 //! short backoff, never a sleep), and stopped after the suite (TERM,

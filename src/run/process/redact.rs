@@ -1,4 +1,4 @@
-//! Redaction of secret values (design §2.5): one Aho-Corasick automaton over
+//! Redaction of secret values (docs/running.md#redaction): one Aho-Corasick automaton over
 //! every secret; a streaming form that holds back just enough bytes at each
 //! chunk's end that a secret split across two writes is still caught.
 

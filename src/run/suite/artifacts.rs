@@ -1,4 +1,4 @@
-//! Evidence a suite leaves behind (design §1.8, §2.4): declared artifacts
+//! Evidence a suite leaves behind (docs/running.md#artifacts): declared artifacts
 //! copied into `<suite-dir>/artifacts/`, and paths the suite printed after
 //! the `<PREFIX>_ARTIFACT_PATH=` marker — kept only when they resolve,
 //! symlinks followed, inside the run directory and name nothing secret-like.
