@@ -10,6 +10,7 @@ mod docs;
 mod history;
 mod junit;
 mod launch;
+mod layers;
 mod lean;
 mod schedule;
 mod schema;
