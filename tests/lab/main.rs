@@ -5,6 +5,7 @@ mod harness;
 
 mod changed;
 mod check;
+mod cli;
 mod discovery;
 mod history;
 mod junit;
