@@ -1,8 +1,15 @@
-//! A temp workspace and a way to run the real `lab` in it with a scrubbed
-//! environment (no inherited LAB_* or CI variables, a fixed HOME).
+//! A temp workspace and ways to run the real `lab` in it with a scrubbed
+//! environment (no inherited LAB_* or CI variables, a fixed HOME), plus the
+//! small readers every topic file shares (`ids`, `suite`, `read_json`).
+//!
+//! New tests run lab through `Workspace::cmd` (see `cmd.rs`), which checks
+//! the exit status, stdout and stderr together; `Workspace::lab` returns
+//! the raw output for the few tests that collect problems over many runs.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
+
+use crate::cmd::Cmd;
 
 /// A temporary workspace directory.
 pub struct Workspace {
@@ -73,7 +80,19 @@ impl Workspace {
         self
     }
 
-    /// Runs `lab args…` in the workspace root.
+    /// `lab args…` in the workspace root, to be given its expected status
+    /// and output and then `run()`.
+    pub fn cmd(&self, args: &[&str]) -> Cmd {
+        Cmd::new(self.path(), args)
+    }
+
+    /// `lab args…` in `subdir` of the workspace, like `cmd`.
+    pub fn cmd_in(&self, subdir: &str, args: &[&str]) -> Cmd {
+        Cmd::new(&self.path().join(subdir), args)
+    }
+
+    /// Runs `lab args…` in the workspace root and returns what it did,
+    /// checking nothing: prefer `cmd`.
     pub fn lab(&self, args: &[&str]) -> Run {
         self.lab_in(".", args)
     }
@@ -135,21 +154,27 @@ pub fn repo() -> PathBuf {
 }
 
 /// Validates `doc` against the committed `schemas/<name>.schema.json`.
+#[track_caller]
 pub fn assert_valid(name: &str, doc: &serde_json::Value) {
-    let path = repo().join(format!("schemas/{name}.schema.json"));
-    let schema: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(&path).expect("read schema"))
-            .expect("schema is JSON");
-    let validator = jsonschema::validator_for(&schema).expect("schema compiles");
-    let errors: Vec<String> = validator
-        .iter_errors(doc)
-        .map(|e| format!("{} at {}", e, e.instance_path()))
-        .collect();
+    let errors = schema_errors(name, doc);
     assert!(
         errors.is_empty(),
         "{name} document does not match its schema:\n{}",
         errors.join("\n")
     );
+}
+
+/// Where `doc` breaks the committed `schemas/<name>.schema.json`.
+pub fn schema_errors(name: &str, doc: &serde_json::Value) -> Vec<String> {
+    let path = repo().join(format!("schemas/{name}.schema.json"));
+    let schema: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).expect("read schema"))
+            .expect("schema is JSON");
+    let validator = jsonschema::validator_for(&schema).expect("schema compiles");
+    validator
+        .iter_errors(doc)
+        .map(|e| format!("{} at {}", e, e.instance_path()))
+        .collect()
 }
 
 impl Workspace {
@@ -204,6 +229,17 @@ pub fn eventually(secs: u64, mut cond: impl FnMut() -> bool) -> bool {
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
     cond()
+}
+
+/// The ids of `doc["suites"]`, in order: of a `suite list` document, a
+/// summary, or anything else that lists suites.
+pub fn ids(doc: &serde_json::Value) -> Vec<String> {
+    doc["suites"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no suites in {doc:#}"))
+        .iter()
+        .map(|s| s["id"].as_str().expect("a suite has an id").to_string())
+        .collect()
 }
 
 /// The suite entry `id` of a summary.

@@ -1,6 +1,7 @@
 //! lab's integration tests: one binary that drives the real `lab`
 //! executable against registries written into temp directories.
 
+mod cmd;
 mod harness;
 
 mod changed;
