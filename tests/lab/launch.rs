@@ -15,7 +15,7 @@ launch = "echo \"$LAB_SUITE_ID $APP_MODE $(cat \"$LAB_STATE_DATA/seed.txt\")\" >
 
 [runner.daemon]
 targets = ["daemon"]
-launch = "sleep 60 & echo $! > bg.pid; wait"
+launch = "sleep 60 & echo $! > bg.tmp; mv bg.tmp bg.pid; wait"
 "#,
     ),
     (
@@ -70,6 +70,7 @@ fn launch_prepares_the_run_root_and_passes_the_exit_code_on() {
 fn ctrl_c_stops_the_app_and_what_it_started() {
     let ws = Workspace::with(FILES);
     let child = ws.spawn(&["launch", "daemon", "--profile", "dev"]);
+    // bg.pid appears whole (the app writes it aside and moves it).
     assert!(
         eventually(20, || ws.path().join("bg.pid").exists()),
         "app never started"

@@ -150,11 +150,13 @@ command = "cat \"$LAB_STATE_DATA/seed\""
 
 #[test]
 fn a_service_and_its_children_are_stopped_after_the_suite() {
+    // parent.pid appears whole (mv), so the probe never sees it empty and
+    // lab never stops the service before both pids are written.
     let ws = Workspace::with(&[(
         "suites.toml",
         r#"
 [service.parent]
-command = "sleep 300 & echo $! > $LAB_WORKSPACE/child.pid; echo $$ > $LAB_WORKSPACE/parent.pid; wait"
+command = "sleep 300 & echo $! > $LAB_WORKSPACE/child.pid; echo $$ > $LAB_WORKSPACE/parent.tmp; mv $LAB_WORKSPACE/parent.tmp $LAB_WORKSPACE/parent.pid; wait"
 ready = { file = "{workspace}/parent.pid" }
 
 [suite.uses]
