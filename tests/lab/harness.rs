@@ -250,6 +250,15 @@ pub fn suite<'a>(summary: &'a serde_json::Value, id: &str) -> &'a serde_json::Va
         .unwrap_or_else(|| panic!("no suite {id} in {summary:#}"))
 }
 
+/// A shell snippet that waits until `condition` (a shell test) holds, and
+/// fails the suite if it has not after a minute. For barriers between
+/// suites and processes: the minute is a bound on a hang, never a verdict.
+pub fn sh_wait(condition: &str) -> String {
+    format!(
+        "i=0; until {condition}; do i=$((i+1)); if [ $i -gt 1200 ]; then echo 'gave up waiting' >&2; exit 1; fi; sleep 0.05; done"
+    )
+}
+
 /// A Python interpreter for test services (Debian's, when present: a
 /// version manager's shim may not work in the scrubbed environment).
 pub fn python() -> String {
