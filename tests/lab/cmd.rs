@@ -122,6 +122,12 @@ impl Cmd {
         self
     }
 
+    /// Feeds `text` to lab's stdin (null otherwise).
+    pub fn stdin(mut self, text: &str) -> Self {
+        self.stdin = Some(text.as_bytes().to_vec());
+        self
+    }
+
     /// The exit status lab must end with (`-1`: killed by a signal).
     pub fn status(mut self, code: i32) -> Self {
         self.status = code;

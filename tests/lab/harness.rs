@@ -70,6 +70,16 @@ impl Workspace {
         self.dir.path()
     }
 
+    /// A workspace holding `files`, committed to a fresh git repository on
+    /// `main`.
+    pub fn git_repo(files: &[(&str, &str)]) -> Self {
+        let ws = Self::with(files);
+        git(ws.path(), &["init", "-q", "-b", "main"]);
+        git(ws.path(), &["add", "-A"]);
+        git(ws.path(), &["commit", "-q", "-m", "base"]);
+        ws
+    }
+
     /// Writes a file, creating its directories.
     pub fn write(&self, path: &str, content: &str) -> &Self {
         let full = self.dir.path().join(path);
@@ -240,6 +250,30 @@ pub fn ids(doc: &serde_json::Value) -> Vec<String> {
         .iter()
         .map(|s| s["id"].as_str().expect("a suite has an id").to_string())
         .collect()
+}
+
+/// Runs git in `dir` with a scrubbed, fixed configuration; returns stdout.
+pub fn git(dir: &Path, args: &[&str]) -> String {
+    let out = Command::new("git")
+        .args(args)
+        .current_dir(dir)
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", dir)
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_AUTHOR_NAME", "lab")
+        .env("GIT_AUTHOR_EMAIL", "lab@example.invalid")
+        .env("GIT_COMMITTER_NAME", "lab")
+        .env("GIT_COMMITTER_EMAIL", "lab@example.invalid")
+        .output()
+        .expect("run git");
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
 /// The suite entry `id` of a summary.
