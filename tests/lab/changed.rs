@@ -5,31 +5,8 @@
 use std::path::Path;
 use std::process::Command;
 
-use crate::harness::{Workspace, lab_command, run};
-
-/// Runs git in `dir` with a scrubbed, fixed configuration.
-fn git(dir: &Path, args: &[&str]) -> String {
-    let out = Command::new("git")
-        .args(args)
-        .current_dir(dir)
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("HOME", dir)
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("GIT_AUTHOR_NAME", "lab")
-        .env("GIT_AUTHOR_EMAIL", "lab@example.invalid")
-        .env("GIT_COMMITTER_NAME", "lab")
-        .env("GIT_COMMITTER_EMAIL", "lab@example.invalid")
-        .output()
-        .expect("run git");
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
+use crate::cmd::Cmd;
+use crate::harness::{Workspace, git, ids};
 
 const REGISTRY: &str = r#"
 [lab]
@@ -60,44 +37,42 @@ needs = ["suite.api"]
 
 const FIXTURES: &str = "[fixture.mail]\ncopy = [{ from = \"fixtures/mail\", to = \"data\" }]\n";
 
-/// A repository on `main` with one commit holding every file.
-fn repo() -> Workspace {
-    let ws = Workspace::with(&[
-        ("suites.toml", REGISTRY),
-        ("fixtures/mail.toml", FIXTURES),
-        ("fixtures/mail/a.eml", "a"),
-        ("api/lib.rs", "api"),
-        ("api/old.rs", "old"),
-        ("web/src/app.ts", "web"),
-        ("docs/guide.md", "guide"),
-        ("e2e/run.sh", "e2e"),
-        ("Cargo.lock", "lock"),
-        (".gitignore", "ignored/\ntarget/\n"),
-    ]);
-    git(ws.path(), &["init", "-q", "-b", "main"]);
-    git(ws.path(), &["add", "-A"]);
-    git(ws.path(), &["commit", "-q", "-m", "base"]);
-    ws
-}
+/// Every file of the repository most tests here start from (committed on
+/// `main` by `Workspace::git_repo`).
+const FILES: &[(&str, &str)] = &[
+    ("suites.toml", REGISTRY),
+    ("fixtures/mail.toml", FIXTURES),
+    ("fixtures/mail/a.eml", "a"),
+    ("api/lib.rs", "api"),
+    ("api/old.rs", "old"),
+    ("web/src/app.ts", "web"),
+    ("docs/guide.md", "guide"),
+    ("e2e/run.sh", "e2e"),
+    ("Cargo.lock", "lock"),
+    (".gitignore", "ignored/\ntarget/\n"),
+];
 
-/// `lab suite list --changed --json` in `dir` (a workspace or below it).
-fn list(dir: &Path, extra: &[&str]) -> serde_json::Value {
+/// Every suite of `REGISTRY`, in id order.
+const EVERY: [&str; 5] = [
+    "suite.api",
+    "suite.docs",
+    "suite.e2e",
+    "suite.mail",
+    "suite.web",
+];
+
+/// `lab suite list --changed --json` in `dir` (a workspace or below it),
+/// its document checked against the schema.
+fn list_cmd(dir: &Path, extra: &[&str]) -> Cmd {
     let mut args = vec!["suite", "list", "--changed", "--json"];
     args.extend_from_slice(extra);
-    let out = run(lab_command(dir).args(&args));
-    assert_eq!(out.code, 0, "{}", out.stderr);
-    let doc = out.json();
-    crate::harness::assert_valid("suite-list", &doc);
-    doc
+    Cmd::new(dir, &args).stdout_schema("suite-list")
 }
 
-fn ids(doc: &serde_json::Value) -> Vec<String> {
-    doc["suites"]
-        .as_array()
-        .expect("suites")
-        .iter()
-        .map(|s| s["id"].as_str().expect("id").to_string())
-        .collect()
+/// `list_cmd` run, expecting no warnings; the document.
+#[track_caller]
+fn list(dir: &Path, extra: &[&str]) -> serde_json::Value {
+    list_cmd(dir, extra).run_json()
 }
 
 fn rationale(doc: &serde_json::Value, id: &str) -> Vec<(String, String)> {
@@ -116,7 +91,7 @@ fn rationale(doc: &serde_json::Value, id: &str) -> Vec<(String, String)> {
 
 #[test]
 fn committed_staged_unstaged_untracked_deleted_and_renamed() {
-    let ws = repo();
+    let ws = Workspace::git_repo(FILES);
     let p = ws.path();
     git(p, &["checkout", "-q", "-b", "feature"]);
     ws.write("web/src/app.ts", "changed and committed");
@@ -169,12 +144,22 @@ fn committed_staged_unstaged_untracked_deleted_and_renamed() {
     // A deletion counts too.
     git(p, &["rm", "-q", "-f", "docs/guide.md"]);
     let doc = list(p, &[]);
-    assert!(ids(&doc).contains(&"suite.docs".to_string()));
+    assert_eq!(
+        ids(&doc),
+        ["suite.api", "suite.docs", "suite.e2e", "suite.web"]
+    );
+    assert_eq!(
+        rationale(&doc, "suite.docs"),
+        [(
+            "changed_path".to_string(),
+            "docs/guide.md matches docs/guide.md".to_string()
+        )]
+    );
 }
 
 #[test]
 fn needs_follow_and_selectors_still_and() {
-    let ws = repo();
+    let ws = Workspace::git_repo(FILES);
     ws.write("e2e/run.sh", "changed");
     let doc = list(ws.path(), &[]);
     assert_eq!(ids(&doc), ["suite.api", "suite.e2e"]);
@@ -190,7 +175,7 @@ fn needs_follow_and_selectors_still_and() {
 
 #[test]
 fn registry_and_global_and_fixture_data_escalate() {
-    let ws = repo();
+    let ws = Workspace::git_repo(FILES);
     // Editing one suite's definition selects that suite only.
     ws.write(
         "suites.toml",
@@ -225,7 +210,7 @@ fn registry_and_global_and_fixture_data_escalate() {
     // [lab] and global paths select everything.
     ws.write("Cargo.lock", "new lock");
     let doc = list(ws.path(), &[]);
-    assert_eq!(ids(&doc).len(), 5);
+    assert_eq!(ids(&doc), EVERY);
     assert_eq!(
         rationale(&doc, "suite.web"),
         [(
@@ -238,12 +223,12 @@ fn registry_and_global_and_fixture_data_escalate() {
         "suites.toml",
         &REGISTRY.replace("[lab]\n", "[lab]\njobs = 2\n"),
     );
-    assert_eq!(ids(&list(ws.path(), &[])).len(), 5);
+    assert_eq!(ids(&list(ws.path(), &[])), EVERY);
 }
 
 #[test]
 fn escalation_rules_add_what_they_select() {
-    let ws = repo();
+    let ws = Workspace::git_repo(FILES);
     let registry = format!(
         "{REGISTRY}\n[escalate.api-schema]\nwhen = [\"schemas/**\"]\nselect = {{ tags = [\"fast\"] }}\nreason = \"public API schema changed\"\n"
     );
@@ -263,7 +248,7 @@ fn escalation_rules_add_what_they_select() {
 
 #[test]
 fn explain_lists_what_was_left_out() {
-    let ws = repo();
+    let ws = Workspace::git_repo(FILES);
     ws.write("api/lib.rs", "changed");
     let doc = list(ws.path(), &["--explain", "--exclude-tag", "nothing"]);
     let left: Vec<(String, String)> = doc["not_selected"]
@@ -277,19 +262,32 @@ fn explain_lists_what_was_left_out() {
             )
         })
         .collect();
-    assert_eq!(left.len(), 4);
-    assert!(
-        left.iter()
-            .all(|(_, r)| r == "no change touches its paths or what it uses"),
-        "{left:?}"
+    let reason = "no change touches its paths or what it uses".to_string();
+    assert_eq!(
+        left,
+        ["suite.docs", "suite.e2e", "suite.mail", "suite.web"]
+            .map(|id| (id.to_string(), reason.clone()))
     );
-    let out = run(lab_command(ws.path()).args(["suite", "list", "--changed", "--explain"]));
-    assert!(out.stdout.contains("NOT SELECTED"), "{}", out.stdout);
+    ws.cmd(&["suite", "list", "--changed", "--explain"])
+        .stdout(
+            "\
+ID         LEVEL  TARGETS  TAGS  WHY
+suite.api  -      -        fast  changed api/lib.rs matches api/
+
+NOT SELECTED  WHY NOT
+suite.docs    no change touches its paths or what it uses
+suite.e2e     no change touches its paths or what it uses
+suite.mail    no change touches its paths or what it uses
+suite.web     no change touches its paths or what it uses
+",
+        )
+        .stderr("1 changed path (from git, against main)\n1 of 5 suites selected\n")
+        .run();
 }
 
 #[test]
 fn subdirectory_worktree_detached_head() {
-    let ws = repo();
+    let ws = Workspace::git_repo(FILES);
     let p = ws.path();
     git(p, &["checkout", "-q", "-b", "feature"]);
     ws.write("web/src/app.ts", "changed");
@@ -346,7 +344,9 @@ fn no_commits_yet_counts_everything() {
         ("src/a.rs", ""),
     ]);
     git(ws.path(), &["init", "-q", "-b", "main"]);
-    let doc = list(ws.path(), &[]);
+    let doc = list_cmd(ws.path(), &[])
+        .stderr("lab: warning: git: no commits yet; every file in the index or working tree counts as changed\n")
+        .run_json();
     assert_eq!(ids(&doc), ["suite.a"]);
     assert!(
         doc["changed"]["notes"][0]
@@ -358,7 +358,7 @@ fn no_commits_yet_counts_everything() {
 
 #[test]
 fn shallow_clone_without_merge_base_diffs_against_the_base_tip() {
-    let origin = repo();
+    let origin = Workspace::git_repo(FILES);
     let o = origin.path();
     git(o, &["checkout", "-q", "-b", "feature"]);
     origin.write("web/src/app.ts", "feature 1");
@@ -384,7 +384,9 @@ fn shallow_clone_without_merge_base_diffs_against_the_base_tip() {
         ],
     );
     git(&clone, &["checkout", "-q", "feature"]);
-    let doc = list(&clone, &[]);
+    let doc = list_cmd(&clone, &[])
+        .stderr("lab: warning: git: no merge base between HEAD and `main` (a shallow clone?); diffing against the tip of `main`\n")
+        .run_json();
     // The clone's local `main` tracks origin/main.
     assert_eq!(doc["changed"]["base"], "main");
     let note = doc["changed"]["notes"][0].as_str().expect("note");
@@ -407,8 +409,8 @@ fn explicit_paths_from_a_file_stdin_or_the_environment() {
         serde_json::json!(["api/x.rs", "docs/other.md", "web/a/b.ts"])
     );
     assert_eq!(ids(&doc), ["suite.api", "suite.web"]);
-    let mut child = lab_command(ws.path())
-        .args([
+    let doc = ws
+        .cmd(&[
             "suite",
             "list",
             "--changed",
@@ -416,25 +418,14 @@ fn explicit_paths_from_a_file_stdin_or_the_environment() {
             "-",
             "--json",
         ])
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .expect("spawn");
-    use std::io::Write;
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(b"docs/guide.md\n")
-        .expect("write");
-    let out = child.wait_with_output().expect("wait");
-    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+        .stdin("docs/guide.md\n")
+        .run_json();
     assert_eq!(doc["changed"]["source"], "stdin");
     assert_eq!(ids(&doc), ["suite.docs"]);
-    let out = run(lab_command(ws.path())
+    let doc = ws
+        .cmd(&["suite", "list", "--changed", "--json"])
         .env("LAB_CHANGED_PATHS", "e2e/x api/y")
-        .args(["suite", "list", "--changed", "--json"]));
-    let doc = out.json();
+        .run_json();
     assert_eq!(doc["changed"]["source"], "env");
     assert_eq!(ids(&doc), ["suite.api", "suite.e2e"]);
 }
@@ -442,28 +433,21 @@ fn explicit_paths_from_a_file_stdin_or_the_environment() {
 #[test]
 fn outside_a_repository_without_paths_is_a_usage_error() {
     let ws = Workspace::with(&[("suites.toml", REGISTRY), ("fixtures/mail.toml", FIXTURES)]);
-    let out = ws.lab(&["suite", "list", "--changed"]);
-    assert_eq!(out.code, 2);
-    assert!(
-        out.stderr
-            .contains("--changed needs a git or jj repository"),
-        "{}",
-        out.stderr
-    );
-    assert!(
-        out.stderr.contains("--changed-paths FILE"),
-        "{}",
-        out.stderr
-    );
+    ws.cmd(&["suite", "list", "--changed"])
+        .status(2)
+        .stderr_contains("error: --changed needs a git or jj repository, and `")
+        .stderr_contains("\n  hint: pass the paths with --changed-paths FILE (`-` for stdin) or in LAB_CHANGED_PATHS, separated by newlines, commas or spaces\n")
+        .run();
 }
 
 #[test]
 fn verify_records_the_changes() {
-    let ws = repo();
+    let ws = Workspace::git_repo(FILES);
     ws.write("api/lib.rs", "changed");
-    let out = ws.lab(&["verify", "--changed", "--json"]);
-    assert_eq!(out.code, 0, "{}", out.stderr);
-    let summary = out.json();
+    let summary = ws
+        .cmd(&["verify", "--changed", "--json"])
+        .stderr_contains("  PASS   suite.api  [TIME]\npassed: 1 passed in [TIME]\n")
+        .run_json();
     assert_eq!(summary["criteria"]["changed"], true);
     assert_eq!(
         summary["changed"]["paths"],
@@ -488,7 +472,7 @@ fn jj() -> Command {
 
 #[test]
 fn jj_repository_diffs_base_to_working_copy() {
-    let ws = repo();
+    let ws = Workspace::git_repo(FILES);
     let p = ws.path();
     let status = jj().args(["git", "init", "--colocate"]).current_dir(p).output().expect(
         "jj is not installed: .ci/run installs it (cargo install jj-cli --locked); install it to run these tests",
@@ -522,7 +506,9 @@ fn jj_repository_diffs_base_to_working_copy() {
     );
     assert_eq!(ids(&doc), ["suite.web"]);
     // A base that does not exist falls back, and says so.
-    let doc = list(p, &["--base", "no-such-bookmark"]);
+    let doc = list_cmd(p, &["--base", "no-such-bookmark"])
+        .stderr_contains("lab: warning: jj: `no-such-bookmark")
+        .run_json();
     assert!(
         doc["changed"]["notes"][0]
             .as_str()
@@ -531,8 +517,9 @@ fn jj_repository_diffs_base_to_working_copy() {
     );
     assert!(ids(&doc).contains(&"suite.web".to_string()));
     // The manifest records the jj change.
-    let out = ws.lab(&["verify", "web"]);
-    assert_eq!(out.code, 0, "{}", out.stderr);
+    ws.cmd(&["verify", "web"])
+        .stderr_contains("  PASS   suite.web  [TIME]\npassed: 1 passed in [TIME]\n")
+        .run();
     let vcs = &ws.run_json("manifest.json")["vcs"];
     assert_eq!(vcs["kind"], "jj");
     assert_eq!(vcs["commit"].as_str().map(str::len), Some(40));

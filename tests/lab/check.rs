@@ -2,7 +2,7 @@
 //! column, the kind of problem, and what was expected; nothing is run and
 //! nothing is written.
 
-use crate::harness::{Workspace, assert_valid};
+use crate::harness::Workspace;
 
 /// A malformed registry and where its one error must be reported.
 struct Case {
@@ -500,6 +500,35 @@ const CASES: &[Case] = &[
     },
 ];
 
+/// Every error code lab reports at a file:line:col, each of which needs a
+/// case above. (`missing-include` and `unreadable-file` name a file only.)
+const PLACED_ERROR_CODES: &[&str] = &[
+    "ambiguous-command",
+    "conflicting-keys",
+    "duplicate-id",
+    "extends-cycle",
+    "invalid-duration",
+    "invalid-env-name",
+    "invalid-id",
+    "invalid-path",
+    "invalid-path-pattern",
+    "invalid-probe",
+    "invalid-regex",
+    "invalid-requirement",
+    "invalid-size",
+    "invalid-value",
+    "misplaced-lab",
+    "missing-command",
+    "missing-key",
+    "needs-cycle",
+    "nested-definition",
+    "toml-syntax",
+    "undefined-reference",
+    "unknown-key",
+    "unknown-kind",
+    "wrong-type",
+];
+
 /// The 1-based column of `token` on `line` of `text`.
 fn column_of(text: &str, line: u32, token: &str) -> u32 {
     let l = text.lines().nth(line as usize - 1).expect("line exists");
@@ -511,7 +540,6 @@ fn column_of(text: &str, line: u32, token: &str) -> u32 {
 
 #[test]
 fn malformed_registries_name_file_line_column_and_kind() {
-    assert!(CASES.len() >= 25);
     let mut failures = Vec::new();
     for case in CASES {
         let ws = Workspace::with(case.files);
@@ -591,6 +619,17 @@ fn malformed_registries_name_file_line_column_and_kind() {
 }
 
 #[test]
+fn every_placed_error_code_has_a_case() {
+    let covered: std::collections::BTreeSet<&str> = CASES.iter().map(|c| c.code).collect();
+    let codes: std::collections::BTreeSet<&str> = PLACED_ERROR_CODES.iter().copied().collect();
+    assert_eq!(covered, codes);
+    let mut names: Vec<&str> = CASES.iter().map(|c| c.name).collect();
+    names.sort_unstable();
+    names.dedup();
+    assert_eq!(names.len(), CASES.len(), "case names are unique");
+}
+
+#[test]
 fn every_problem_is_reported_in_one_pass() {
     let ws = Workspace::with(&[
         (
@@ -599,10 +638,11 @@ fn every_problem_is_reported_in_one_pass() {
         ),
         ("profiles/p.toml", "[profile.p]\nnetwork = \"offline\"\n"),
     ]);
-    let out = ws.lab(&["check", "--json"]);
-    assert_eq!(out.code, 2);
-    let doc = out.json();
-    assert_valid("check", &doc);
+    let doc = ws
+        .cmd(&["check", "--json"])
+        .status(2)
+        .stdout_schema("check")
+        .run_json();
     let mut found: Vec<String> = doc["diagnostics"]
         .as_array()
         .expect("diagnostics")
@@ -644,27 +684,27 @@ fn a_valid_registry_passes_with_warnings_for_dead_patterns() {
         (".gitignore", "ignored/\n"),
         ("ignored/x.rs", ""),
     ]);
-    let out = ws.lab(&["check"]);
-    assert_eq!(out.code, 0, "{}", out.stderr);
-    assert!(
-        out.stderr
-            .contains("warning[unmatched-path]: path pattern `gone/` of `suite.a` matches no file")
-    );
     let text = std::fs::read_to_string(ws.path().join("suites.toml")).expect("read");
     let place = format!("--> suites.toml:3:{}", column_of(&text, 3, "\"gone/\""));
-    assert!(out.stderr.contains(&place), "{}", out.stderr);
+    let out = ws
+        .cmd(&["check"])
+        .stderr_contains(
+            "warning[unmatched-path]: path pattern `gone/` of `suite.a` matches no file",
+        )
+        .stderr_contains(&place)
+        .stderr_contains("0 errors, 1 warning")
+        .run();
     assert_eq!(out.stderr.matches("warning[").count(), 1, "{}", out.stderr);
-    assert!(out.stderr.contains("0 errors, 1 warning"), "{}", out.stderr);
 
     // A pattern that only matches ignored files is dead too.
     ws.write(
         "suites.toml",
         "[suite.a]\ncommand = \"true\"\npaths = [\"ignored/\"]\n",
     );
-    let out = ws.lab(&["check", "--json"]);
-    assert_eq!(out.code, 0);
-    let doc = out.json();
-    assert_valid("check", &doc);
+    let doc = ws
+        .cmd(&["check", "--json"])
+        .stdout_schema("check")
+        .run_json();
     assert_eq!(doc["warnings"], 1);
     assert_eq!(doc["diagnostics"][0]["code"], "unmatched-path");
 }
@@ -683,10 +723,12 @@ fn includes_follow_lab_include_and_any_kind_may_live_anywhere() {
         // Not included any more: [lab].include replaced the defaults.
         ("profiles/ignored.toml", "this is not toml"),
     ]);
-    let out = ws.lab(&["check", "--json"]);
-    assert_eq!(out.code, 0, "{}", out.stdout);
+    let doc = ws
+        .cmd(&["check", "--json"])
+        .stdout_schema("check")
+        .run_json();
     assert_eq!(
-        out.json()["files"],
+        doc["files"],
         serde_json::json!(["suites.toml", "lab/deep/p.toml"])
     );
 }

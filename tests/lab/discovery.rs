@@ -1,7 +1,7 @@
 //! Finding the registry: walking up from the current directory, and the
 //! `--registry` / `LAB_REGISTRY` overrides.
 
-use crate::harness::{Workspace, lab_command, run};
+use crate::harness::{Workspace, ids};
 
 const ONE: &str = "[suite.one]\ncommand = \"true\"\n";
 const TWO: &str = "[suite.two]\ncommand = \"true\"\n";
@@ -9,10 +9,10 @@ const TWO: &str = "[suite.two]\ncommand = \"true\"\n";
 #[test]
 fn walks_up_to_the_nearest_suites_toml() {
     let ws = Workspace::with(&[("suites.toml", ONE), ("crates/core/src/lib.rs", "")]);
-    let out = ws.lab_in("crates/core/src", &["suite", "list", "--json"]);
-    assert_eq!(out.code, 0, "{}", out.stderr);
-    let doc = out.json();
-    assert_eq!(doc["suites"][0]["id"], "suite.one");
+    let doc = ws
+        .cmd_in("crates/core/src", &["suite", "list", "--json"])
+        .run_json();
+    assert_eq!(ids(&doc), ["suite.one"]);
     let workspace = std::fs::canonicalize(ws.path()).expect("canonical");
     assert_eq!(doc["workspace"], workspace.display().to_string());
 }
@@ -24,51 +24,54 @@ fn registry_flag_and_env_override_discovery() {
         ("other/suites.toml", TWO),
         ("alt.toml", TWO),
     ]);
-    let out = ws.lab(&["--registry", "other/suites.toml", "suite", "list", "--json"]);
-    assert_eq!(out.json()["suites"][0]["id"], "suite.two");
+    let doc = ws
+        .cmd(&["--registry", "other/suites.toml", "suite", "list", "--json"])
+        .run_json();
+    assert_eq!(ids(&doc), ["suite.two"]);
     // A directory means its suites.toml.
-    let out = ws.lab(&["suite", "list", "--json", "--registry", "other"]);
-    assert_eq!(out.json()["suites"][0]["id"], "suite.two");
-    let out = run(lab_command(ws.path())
+    let doc = ws
+        .cmd(&["suite", "list", "--json", "--registry", "other"])
+        .run_json();
+    assert_eq!(ids(&doc), ["suite.two"]);
+    let doc = ws
+        .cmd(&["suite", "list", "--json"])
         .env("LAB_REGISTRY", "alt.toml")
-        .args(["suite", "list", "--json"]));
-    let doc = out.json();
-    assert_eq!(doc["suites"][0]["id"], "suite.two");
+        .run_json();
+    assert_eq!(ids(&doc), ["suite.two"]);
     assert_eq!(doc["registry"], "alt.toml");
 }
 
 #[test]
 fn no_registry_is_a_usage_error_that_says_what_to_do() {
     let ws = Workspace::new();
-    let out = ws.lab(&["suite", "list"]);
-    assert_eq!(out.code, 2);
-    assert!(
-        out.stderr.contains("no suites.toml found"),
-        "{}",
-        out.stderr
-    );
-    assert!(out.stderr.contains("--registry PATH"), "{}", out.stderr);
-    let out = ws.lab(&["--registry", "missing.toml", "check"]);
-    assert_eq!(out.code, 2);
-    assert!(
-        out.stderr.contains("missing.toml` does not exist"),
-        "{}",
-        out.stderr
-    );
+    ws.cmd(&["suite", "list"])
+        .status(2)
+        .stderr(&format!(
+            "error: no suites.toml found in `{}` or any parent directory\n  hint: run lab from inside a workspace, pass --registry PATH, or set LAB_REGISTRY\n",
+            ws.path().display()
+        ))
+        .run();
+    ws.cmd(&["--registry", "missing.toml", "check"])
+        .status(2)
+        .stderr(&format!(
+            "error: registry `{}/missing.toml` does not exist\n  hint: check --registry or LAB_REGISTRY\n",
+            ws.path().display()
+        ))
+        .run();
 }
 
 #[test]
 fn completions_are_generated_for_each_shell() {
     let ws = Workspace::new();
     for shell in ["bash", "zsh", "fish"] {
-        let out = ws.lab(&["completions", shell]);
-        assert_eq!(out.code, 0, "{shell}: {}", out.stderr);
-        assert!(
-            out.stdout.contains("exclude-tag"),
-            "{shell} completion lacks a flag"
-        );
+        ws.cmd(&["completions", shell])
+            .stdout_contains("exclude-tag")
+            .run();
     }
-    assert_eq!(ws.lab(&["completions", "tcsh"]).code, 2);
+    ws.cmd(&["completions", "tcsh"])
+        .status(2)
+        .stderr_contains("error: invalid value 'tcsh' for '<SHELL>'")
+        .run();
 }
 
 #[test]
@@ -82,19 +85,30 @@ fn init_scaffolds_a_valid_registry_for_the_tools_present() {
         ("package.json", "{}"),
         ("Makefile", "test:\n\techo ok\n"),
     ]);
-    let out = ws.lab(&["init"]);
-    assert_eq!(out.code, 0, "{}", out.stderr);
-    let check = ws.lab(&["check", "--json"]);
-    assert_eq!(check.code, 0, "{}", check.stdout);
-    let list = ws.lab(&["suite", "list", "--json"]).json();
-    let ids: Vec<&str> = list["suites"]
-        .as_array()
-        .expect("suites")
-        .iter()
-        .map(|s| s["id"].as_str().expect("id"))
-        .collect();
+    ws.cmd(&["init"])
+        .stderr(
+            "\
+wrote suites.toml
+wrote profiles/default.toml
+wrote runners/default.toml
+wrote .config/nextest.toml
+wrote schemas/registry.schema.json
+wrote schemas/suite-list.schema.json
+wrote schemas/suite-show.schema.json
+wrote schemas/check.schema.json
+wrote schemas/manifest.schema.json
+wrote schemas/summary.schema.json
+lab: 4 suites found; next: `lab check`, then `lab verify --tag lab-smoke`
+",
+        )
+        .run();
+    let check = ws
+        .cmd(&["check", "--json"])
+        .stdout_schema("check")
+        .run_json();
+    assert_eq!(check["ok"], true, "{check:#}");
     assert_eq!(
-        ids,
+        ids(&ws.cmd(&["suite", "list", "--json"]).run_json()),
         [
             "suite.make.test",
             "suite.node.tests",
@@ -102,12 +116,13 @@ fn init_scaffolds_a_valid_registry_for_the_tools_present() {
             "suite.rust.tests"
         ]
     );
-    assert_eq!(ws.lab(&["schema", "--check"]).code, 0, "schemas written");
-    let again = ws.lab(&["init"]);
-    assert_eq!(again.code, 2);
-    assert!(
-        again.stderr.contains("never overwrites"),
-        "{}",
-        again.stderr
-    );
+    // The schemas were written too.
+    ws.cmd(&["schema", "--check"]).run();
+    ws.cmd(&["init"])
+        .status(2)
+        .stderr(&format!(
+            "error: `{}/suites.toml` already exists; lab init never overwrites a registry\n  hint: edit it, or run `lab check` to see what it holds\n",
+            ws.path().display()
+        ))
+        .run();
 }

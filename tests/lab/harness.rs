@@ -1,8 +1,15 @@
-//! A temp workspace and a way to run the real `lab` in it with a scrubbed
-//! environment (no inherited LAB_* or CI variables, a fixed HOME).
+//! A temp workspace and ways to run the real `lab` in it with a scrubbed
+//! environment (no inherited LAB_* or CI variables, a fixed HOME), plus the
+//! small readers every topic file shares (`ids`, `suite`, `read_json`).
+//!
+//! New tests run lab through `Workspace::cmd` (see `cmd.rs`), which checks
+//! the exit status, stdout and stderr together; `Workspace::lab` returns
+//! the raw output for the few tests that collect problems over many runs.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
+
+use crate::cmd::Cmd;
 
 /// A temporary workspace directory.
 pub struct Workspace {
@@ -63,6 +70,16 @@ impl Workspace {
         self.dir.path()
     }
 
+    /// A workspace holding `files`, committed to a fresh git repository on
+    /// `main`.
+    pub fn git_repo(files: &[(&str, &str)]) -> Self {
+        let ws = Self::with(files);
+        git(ws.path(), &["init", "-q", "-b", "main"]);
+        git(ws.path(), &["add", "-A"]);
+        git(ws.path(), &["commit", "-q", "-m", "base"]);
+        ws
+    }
+
     /// Writes a file, creating its directories.
     pub fn write(&self, path: &str, content: &str) -> &Self {
         let full = self.dir.path().join(path);
@@ -73,7 +90,19 @@ impl Workspace {
         self
     }
 
-    /// Runs `lab args…` in the workspace root.
+    /// `lab args…` in the workspace root, to be given its expected status
+    /// and output and then `run()`.
+    pub fn cmd(&self, args: &[&str]) -> Cmd {
+        Cmd::new(self.path(), args)
+    }
+
+    /// `lab args…` in `subdir` of the workspace, like `cmd`.
+    pub fn cmd_in(&self, subdir: &str, args: &[&str]) -> Cmd {
+        Cmd::new(&self.path().join(subdir), args)
+    }
+
+    /// Runs `lab args…` in the workspace root and returns what it did,
+    /// checking nothing: prefer `cmd`.
     pub fn lab(&self, args: &[&str]) -> Run {
         self.lab_in(".", args)
     }
@@ -135,21 +164,27 @@ pub fn repo() -> PathBuf {
 }
 
 /// Validates `doc` against the committed `schemas/<name>.schema.json`.
+#[track_caller]
 pub fn assert_valid(name: &str, doc: &serde_json::Value) {
-    let path = repo().join(format!("schemas/{name}.schema.json"));
-    let schema: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(&path).expect("read schema"))
-            .expect("schema is JSON");
-    let validator = jsonschema::validator_for(&schema).expect("schema compiles");
-    let errors: Vec<String> = validator
-        .iter_errors(doc)
-        .map(|e| format!("{} at {}", e, e.instance_path()))
-        .collect();
+    let errors = schema_errors(name, doc);
     assert!(
         errors.is_empty(),
         "{name} document does not match its schema:\n{}",
         errors.join("\n")
     );
+}
+
+/// Where `doc` breaks the committed `schemas/<name>.schema.json`.
+pub fn schema_errors(name: &str, doc: &serde_json::Value) -> Vec<String> {
+    let path = repo().join(format!("schemas/{name}.schema.json"));
+    let schema: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).expect("read schema"))
+            .expect("schema is JSON");
+    let validator = jsonschema::validator_for(&schema).expect("schema compiles");
+    validator
+        .iter_errors(doc)
+        .map(|e| format!("{} at {}", e, e.instance_path()))
+        .collect()
 }
 
 impl Workspace {
@@ -206,12 +241,56 @@ pub fn eventually(secs: u64, mut cond: impl FnMut() -> bool) -> bool {
     cond()
 }
 
+/// The ids of `doc["suites"]`, in order: of a `suite list` document, a
+/// summary, or anything else that lists suites.
+pub fn ids(doc: &serde_json::Value) -> Vec<String> {
+    doc["suites"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no suites in {doc:#}"))
+        .iter()
+        .map(|s| s["id"].as_str().expect("a suite has an id").to_string())
+        .collect()
+}
+
+/// Runs git in `dir` with a scrubbed, fixed configuration; returns stdout.
+pub fn git(dir: &Path, args: &[&str]) -> String {
+    let out = Command::new("git")
+        .args(args)
+        .current_dir(dir)
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", dir)
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_AUTHOR_NAME", "lab")
+        .env("GIT_AUTHOR_EMAIL", "lab@example.invalid")
+        .env("GIT_COMMITTER_NAME", "lab")
+        .env("GIT_COMMITTER_EMAIL", "lab@example.invalid")
+        .output()
+        .expect("run git");
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
 /// The suite entry `id` of a summary.
 pub fn suite<'a>(summary: &'a serde_json::Value, id: &str) -> &'a serde_json::Value {
     summary["suites"]
         .as_array()
         .and_then(|s| s.iter().find(|s| s["id"] == id))
         .unwrap_or_else(|| panic!("no suite {id} in {summary:#}"))
+}
+
+/// A shell snippet that waits until `condition` (a shell test) holds, and
+/// fails the suite if it has not after a minute. For barriers between
+/// suites and processes: the minute is a bound on a hang, never a verdict.
+pub fn sh_wait(condition: &str) -> String {
+    format!(
+        "i=0; until {condition}; do i=$((i+1)); if [ $i -gt 1200 ]; then echo 'gave up waiting' >&2; exit 1; fi; sleep 0.05; done"
+    )
 }
 
 /// A Python interpreter for test services (Debian's, when present: a

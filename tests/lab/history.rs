@@ -2,7 +2,7 @@
 //! --rerun-failed, report formats, the index (corrupt and missing inputs),
 //! and report.html loaded in a real headless Chromium.
 
-use crate::harness::{Workspace, read_json};
+use crate::harness::{Workspace, ids, read_json};
 
 const REGISTRY: &str = r#"
 [suite.steady]
@@ -26,9 +26,30 @@ fn run(ws: &Workspace, toggle_fails: bool) -> String {
     } else {
         let _ = std::fs::remove_file(&marker);
     }
-    let out = ws.lab(&["verify", "--tag", "x", "--json"]);
-    assert!(out.code == 0 || out.code == 1, "{}", out.stderr);
-    out.json()["run_id"].as_str().expect("run id").to_string()
+    let (status, closing) = if toggle_fails {
+        (1, "\nfailed: 2 passed, 1 failed in [TIME]\n")
+    } else {
+        (0, "\npassed: 3 passed in [TIME]\n")
+    };
+    let summary = ws
+        .cmd(&["verify", "--tag", "x", "--json"])
+        .status(status)
+        .stderr_contains(closing)
+        .run_json();
+    summary["run_id"].as_str().expect("run id").to_string()
+}
+
+/// The run ids `lab runs list --json` lists, newest first.
+#[track_caller]
+fn listed(ws: &Workspace, stderr: &str) -> Vec<String> {
+    ws.cmd(&["runs", "list", "--json"])
+        .stderr(stderr)
+        .run_json()["runs"]
+        .as_array()
+        .expect("runs")
+        .iter()
+        .map(|r| r["run_id"].as_str().expect("id").to_string())
+        .collect()
 }
 
 #[test]
@@ -39,32 +60,33 @@ fn list_show_diff_and_flaky_over_real_runs() {
     let r3 = run(&ws, false);
     let r4 = run(&ws, true);
 
-    let out = ws.lab(&["runs", "list", "--json"]);
-    assert_eq!(out.code, 0, "{}", out.stderr);
-    let ids: Vec<String> = out.json()["runs"]
-        .as_array()
-        .expect("runs")
-        .iter()
-        .map(|r| r["run_id"].as_str().expect("id").to_string())
-        .collect();
-    assert_eq!(ids, [r4.clone(), r3.clone(), r2.clone(), r1.clone()]);
-    let limited = ws.lab(&["runs", "list", "--limit", "2"]);
+    assert_eq!(
+        listed(&ws, ""),
+        [r4.clone(), r3.clone(), r2.clone(), r1.clone()]
+    );
+    let limited = ws
+        .cmd(&["runs", "list", "--limit", "2"])
+        .stdout_contains(&format!("{r4}  failed "))
+        .stdout_contains(&format!("{r3}  passed "))
+        .run();
     assert_eq!(limited.stdout.lines().count(), 2);
 
-    let show = ws.lab(&["runs", "show", &r2, "--json"]).json();
+    let show = ws.cmd(&["runs", "show", &r2, "--json"]).run_json();
     assert_eq!(show["run_id"], r2.as_str());
     assert_eq!(show["status"], "failed");
 
     // Default diff: latest against the previous run of the same suites.
-    let d = ws.lab(&["runs", "diff", "--json"]).json();
+    let d = ws.cmd(&["runs", "diff", "--json"]).run_json();
     assert_eq!(d["from"], r3.as_str());
     assert_eq!(d["to"], r4.as_str());
     assert_eq!(d["newly_failing"][0]["id"], "suite.toggle");
     assert_eq!(d["newly_fixed"], serde_json::json!([]));
-    let d = ws.lab(&["runs", "diff", &r2, &r3, "--json"]).json();
+    let d = ws.cmd(&["runs", "diff", &r2, &r3, "--json"]).run_json();
     assert_eq!(d["newly_fixed"][0]["id"], "suite.toggle");
 
-    let f = ws.lab(&["runs", "flaky", "--last", "4", "--json"]).json();
+    let f = ws
+        .cmd(&["runs", "flaky", "--last", "4", "--json"])
+        .run_json();
     assert_eq!(f["runs"], 4);
     assert_eq!(f["suites"][0]["id"], "suite.toggle");
     assert_eq!(f["suites"][0]["flips"], 3);
@@ -84,22 +106,14 @@ fn a_corrupt_or_missing_summary_is_skipped_and_the_index_rebuilds() {
     std::fs::write(runs.join(&r1).join("summary.json"), "{ not json").expect("corrupt");
     std::fs::create_dir_all(runs.join("20200101T000000Z-000000")).expect("empty run dir");
     std::fs::write(runs.join(".lab-index.jsonl"), "garbage line\n").expect("corrupt index");
-    let out = ws.lab(&["runs", "list", "--json"]);
-    assert_eq!(out.code, 0, "{}", out.stderr);
-    let listed = out.json()["runs"].as_array().expect("runs").len();
-    assert_eq!(listed, 1, "only the readable run");
-    assert!(
-        out.stderr
-            .contains(&format!("run {r1}: summary.json is corrupt")),
-        "{}",
-        out.stderr
+    // Only the readable run, and a warning for each of the others.
+    let warnings = format!(
+        "\
+lab: warning: run {r1}: summary.json is corrupt: key must be a string at line 1 column 3; skipped
+lab: warning: run 20200101T000000Z-000000: summary.json: No such file or directory (os error 2); skipped
+"
     );
-    assert!(
-        out.stderr
-            .contains("run 20200101T000000Z-000000: summary.json:"),
-        "{}",
-        out.stderr
-    );
+    assert_eq!(listed(&ws, &warnings), std::slice::from_ref(&r2));
     // The index was rebuilt from the run directories.
     let index = std::fs::read_to_string(runs.join(".lab-index.jsonl")).expect("index");
     assert!(index.contains(&r2));
@@ -109,20 +123,18 @@ fn a_corrupt_or_missing_summary_is_skipped_and_the_index_rebuilds() {
 fn rerun_failed_reruns_only_what_failed() {
     let ws = Workspace::with(&[("suites.toml", REGISTRY)]);
     run(&ws, true);
-    let out = ws.lab(&["verify", "--rerun-failed", "--json"]);
-    assert_eq!(out.code, 1);
-    let s = out.json();
-    let ids: Vec<&str> = s["suites"]
-        .as_array()
-        .expect("suites")
-        .iter()
-        .map(|x| x["id"].as_str().expect("id"))
-        .collect();
-    assert_eq!(ids, ["suite.toggle"]);
-    run(&ws, false);
-    let out = ws.lab(&["verify", "--rerun-failed"]);
-    assert_eq!(out.code, 0);
-    assert!(out.stderr.contains("nothing to re-run"), "{}", out.stderr);
+    let s = ws
+        .cmd(&["verify", "--rerun-failed", "--json"])
+        .status(1)
+        .stderr_contains("  FAIL   suite.toggle  [TIME]  exited with 1\n")
+        .run_json();
+    assert_eq!(ids(&s), ["suite.toggle"]);
+    let fixed = run(&ws, false);
+    ws.cmd(&["verify", "--rerun-failed"])
+        .stderr(&format!(
+            "lab: nothing failed or was blocked in {fixed}; nothing to re-run\n"
+        ))
+        .run();
 }
 
 #[test]
@@ -131,28 +143,34 @@ fn prune_keeps_the_newest_and_the_last_run_of_failing_suites() {
         "suites.toml",
         &format!("{REGISTRY}\n[suite.only-once]\ncommand = \"exit 1\"\n"),
     )]);
-    let failing_once = ws.lab(&["verify", "only-once", "--json"]).json()["run_id"]
+    let failing_once = ws
+        .cmd(&["verify", "only-once", "--json"])
+        .status(1)
+        .stderr_contains("  FAIL   suite.only-once  [TIME]  exited with 1\n")
+        .run_json()["run_id"]
         .as_str()
         .expect("id")
         .to_string();
-    let mut ids = Vec::new();
+    let mut passing = Vec::new();
     for _ in 0..4 {
-        ids.push(run(&ws, false));
+        passing.push(run(&ws, false));
     }
-    let out = ws.lab(&["runs", "prune", "--keep", "2"]);
-    assert_eq!(out.code, 0, "{}", out.stderr);
+    // The deleted runs on stdout, newest first.
+    ws.cmd(&["runs", "prune", "--keep", "2"])
+        .stdout(&format!("{}\n{}\n", passing[1], passing[0]))
+        .stderr("deleted 2 runs, kept 3\n")
+        .run();
     let runs = ws.path().join("target/lab/runs");
     assert!(
         runs.join(&failing_once).exists(),
         "last run of a failing suite kept"
     );
-    assert!(runs.join(&ids[3]).exists() && runs.join(&ids[2]).exists());
-    assert!(!runs.join(&ids[0]).exists() && !runs.join(&ids[1]).exists());
-    let listed = ws.lab(&["runs", "list", "--json"]).json()["runs"]
-        .as_array()
-        .expect("runs")
-        .len();
-    assert_eq!(listed, 3);
+    assert!(runs.join(&passing[3]).exists() && runs.join(&passing[2]).exists());
+    assert!(!runs.join(&passing[0]).exists() && !runs.join(&passing[1]).exists());
+    assert_eq!(
+        listed(&ws, ""),
+        [passing[3].clone(), passing[2].clone(), failing_once]
+    );
 }
 
 #[test]
@@ -160,8 +178,8 @@ fn report_formats_junit_markdown_github() {
     let ws = Workspace::with(&[("suites.toml", REGISTRY)]);
     run(&ws, false);
     run(&ws, true);
-    let junit = ws.lab(&["report", "--format", "junit"]);
-    assert_eq!(junit.code, 0, "{}", junit.stderr);
+    // Parsed and checked below.
+    let junit = ws.cmd(&["report", "--format", "junit"]).stdout_any().run();
     let parsed = junit_parser::from_reader(std::io::Cursor::new(junit.stdout.as_bytes()))
         .expect("valid JUnit");
     assert_eq!(parsed.suites.len(), 3);
@@ -176,36 +194,18 @@ fn report_formats_junit_markdown_github() {
         "exited with 1"
     );
 
-    let md = ws.lab(&["report", "--format", "markdown"]);
-    assert!(md.stdout.contains("### lab: **failed**"), "{}", md.stdout);
-    assert!(
-        md.stdout
-            .contains("| failed | `suite.toggle` | exited with 1 |"),
-        "{}",
-        md.stdout
-    );
-    assert!(
-        md.stdout.contains("- **Newly failing:** `suite.toggle`"),
-        "{}",
-        md.stdout
-    );
-    assert!(
-        md.stdout.contains("lab verify suite.toggle"),
-        "{}",
-        md.stdout
-    );
+    ws.cmd(&["report", "--format", "markdown"])
+        .stdout_contains("### lab: **failed**")
+        .stdout_contains("| failed | `suite.toggle` | exited with 1 |")
+        .stdout_contains("- **Newly failing:** `suite.toggle`")
+        .stdout_contains("lab verify suite.toggle")
+        .run();
 
     let summary_file = ws.path().join("step-summary.md");
-    let gh = crate::harness::run(
-        crate::harness::lab_command(ws.path())
-            .env("GITHUB_STEP_SUMMARY", &summary_file)
-            .args(["report", "--format", "github"]),
-    );
-    assert_eq!(gh.code, 0, "{}", gh.stderr);
-    assert_eq!(
-        gh.stdout,
-        "::error file=suites.toml,line=6,title=suite.toggle failed::exited with 1\n"
-    );
+    ws.cmd(&["report", "--format", "github"])
+        .env("GITHUB_STEP_SUMMARY", &summary_file)
+        .stdout("::error file=suites.toml,line=6,title=suite.toggle failed::exited with 1\n")
+        .run();
     assert!(
         std::fs::read_to_string(&summary_file)
             .expect("summary")

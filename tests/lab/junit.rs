@@ -32,17 +32,20 @@ fn nextest_junit_failures_land_in_the_summary() {
         .map(std::path::PathBuf::from)
         .or_else(|| std::env::var_os("HOME").map(|h| std::path::PathBuf::from(h).join(".cargo")))
         .expect("CARGO_HOME or HOME");
-    let mut cmd = crate::harness::lab_command(ws.path());
-    cmd.env("CARGO_HOME", &home)
-        .env("CARGO_TERM_COLOR", "never");
-    if let Some(rustup) = std::env::var_os("RUSTUP_HOME") {
-        cmd.env("RUSTUP_HOME", rustup);
-    } else if let Some(h) = std::env::var_os("HOME") {
-        cmd.env("RUSTUP_HOME", std::path::PathBuf::from(h).join(".rustup"));
-    }
-    let out = crate::harness::run(cmd.args(["verify", "unit", "--json"]));
-    assert_eq!(out.code, 1, "{}", out.stderr);
-    let summary = out.json();
+    let rustup = std::env::var_os("RUSTUP_HOME")
+        .map(std::path::PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| std::path::PathBuf::from(h).join(".rustup")))
+        .expect("RUSTUP_HOME or HOME");
+    let summary = ws
+        .cmd(&["verify", "unit", "--json"])
+        .env("CARGO_HOME", &home)
+        .env("CARGO_TERM_COLOR", "never")
+        .env("RUSTUP_HOME", rustup)
+        .status(1)
+        .stderr_contains(
+            "  FAIL   suite.unit  [TIME]  exited with 100\n        | FAIL tiny::tests::breaks: ",
+        )
+        .run_json();
     let unit = suite(&summary, "suite.unit");
     let tests = &unit["tests"];
     assert_eq!(tests["total"], 2, "{unit:#}");

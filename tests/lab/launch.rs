@@ -3,42 +3,49 @@
 
 use crate::harness::{Workspace, alive, eventually};
 
-fn workspace() -> Workspace {
-    Workspace::with(&[
-        ("suites.toml", ""),
-        (
-            "runners/app.toml",
-            r#"
+/// Two apps, a profile and a fixture: what most tests here launch.
+const FILES: &[(&str, &str)] = &[
+    ("suites.toml", ""),
+    (
+        "runners/app.toml",
+        r#"
 [runner.app]
 targets = ["desktop"]
 launch = "echo \"$LAB_SUITE_ID $APP_MODE $(cat \"$LAB_STATE_DATA/seed.txt\")\" > launched.txt; exit ${APP_EXIT:-0}"
 
 [runner.daemon]
 targets = ["daemon"]
-launch = "sleep 60 & echo $! > bg.pid; wait"
+launch = "sleep 60 & echo $! > bg.tmp; mv bg.tmp bg.pid; wait"
 "#,
-        ),
-        (
-            "profiles/dev.toml",
-            "[profile.dev]\nenv = { APP_MODE = \"dev\" }\n",
-        ),
-        (
-            "fixtures/seed.toml",
-            "[fixture.seed]\ncopy = [{ from = \"fixtures/seed.txt\", to = \"data\" }]\n",
-        ),
-        ("fixtures/seed.txt", "seeded"),
-    ])
+    ),
+    (
+        "profiles/dev.toml",
+        "[profile.dev]\nenv = { APP_MODE = \"dev\" }\n",
+    ),
+    (
+        "fixtures/seed.toml",
+        "[fixture.seed]\ncopy = [{ from = \"fixtures/seed.txt\", to = \"data\" }]\n",
+    ),
+    ("fixtures/seed.txt", "seeded"),
+];
+
+/// What `lab launch` prints when it launches `target` with `runner.app`.
+fn launching(ws: &Workspace, target: &str) -> String {
+    let runs = ws.path().join("target/lab/runs");
+    let runs = runs.display();
+    format!(
+        "lab: launching {target} (runner.app) in {runs}/[RUN]/suites/launch.{target}\nrun: {runs}/[RUN]\n"
+    )
 }
 
 #[test]
 fn launch_prepares_the_run_root_and_passes_the_exit_code_on() {
-    let ws = workspace();
-    let out = crate::harness::run(
-        crate::harness::lab_command(ws.path())
-            .env("APP_EXIT", "3")
-            .args(["launch", "desktop", "--profile", "dev", "--fixture", "seed"]),
-    );
-    assert_eq!(out.code, 3, "{}", out.stderr);
+    let ws = Workspace::with(FILES);
+    ws.cmd(&["launch", "desktop", "--profile", "dev", "--fixture", "seed"])
+        .env("APP_EXIT", "3")
+        .status(3)
+        .stderr(&launching(&ws, "desktop"))
+        .run();
     let launched = std::fs::read_to_string(ws.path().join("launched.txt")).expect("app ran");
     assert_eq!(launched.trim(), "launch.desktop dev seeded");
     let manifest = ws.run_json("manifest.json");
@@ -47,26 +54,23 @@ fn launch_prepares_the_run_root_and_passes_the_exit_code_on() {
     let summary = ws.run_json("summary.json");
     assert_eq!(summary["suites"][0]["exit_code"], 3);
 
-    let out = ws.lab(&["launch", "web", "--profile", "dev"]);
-    assert_eq!(out.code, 2);
-    assert!(
-        out.stderr.contains("no runner launches target `web`"),
-        "{}",
-        out.stderr
-    );
-    let out = ws.lab(&["launch", "desktop", "--profile", "dve"]);
-    assert_eq!(out.code, 2);
-    assert!(
-        out.stderr.contains("did you mean `profile.dev`?"),
-        "{}",
-        out.stderr
-    );
+    ws.cmd(&["launch", "web", "--profile", "dev"])
+        .status(2)
+        .stderr(
+            "error: no runner launches target `web`\n  hint: runners with `launch`: runner.app (desktop), runner.daemon (daemon)\n",
+        )
+        .run();
+    ws.cmd(&["launch", "desktop", "--profile", "dve"])
+        .status(2)
+        .stderr("error: no profile `dve`\n  hint: did you mean `profile.dev`?\n")
+        .run();
 }
 
 #[test]
 fn ctrl_c_stops_the_app_and_what_it_started() {
-    let ws = workspace();
+    let ws = Workspace::with(FILES);
     let child = ws.spawn(&["launch", "daemon", "--profile", "dev"]);
+    // bg.pid appears whole (the app writes it aside and moves it).
     assert!(
         eventually(20, || ws.path().join("bg.pid").exists()),
         "app never started"
@@ -107,8 +111,9 @@ fn launch_starts_the_profiles_services_first() {
             ),
         ),
     ]);
-    let out = ws.lab(&["launch", "web", "--profile", "dev"]);
-    assert_eq!(out.code, 0, "{}", out.stderr);
+    ws.cmd(&["launch", "web", "--profile", "dev"])
+        .stderr(&launching(&ws, "web"))
+        .run();
     assert_eq!(
         std::fs::read_to_string(ws.path().join("fetched.txt")).expect("fetched"),
         "from the service"
@@ -133,12 +138,11 @@ fn launch_empties_state_secrets_when_the_app_ends() {
         ),
         ("profiles/p.toml", "[profile.p]\nsecrets = [\"APP_KEY\"]\n"),
     ]);
-    let out = crate::harness::run(
-        crate::harness::lab_command(ws.path())
-            .env("APP_KEY", "launch-secret-value")
-            .args(["launch", "cli", "--profile", "p"]),
-    );
-    assert_eq!(out.code, 0, "the app saw its secret: {}", out.stderr);
+    // Exit 0: the app saw its secret.
+    ws.cmd(&["launch", "cli", "--profile", "p"])
+        .env("APP_KEY", "launch-secret-value")
+        .stderr(&launching(&ws, "cli"))
+        .run();
     // Emptied, and on success removed with the other state roots.
     let secrets = ws.latest_run().join("suites/launch.cli/state.secrets");
     assert_eq!(std::fs::read_dir(&secrets).map_or(0, |d| d.count()), 0);

@@ -1,10 +1,12 @@
 //! lab's integration tests: one binary that drives the real `lab`
 //! executable against registries written into temp directories.
 
+mod cmd;
 mod harness;
 
 mod changed;
 mod check;
+mod cli;
 mod discovery;
 mod docs;
 mod history;

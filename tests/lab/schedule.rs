@@ -1,72 +1,104 @@
 //! Scheduling with real processes: `--jobs` limits, weights, exclusive
 //! suites, host requirements, `--repeat`, shards and merging shard runs.
-//! Suites log start and end stamps; the tests check the overlaps, never
-//! durations.
+//!
+//! Concurrency is judged with files, never clocks. A suite takes a slot
+//! (`mkdir`, which is atomic) and fails when none is free, so more suites
+//! at once than allowed cannot pass; suites wait at a barrier for each
+//! other, so fewer at once than expected cannot pass either (the wait gives
+//! up after a minute: a bound on a hang, not a verdict).
 
-use crate::harness::{Workspace, assert_valid, lab_command, run, suite};
+use crate::harness::{Workspace, assert_valid, ids, sh_wait, suite};
 
-/// A suite that logs `S <id> <ns>` and `E <id> <ns>` around a short sleep.
-fn stamped(id: &str, extra: &str) -> String {
+/// A suite tagged `x` (and `tags`) for the concurrency tests, run in `w/`.
+///
+/// It takes one of `$SLOTS` slots (`../slots/<n>`), or every slot when
+/// `alone`, and fails if it cannot. With `$MEET` set, it then waits until
+/// `$MEET` suites have arrived (`../arrived/`). It holds its slots a moment
+/// (so an overlap, if lab allowed one, has time to show) and frees them.
+fn slotted(id: &str, tags: &str, alone: bool, extra: &str) -> String {
+    let (take, free) = if alone {
+        (
+            r#"for n in $(seq $SLOTS); do mkdir ../slots/$n 2>/dev/null || { echo "slot $n is taken: not alone" >&2; exit 1; }; done"#,
+            "for n in $(seq $SLOTS); do rmdir ../slots/$n; done",
+        )
+    } else {
+        (
+            r#"mine=; for n in $(seq $SLOTS); do if mkdir ../slots/$n 2>/dev/null; then mine=$n; break; fi; done; [ -n "$mine" ] || { echo "no free slot: more than $SLOTS suites at once" >&2; exit 1; }"#,
+            "rmdir ../slots/$mine",
+        )
+    };
+    let meet = sh_wait("[ $(ls ../arrived | wc -l) -ge $MEET ]");
     format!(
-        "[suite.{id}]\ncommand = \"echo S {id} $(date +%s%N) >> ../stamps; sleep 0.3; echo E {id} $(date +%s%N) >> ../stamps\"\ncwd = \"w\"\ntags = [\"x\"]\n{extra}\n"
+        r#"[suite.{id}]
+cwd = "w"
+tags = ["x"{tags}]
+{extra}
+command = '''
+{take}
+touch ../arrived/$LAB_SUITE_ID
+if [ -n "$MEET" ]; then {meet}; fi
+sleep 0.1
+{free}
+'''
+
+"#
     )
 }
 
-/// The stamps as (id, start, end).
-fn intervals(ws: &Workspace) -> Vec<(String, u128, u128)> {
-    let text = std::fs::read_to_string(ws.path().join("stamps")).expect("stamps");
-    let mut starts = std::collections::HashMap::new();
-    let mut out = Vec::new();
-    for line in text.lines() {
-        let parts: Vec<&str> = line.split_whitespace().collect();
-        let t: u128 = parts[2].parse().expect("ns");
-        if parts[0] == "S" {
-            starts.insert(parts[1].to_string(), t);
-        } else {
-            out.push((parts[1].to_string(), starts[parts[1]], t));
-        }
+/// Six plain suites (`a`…`f`, also tagged `plain`), one of weight 3
+/// (`heavy`) and one exclusive (`alone`).
+fn slotted_registry() -> Workspace {
+    let mut registry = String::new();
+    for id in ["a", "b", "c", "d", "e", "f"] {
+        registry.push_str(&slotted(id, ", \"plain\"", false, ""));
     }
-    out
+    registry.push_str(&slotted("heavy", "", true, "weight = 3"));
+    registry.push_str(&slotted("alone", "", true, "exclusive = true"));
+    Workspace::with(&[
+        ("suites.toml", &registry),
+        ("w/.keep", ""),
+        ("slots/.keep", ""),
+        ("arrived/.keep", ""),
+    ])
 }
 
-/// Most intervals open at one instant.
-fn max_overlap(iv: &[(String, u128, u128)]) -> usize {
-    iv.iter()
-        .map(|(_, s, _)| iv.iter().filter(|(_, a, b)| a <= s && s < b).count())
-        .max()
-        .unwrap_or(0)
-}
-
-fn overlaps(iv: &[(String, u128, u128)], id: &str) -> bool {
-    let (_, s, e) = iv.iter().find(|(i, _, _)| i == id).expect("ran");
-    iv.iter().any(|(i, a, b)| i != id && a < e && s < b)
+/// `lab verify --tag <tag> --jobs <jobs> --json` with `$SLOTS` = jobs and
+/// `$MEET` = `meet` (when set); every suite must pass. Clears the barrier
+/// first, so runs in one workspace do not see each other's arrivals.
+#[track_caller]
+fn verify_slotted(ws: &Workspace, tag: &str, jobs: u32, meet: Option<u32>, passed: u32) {
+    let arrived = ws.path().join("arrived");
+    std::fs::remove_dir_all(&arrived).expect("clear arrived/");
+    std::fs::create_dir(&arrived).expect("create arrived/");
+    let jobs = jobs.to_string();
+    let mut cmd = ws
+        .cmd(&["verify", "--tag", tag, "--jobs", &jobs, "--json"])
+        .env("SLOTS", &jobs)
+        .stdout_schema("summary")
+        .stderr_contains(&format!("\npassed: {passed} passed in [TIME]\n"));
+    if let Some(meet) = meet {
+        cmd = cmd.env("MEET", meet.to_string());
+    }
+    cmd.run();
 }
 
 #[test]
-fn concurrency_never_exceeds_jobs_and_weights_and_exclusive_hold() {
-    let mut registry = String::new();
-    for id in ["a", "b", "c", "d", "e", "f"] {
-        registry.push_str(&stamped(id, ""));
-    }
-    registry.push_str(&stamped("heavy", "weight = 3"));
-    registry.push_str(&stamped("alone", "exclusive = true"));
-    let ws = Workspace::with(&[("suites.toml", &registry), ("w/.keep", "")]);
-    let out = ws.lab(&["verify", "--tag", "x", "--jobs", "3", "--json"]);
-    assert_eq!(out.code, 0, "{}", out.stderr);
-    assert_valid("summary", &out.json());
-    let iv = intervals(&ws);
-    assert_eq!(iv.len(), 8);
-    assert_eq!(max_overlap(&iv), 3, "{iv:?}");
-    assert!(
-        !overlaps(&iv, "heavy"),
-        "weight 3 of 3 slots runs alone: {iv:?}"
-    );
-    assert!(!overlaps(&iv, "alone"), "exclusive runs alone: {iv:?}");
+fn as_many_suites_run_at_once_as_jobs_allow_and_never_more() {
+    let ws = slotted_registry();
+    // Six plain suites: three at once (they meet), never a fourth.
+    verify_slotted(&ws, "plain", 3, Some(3), 6);
+    verify_slotted(&ws, "plain", 2, Some(2), 6);
+    // One job: one suite at a time.
+    verify_slotted(&ws, "plain", 1, None, 6);
+}
 
-    std::fs::remove_file(ws.path().join("stamps")).expect("rm");
-    let out = ws.lab(&["verify", "--tag", "x", "--jobs", "2"]);
-    assert_eq!(out.code, 0, "{}", out.stderr);
-    assert_eq!(max_overlap(&intervals(&ws)), 2);
+#[test]
+fn a_suite_weighing_every_slot_and_an_exclusive_suite_run_alone() {
+    let ws = slotted_registry();
+    // No barrier here: an exclusive suite waits for the running ones to
+    // drain, so plain suites waiting for each other could stall it.
+    verify_slotted(&ws, "x", 3, None, 8);
+    verify_slotted(&ws, "x", 2, None, 8);
 }
 
 #[test]
@@ -86,9 +118,13 @@ needs = ["child"]
 command = "touch other-ran"
 "#,
     )]);
-    let out = ws.lab(&["verify", "--all", "--jobs", "4", "--json"]);
-    assert_eq!(out.code, 1);
-    let s = out.json();
+    let s = ws
+        .cmd(&["verify", "--all", "--jobs", "4", "--json"])
+        .status(1)
+        .stderr_contains("  BLOCK  suite.child  [TIME]  needs suite.root, which failed\n")
+        .stderr_contains("  BLOCK  suite.grandchild  [TIME]  needs suite.child, which blocked\n")
+        .stderr_contains("  PASS   suite.other  [TIME]\n")
+        .run_json();
     assert_eq!(
         suite(&s, "suite.child")["reason"],
         "needs suite.root, which failed"
@@ -140,8 +176,13 @@ command = "true"
 requires = ["netns"]
 "#,
     )]);
-    let out = ws.lab(&["verify", "--all", "--jobs", "4", "--json"]);
-    let s = out.json();
+    let s = ws
+        .cmd(&["verify", "--all", "--jobs", "4", "--json"])
+        .status(78)
+        .stderr_contains(
+            "  BLOCK  suite.os-unmet  [TIME]  requires os:windows, but this host runs linux\n",
+        )
+        .run_json();
     let status = |id: &str| {
         suite(&s, id)["status"]
             .as_str()
@@ -193,12 +234,11 @@ requires = ["netns"]
         assert!(reason("suite.docker").contains("no Docker daemon answers"));
     }
     // A display, once there is one.
-    let out = run(lab_command(ws.path()).env("DISPLAY", ":99").args([
-        "verify",
-        "display-unmet",
-        "--json",
-    ]));
-    assert_eq!(out.code, 0, "{}", out.stderr);
+    ws.cmd(&["verify", "display-unmet", "--json"])
+        .env("DISPLAY", ":99")
+        .stdout_schema("summary")
+        .stderr_contains("  PASS   suite.display-unmet  [TIME]\n")
+        .run();
 }
 
 #[test]
@@ -207,9 +247,13 @@ fn repeat_hunts_intermittent_failures() {
         "suites.toml",
         "[suite.third]\ncommand = \"n=$(cat n 2>/dev/null || echo 0); n=$((n+1)); echo $n > n; [ $n -ne 2 ]\"\n",
     )]);
-    let out = ws.lab(&["verify", "third", "--repeat", "3", "--json"]);
-    assert_eq!(out.code, 1, "{}", out.stderr);
-    let s = out.json();
+    let s = ws
+        .cmd(&["verify", "third", "--repeat", "3", "--json"])
+        .status(1)
+        .stderr_contains(
+            "  FAIL   suite.third  [TIME]  failed 1 of 3 repetitions; last: exited with 1\n",
+        )
+        .run_json();
     let t = suite(&s, "suite.third");
     assert_eq!(t["attempts"].as_array().map(Vec::len), Some(3));
     assert_eq!(t["status"], "failed");
@@ -238,17 +282,12 @@ command = "true"
 needs = ["e1"]
 "#;
 
+/// The ids `lab suite list --json args…` selects.
+#[track_caller]
 fn list_ids(ws: &Workspace, args: &[&str]) -> Vec<String> {
     let mut full = vec!["suite", "list", "--json"];
     full.extend_from_slice(args);
-    let out = ws.lab(&full);
-    assert_eq!(out.code, 0, "{}", out.stderr);
-    out.json()["suites"]
-        .as_array()
-        .expect("suites")
-        .iter()
-        .map(|s| s["id"].as_str().expect("id").to_string())
-        .collect()
+    ids(&ws.cmd(&full).run_json())
 }
 
 #[test]
@@ -273,8 +312,10 @@ fn shards_are_disjoint_cover_the_selection_and_keep_needs_together() {
     assert_eq!(shard_of("suite.a1"), shard_of("suite.a2"));
     assert_eq!(shard_of("suite.e1"), shard_of("suite.e2"));
     // The matrix says the same.
-    let out = ws.lab(&["suite", "list", "--json", "--shards", "3"]);
-    let matrix = &out.json()["matrix"];
+    let doc = ws
+        .cmd(&["suite", "list", "--json", "--shards", "3"])
+        .run_json();
+    let matrix = &doc["matrix"];
     for (k, shard) in shards.iter().enumerate() {
         assert_eq!(matrix[k]["shard"], format!("{}/3", k + 1));
         assert_eq!(&matrix[k]["suites"], &serde_json::json!(shard));
@@ -290,22 +331,40 @@ fn merge_joins_shard_runs_into_one_summary() {
             "[suite.d]\ncommand = \"exit 1\"",
         ),
     )]);
-    let first = ws
-        .lab(&["verify", "--all", "--shard", "1/2", "--json"])
-        .json();
-    let second = ws
-        .lab(&["verify", "--all", "--shard", "2/2", "--json"])
-        .json();
-    let n1 = first["suites"].as_array().map(Vec::len).expect("n");
-    let n2 = second["suites"].as_array().map(Vec::len).expect("n");
-    assert_eq!(n1 + n2, 7);
-    let (a, b) = (
-        first["run_id"].as_str().expect("id"),
-        second["run_id"].as_str().expect("id"),
+    // Each shard runs exactly the suites `suite list` puts in it (shard
+    // runs leave the cut alone); the shard holding suite.d fails.
+    let mut runs = Vec::new();
+    let mut ran = Vec::new();
+    for k in ["1/2", "2/2"] {
+        let mut shard = list_ids(&ws, &["--all", "--shard", k]);
+        let fails = shard.iter().any(|id| id == "suite.d");
+        let summary = ws
+            .cmd(&["verify", "--all", "--shard", k, "--json"])
+            .status(if fails { 1 } else { 0 })
+            .stderr_contains(if fails { "\nfailed: " } else { "\npassed: " })
+            .run_json();
+        let mut done = ids(&summary);
+        done.sort();
+        shard.sort();
+        assert_eq!(done, shard, "shard {k}");
+        ran.extend(done);
+        runs.push(summary["run_id"].as_str().expect("run id").to_string());
+    }
+    ran.sort();
+    assert_eq!(
+        ran,
+        list_ids(&ws, &["--all"]),
+        "the shards ran everything once"
     );
-    let out = ws.lab(&["runs", "merge", a, b, "--json"]);
-    assert_eq!(out.code, 1, "one shard failed: {}", out.stderr);
-    let merged = out.json();
+    let shard_runs = ws.path().join("target/lab/runs");
+    let merged = ws
+        .cmd(&["runs", "merge", &runs[0], &runs[1], "--json"])
+        .status(1)
+        .stderr(&format!(
+            "failed: 6 passed, 1 failed (from 2 runs)\nrun: {}/[RUN]\nreproduce: lab verify suite.d\n",
+            shard_runs.display()
+        ))
+        .run_json();
     assert_valid("summary", &merged);
     assert_eq!(merged["counts"]["selected"], 7);
     assert_eq!(merged["counts"]["failed"], 1);
@@ -315,9 +374,8 @@ fn merge_joins_shard_runs_into_one_summary() {
     assert_eq!(merged["reproduce"], "lab verify suite.d");
     assert_eq!(merged["command_id"], "cmd.runs.merge");
     // Log paths still lead to the shard's files.
-    let runs = ws.path().join("target/lab/runs");
     let d = suite(&merged, "suite.d");
-    let log = runs
+    let log = shard_runs
         .join(merged["run_id"].as_str().expect("id"))
         .join(d["stderr"].as_str().expect("stderr"));
     assert!(log.is_file(), "{}", log.display());
@@ -326,16 +384,20 @@ fn merge_joins_shard_runs_into_one_summary() {
 
 #[test]
 fn stream_prefixes_every_line_and_never_interleaves_concurrent_suites() {
-    // Two suites print 200 long lines each at the same time.
+    // Two suites print 200 long lines each at the same time: each waits
+    // until both have started before it prints.
     let line = "x".repeat(300);
+    let both = sh_wait("[ -e one.started ] && [ -e two.started ]");
     let ws = Workspace::with(&[(
         "suites.toml",
         &format!(
-            "[suite.one]\ncommand = \"for i in $(seq 200); do echo one-$i-{line}; done\"\ntags = [\"s\"]\n\n[suite.two]\ncommand = \"for i in $(seq 200); do echo two-$i-{line} >&2; done\"\ntags = [\"s\"]\n"
+            "[suite.one]\ncommand = \'\'\'touch one.started; {both}; for i in $(seq 200); do echo one-$i-{line}; done\'\'\'\ntags = [\"s\"]\n\n[suite.two]\ncommand = \'\'\'touch two.started; {both}; for i in $(seq 200); do echo two-$i-{line} >&2; done\'\'\'\ntags = [\"s\"]\n"
         ),
     )]);
-    let out = ws.lab(&["verify", "--tag", "s", "--jobs", "2", "--stream"]);
-    assert_eq!(out.code, 0, "{}", out.stderr);
+    let out = ws
+        .cmd(&["verify", "--tag", "s", "--jobs", "2", "--stream"])
+        .stderr_contains("\npassed: 2 passed in [TIME]\n")
+        .run();
     let streamed: Vec<&str> = out
         .stderr
         .lines()

@@ -37,8 +37,10 @@ command = '''{py} -c "import os, urllib.request; print(urllib.request.urlopen('h
         py = python()
     );
     let ws = Workspace::with(&[("suites.toml", &registry)]);
-    let out = ws.lab(&["verify", "client", "--json"]);
-    assert_eq!(out.code, 0, "{}", out.stderr);
+    ws.cmd(&["verify", "client", "--json"])
+        .stdout_schema("summary")
+        .stderr_contains("  PASS   suite.client  [TIME]\n")
+        .run();
     let run = ws.latest_run();
     let stdout = std::fs::read_to_string(run.join("suites/suite.client/stdout.log")).expect("log");
     assert_eq!(stdout.trim(), "hello");
@@ -89,9 +91,12 @@ services = ["crash"]
 command = "touch early-ran"
 "#,
     )]);
-    let out = ws.lab(&["verify", "never", "early", "--json"]);
-    assert_eq!(out.code, 78, "{}", out.stderr);
-    let s = out.json();
+    let s = ws
+        .cmd(&["verify", "never", "early", "--json"])
+        .status(78)
+        .stderr_contains("  BLOCK  suite.never  [TIME]  service.slow was not ready within 1.0s\n        | warming the cache\n")
+        .stderr_contains("  BLOCK  suite.early  [TIME]  service.crash exited with 3 before it was ready\n        | fatal: no config\n")
+        .run_json();
     let never = suite(&s, "suite.never");
     assert_eq!(never["status"], "blocked");
     assert_eq!(never["step"], "service:service.slow:ready");
@@ -130,8 +135,10 @@ fixture = "seed"
 command = "cat \"$LAB_STATE_DATA/seed\""
 "#,
     )]);
-    let out = ws.lab(&["verify", "both", "--json"]);
-    assert_eq!(out.code, 0, "{}", out.stderr);
+    ws.cmd(&["verify", "both", "--json"])
+        .stdout_schema("summary")
+        .stderr_contains("  PASS   suite.both  [TIME]\n")
+        .run();
     let stdout =
         std::fs::read_to_string(ws.latest_run().join("suites/suite.both/stdout.log")).expect("log");
     assert_eq!(
@@ -143,11 +150,13 @@ command = "cat \"$LAB_STATE_DATA/seed\""
 
 #[test]
 fn a_service_and_its_children_are_stopped_after_the_suite() {
+    // parent.pid appears whole (mv), so the probe never sees it empty and
+    // lab never stops the service before both pids are written.
     let ws = Workspace::with(&[(
         "suites.toml",
         r#"
 [service.parent]
-command = "sleep 300 & echo $! > $LAB_WORKSPACE/child.pid; echo $$ > $LAB_WORKSPACE/parent.pid; wait"
+command = "sleep 300 & echo $! > $LAB_WORKSPACE/child.pid; echo $$ > $LAB_WORKSPACE/parent.tmp; mv $LAB_WORKSPACE/parent.tmp $LAB_WORKSPACE/parent.pid; wait"
 ready = { file = "{workspace}/parent.pid" }
 
 [suite.uses]
@@ -155,8 +164,9 @@ services = ["parent"]
 command = "true"
 "#,
     )]);
-    let out = ws.lab(&["verify", "uses"]);
-    assert_eq!(out.code, 0, "{}", out.stderr);
+    ws.cmd(&["verify", "uses"])
+        .stderr_contains("  PASS   suite.uses  [TIME]\n")
+        .run();
     for name in ["parent.pid", "child.pid"] {
         let pid: u32 = std::fs::read_to_string(ws.path().join(name))
             .expect("pid")
@@ -188,8 +198,10 @@ command = '''cat /proc/net/dev > interfaces.txt; {py} -c "import os, urllib.requ
         py = python()
     );
     let ws = Workspace::with(&[("suites.toml", &registry)]);
-    let out = ws.lab(&["verify", "isolated", "--json"]);
-    assert_eq!(out.code, 0, "{}", out.stderr);
+    ws.cmd(&["verify", "isolated", "--json"])
+        .stdout_schema("summary")
+        .stderr_contains("  PASS   suite.isolated  [TIME]\n")
+        .run();
     let interfaces = std::fs::read_to_string(ws.path().join("interfaces.txt")).expect("interfaces");
     let names: Vec<&str> = interfaces
         .lines()
@@ -221,8 +233,11 @@ fn a_virtual_display_profile_runs_under_xvfb() {
             "[profile.headless]\ndisplay = \"virtual\"\n",
         ),
     ]);
-    let out = ws.lab(&["verify", "gui", "--json"]);
-    assert_eq!(out.code, 0, "xvfb-run must be installed: {}", out.stderr);
+    // Fails here when xvfb-run is not installed.
+    ws.cmd(&["verify", "gui", "--json"])
+        .stdout_schema("summary")
+        .stderr_contains("  PASS   suite.gui  [TIME]\n")
+        .run();
     let stdout =
         std::fs::read_to_string(ws.latest_run().join("suites/suite.gui/stdout.log")).expect("log");
     assert!(stdout.trim().starts_with("display=:"), "{stdout}");

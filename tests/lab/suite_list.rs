@@ -2,7 +2,7 @@
 //! through the command line, the JSON contract of docs/outputs.md, and the
 //! resolved view of one suite.
 
-use crate::harness::{Workspace, assert_valid};
+use crate::harness::{Workspace, assert_valid, ids};
 
 const REGISTRY: &str = r#"
 [suite.api.unit]
@@ -73,29 +73,19 @@ path = "trace.zip"
 kind = "trace"
 "#;
 
-fn workspace() -> Workspace {
-    Workspace::with(&[
-        ("suites.toml", REGISTRY),
-        ("profiles/p.toml", PROFILES),
-        ("runners/other.toml", OTHERS),
-    ])
-}
-
-fn ids(doc: &serde_json::Value) -> Vec<String> {
-    doc["suites"]
-        .as_array()
-        .expect("suites")
-        .iter()
-        .map(|s| s["id"].as_str().expect("id").to_string())
-        .collect()
-}
+/// The registry of every test here.
+const FILES: &[(&str, &str)] = &[
+    ("suites.toml", REGISTRY),
+    ("profiles/p.toml", PROFILES),
+    ("runners/other.toml", OTHERS),
+];
 
 #[test]
 fn json_matches_the_schema_and_the_design() {
-    let ws = workspace();
-    let out = ws.lab(&["suite", "list", "--json", "--tag", "slow"]);
-    assert_eq!(out.code, 0, "{}", out.stderr);
-    let doc = out.json();
+    let ws = Workspace::with(FILES);
+    let doc = ws
+        .cmd(&["suite", "list", "--json", "--tag", "slow"])
+        .run_json();
     assert_valid("suite-list", &doc);
     assert_eq!(doc["schema_version"], 1);
     assert_eq!(doc["registry"], "suites.toml");
@@ -137,14 +127,13 @@ fn json_matches_the_schema_and_the_design() {
 
 #[test]
 fn flags_or_within_and_across() {
-    let ws = workspace();
+    let ws = Workspace::with(FILES);
     let list = |args: &[&str]| {
         let mut full = vec!["suite", "list", "--json"];
         full.extend_from_slice(args);
-        let out = ws.lab(&full);
-        assert_eq!(out.code, 0, "{args:?}: {}", out.stderr);
-        ids(&out.json())
+        ids(&ws.cmd(&full).run_json())
     };
+    let every = ["suite.api.e2e", "suite.api.unit", "suite.web.unit"];
     assert_eq!(
         list(&["--tag", "fast"]),
         ["suite.api.unit", "suite.web.unit"]
@@ -153,7 +142,7 @@ fn flags_or_within_and_across() {
         list(&["--tag", "fast", "--target", "web"]),
         ["suite.web.unit"]
     );
-    assert_eq!(list(&["--target", "daemon", "--target", "web"]).len(), 3);
+    assert_eq!(list(&["--target", "daemon", "--target", "web"]), every);
     assert_eq!(
         list(&["--level", "e2e", "--level", "unit", "--exclude-tag", "slow"]),
         ["suite.api.unit", "suite.web.unit"]
@@ -167,56 +156,49 @@ fn flags_or_within_and_across() {
         list(&["--risk", "medium"]),
         ["suite.api.e2e", "suite.api.unit"]
     );
-    assert_eq!(list(&["--all"]).len(), 3);
-    assert_eq!(list(&[]).len(), 3);
+    assert_eq!(list(&["--all"]), every);
+    assert_eq!(list(&[]), every);
 }
 
 #[test]
 fn table_for_people_and_usage_errors() {
-    let ws = workspace();
-    let out = ws.lab(&["suite", "list", "--tag", "fast"]);
-    assert_eq!(out.code, 0);
-    let lines: Vec<&str> = out.stdout.lines().collect();
-    assert_eq!(lines.len(), 3, "{}", out.stdout);
-    assert!(lines[0].starts_with("ID") && lines[0].contains("WHY"));
-    assert!(
-        lines[1].starts_with("suite.api.unit") && lines[1].ends_with("tag fast"),
-        "{}",
-        lines[1]
-    );
-    assert_eq!(out.stderr.trim(), "2 of 3 suites selected");
+    let ws = Workspace::with(FILES);
+    ws.cmd(&["suite", "list", "--tag", "fast"])
+        .stdout(
+            "\
+ID              LEVEL  TARGETS  TAGS            WHY
+suite.api.unit  unit   daemon   fast,lab-smoke  tag fast
+suite.web.unit  unit   web      fast            tag fast
+",
+        )
+        .stderr("2 of 3 suites selected\n")
+        .run();
 
-    let out = ws.lab(&["suite", "list", "suite.api.unti"]);
-    assert_eq!(out.code, 2);
-    assert!(
-        out.stderr.contains("no suite matches `suite.api.unti`"),
-        "{}",
-        out.stderr
-    );
-    assert!(
-        out.stderr.contains("did you mean `suite.api.unit`?"),
-        "{}",
-        out.stderr
-    );
+    ws.cmd(&["suite", "list", "suite.api.unti"])
+        .status(2)
+        .stderr(
+            "error: no suite matches `suite.api.unti`\n  hint: did you mean `suite.api.unit`?\n",
+        )
+        .run();
 
-    let out = ws.lab(&["suite", "list", "--platform", "linus"]);
-    assert_eq!(out.code, 2);
-    assert!(
-        out.stderr.contains("did you mean `linux`?"),
-        "{}",
-        out.stderr
-    );
+    ws.cmd(&["suite", "list", "--platform", "linus"])
+        .status(2)
+        .stderr("error: unknown platform `linus`\n  hint: did you mean `linux`?\n")
+        .run();
 
-    let out = ws.lab(&["suite", "list", "--risk", "extreme"]);
-    assert_eq!(out.code, 2, "clap rejects unknown values: {}", out.stderr);
+    // clap rejects unknown values.
+    ws.cmd(&["suite", "list", "--risk", "extreme"])
+        .status(2)
+        .stderr_contains(
+            "error: invalid value 'extreme' for '--risk <RISK>'\n  [possible values: low, medium, high]\n",
+        )
+        .run();
 }
 
 #[test]
 fn show_resolves_profile_chain_env_and_command() {
-    let ws = workspace();
-    let out = ws.lab(&["suite", "show", "api.e2e", "--json"]);
-    assert_eq!(out.code, 0, "{}", out.stderr);
-    let doc = out.json();
+    let ws = Workspace::with(FILES);
+    let doc = ws.cmd(&["suite", "show", "api.e2e", "--json"]).run_json();
     assert_valid("suite-show", &doc);
     assert_eq!(doc["suite"]["id"], "suite.api.e2e");
     assert_eq!(doc["command_from"], "suite");
@@ -243,20 +225,26 @@ fn show_resolves_profile_chain_env_and_command() {
     );
     assert_eq!(doc["artifacts"][0]["kind"], "trace");
 
-    let out = ws.lab(&["suite", "show", "suite.api.unit"]);
-    assert_eq!(out.code, 0);
-    assert!(
-        out.stdout
-            .contains("command      cargo test -p api   (from runner.cargo)"),
-        "{}",
-        out.stdout
-    );
+    ws.cmd(&["suite", "show", "suite.api.unit"])
+        .stdout(
+            "\
+id           suite.api.unit
+description  API unit tests
+defined at   suites.toml:2:12
+level        unit
+targets      daemon
+tags         fast, lab-smoke
+paths        crates/api/
+command      cargo test -p api   (from runner.cargo)
+cwd          .
+timeout      600s
+runner       runner.cargo program cargo
+",
+        )
+        .run();
 
-    let out = ws.lab(&["suite", "show", "api.unti"]);
-    assert_eq!(out.code, 2);
-    assert!(
-        out.stderr.contains("did you mean `suite.api.unit`?"),
-        "{}",
-        out.stderr
-    );
+    ws.cmd(&["suite", "show", "api.unti"])
+        .status(2)
+        .stderr("error: no suite `api.unti`\n  hint: did you mean `suite.api.unit`?\n")
+        .run();
 }

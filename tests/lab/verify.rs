@@ -4,10 +4,10 @@
 
 use std::path::Path;
 
-use crate::harness::{Workspace, alive, assert_valid, eventually, read_json, suite};
+use crate::harness::{Workspace, alive, assert_valid, eventually, read_json, sh_wait, suite};
 
-/// Every file under `dir`, recursively.
-fn files_under(dir: &Path) -> Vec<std::path::PathBuf> {
+/// Every file under `dir` (not directories or links), relative, sorted.
+fn files_under(dir: &Path) -> Vec<String> {
     let mut out = Vec::new();
     let mut stack = vec![dir.to_path_buf()];
     while let Some(d) = stack.pop() {
@@ -17,11 +17,22 @@ fn files_under(dir: &Path) -> Vec<std::path::PathBuf> {
             if meta.is_dir() {
                 stack.push(path);
             } else if meta.is_file() {
-                out.push(path);
+                let rel = path.strip_prefix(dir).expect("under dir");
+                out.push(rel.display().to_string());
             }
         }
     }
+    out.sort();
     out
+}
+
+/// The pid a suite wrote to `file` in the workspace.
+fn pid_in(ws: &Workspace, file: &str) -> u32 {
+    std::fs::read_to_string(ws.path().join(file))
+        .unwrap_or_else(|e| panic!("read {file}: {e}"))
+        .trim()
+        .parse()
+        .unwrap_or_else(|e| panic!("{file} holds no pid: {e}"))
 }
 
 #[test]
@@ -50,9 +61,29 @@ command = "kill -SEGV $$"
 tags = ["all"]
 "#,
     )]);
-    let out = ws.lab(&["verify", "--tag", "all", "--json"]);
-    assert_eq!(out.code, 1, "{}", out.stderr);
-    let summary = out.json();
+    // A fresh workspace and one job: suites run and report in id order.
+    let summary = ws
+        .cmd(&["verify", "--tag", "all", "--json"])
+        .status(1)
+        .stderr(
+            "\
+lab: 5 suites selected → target/lab/runs/[RUN]
+  BLOCK  suite.block  [TIME]  exited 78 (blocked)
+        logs: target/lab/runs/[RUN]/suites/suite.block/stderr.log
+  FAIL   suite.fail  [TIME]  exited with 1
+        | error: it broke
+        logs: target/lab/runs/[RUN]/suites/suite.fail/stderr.log
+  PASS   suite.pass  [TIME]
+  FAIL   suite.signal  [TIME]  was killed by SIGSEGV
+        logs: target/lab/runs/[RUN]/suites/suite.signal/stderr.log
+  SKIP   suite.skip  [TIME]  exited 77 (skipped): no display here
+failed: 1 passed, 2 failed, 1 skipped, 1 blocked in [TIME]
+run: target/lab/runs/[RUN]
+reproduce: lab verify suite.block suite.fail suite.signal
+report: target/lab/runs/[RUN]/report.html
+",
+        )
+        .run_json();
     assert_valid("summary", &summary);
     assert_valid("manifest", &ws.run_json("manifest.json"));
     assert_eq!(summary["status"], "failed");
@@ -84,17 +115,25 @@ tags = ["all"]
     // The file on disk is the document printed.
     assert_eq!(ws.run_json("summary.json"), summary);
 
-    assert_eq!(ws.lab(&["verify", "--tag", "pass"]).code, 0);
-    assert_eq!(ws.lab(&["verify", "--tag", "skip"]).code, 77);
-    assert_eq!(ws.lab(&["verify", "--tag", "block"]).code, 78);
-    assert_eq!(ws.lab(&["verify", "--tag", "skip-and-pass"]).code, 0);
-    let none = ws.lab(&["verify"]);
-    assert_eq!(none.code, 2);
-    assert!(
-        none.stderr.contains("verify needs a selection"),
-        "{}",
-        none.stderr
-    );
+    ws.cmd(&["verify", "--tag", "pass"])
+        .stderr_contains("  PASS   suite.pass  [TIME]\npassed: 1 passed in [TIME]\n")
+        .run();
+    ws.cmd(&["verify", "--tag", "skip"])
+        .status(77)
+        .stderr_contains("\nskipped: 0 passed, 1 skipped in [TIME]\n")
+        .run();
+    ws.cmd(&["verify", "--tag", "block"])
+        .status(78)
+        .stderr_contains("\nblocked: 0 passed, 1 blocked in [TIME]\n")
+        .run();
+    // History now orders these two longest-first, so only the closing line.
+    ws.cmd(&["verify", "--tag", "skip-and-pass"])
+        .stderr_contains("\npassed: 1 passed, 1 skipped in [TIME]\n")
+        .run();
+    ws.cmd(&["verify"])
+        .status(2)
+        .stderr_contains("error: verify needs a selection\n")
+        .run();
 }
 
 #[test]
@@ -103,40 +142,48 @@ fn timeout_kills_the_whole_group_including_grandchildren() {
         "suites.toml",
         r#"
 [suite.slow]
-command = "sh -c 'echo $$ > grandchild.pid; exec sleep 60' & sleep 60"
+command = "sleep 60 & echo $! > grandchild.pid; sleep 60"
 timeout = "1s"
 "#,
     )]);
-    let out = ws.lab(&["verify", "slow", "--json"]);
-    assert_eq!(out.code, 1, "{}", out.stderr);
-    let s = out.json();
+    // The suite writes the grandchild's pid itself, right after forking it:
+    // nothing waits for the grandchild to be scheduled within the second.
+    let s = ws
+        .cmd(&["verify", "slow", "--json"])
+        .status(1)
+        .stderr_contains("  FAIL   suite.slow  [TIME]  timed out after 1.0s\n")
+        .run_json();
     let slow = suite(&s, "suite.slow");
     assert_eq!(slow["timed_out"], true);
     assert_eq!(slow["reason"], "timed out after 1.0s");
-    let pid: u32 = std::fs::read_to_string(ws.path().join("grandchild.pid"))
-        .expect("grandchild wrote its pid")
-        .trim()
-        .parse()
-        .expect("pid");
+    let pid = pid_in(&ws, "grandchild.pid");
     assert!(!alive(pid), "grandchild {pid} outlived the timeout");
 }
 
 #[test]
 fn daemonized_processes_are_killed_and_reported_as_leaked() {
+    // The suite ends only once the daemon has written its pid and become
+    // `sleep 300`, so lab finds it in that state whatever the machine's load.
+    let ready = sh_wait(
+        r#"[ -s daemon.pid ] && [ "$(tr '\0' ' ' < /proc/$(cat daemon.pid)/cmdline 2>/dev/null)" = 'sleep 300 ' ]"#,
+    );
     let ws = Workspace::with(&[(
         "suites.toml",
-        r#"
+        &format!(
+            r#"
 [suite.daemon]
-command = "setsid sh -c 'echo $$ > daemon.pid; exec sleep 300' > /dev/null 2>&1 < /dev/null & sleep 0.2; echo started"
-"#,
+command = '''
+setsid sh -c 'echo $$ > daemon.pid; exec sleep 300' > /dev/null 2>&1 < /dev/null &
+{ready}
+echo started
+'''
+"#
+        ),
     )]);
-    let out = ws.lab(&["verify", "daemon"]);
-    assert_eq!(out.code, 0, "{}", out.stderr);
-    let pid: u32 = std::fs::read_to_string(ws.path().join("daemon.pid"))
-        .expect("daemon wrote its pid")
-        .trim()
-        .parse()
-        .expect("pid");
+    ws.cmd(&["verify", "daemon"])
+        .stderr_contains("  PASS   suite.daemon  [TIME]\npassed: 1 passed in [TIME]\n")
+        .run();
+    let pid = pid_in(&ws, "daemon.pid");
     assert!(!alive(pid), "daemon {pid} outlived lab");
     let manifest = ws.run_json("manifest.json");
     let leaked = &manifest["suites"][0]["leaked"];
@@ -171,9 +218,10 @@ echo "LAB_ARTIFACT_PATH=$LAB_SUITE_DIR/tmp/missing.txt"
 """
 "#,
     )]);
-    let out = ws.lab(&["verify", "markers", "--json"]);
-    assert_eq!(out.code, 0, "{}", out.stderr);
-    let s = out.json();
+    let s = ws
+        .cmd(&["verify", "markers", "--json"])
+        .stderr_contains("  PASS   suite.markers  [TIME]\npassed: 1 passed in [TIME]\n")
+        .run_json();
     let artifacts = &suite(&s, "suite.markers")["artifacts"];
     let paths: Vec<&str> = artifacts
         .as_array()
@@ -247,24 +295,34 @@ exit 1
             "[profile.with-secret]\nsecrets = [\"DB_PASSWORD\"]\n",
         ),
     ]);
-    let out = crate::harness::run(
-        crate::harness::lab_command(ws.path())
-            .env("DB_PASSWORD", secret)
-            .args(["verify", "leaky", "--json"]),
-    );
-    assert_eq!(out.code, 1, "{}", out.stderr);
+    let out = ws
+        .cmd(&["verify", "leaky", "--json"])
+        .env("DB_PASSWORD", secret)
+        .status(1)
+        .stdout_json()
+        .stderr_contains(
+            "  FAIL   suite.leaky  [TIME]  exited with 1\n        | error: [REDACTED] failed\n",
+        )
+        .run();
     assert!(!out.stdout.contains(secret) && !out.stderr.contains(secret));
     let run = ws.latest_run();
     let files = files_under(&run);
-    assert!(files.len() >= 5, "{files:?}");
+    // Exactly the files a failed run writes, so the scan below covers each.
+    assert_eq!(
+        files,
+        [
+            "lab.log.jsonl",
+            "manifest.json",
+            "report.html",
+            "suites/suite.leaky/stderr.log",
+            "suites/suite.leaky/stdout.log",
+            "summary.json",
+        ]
+    );
     for file in &files {
-        let bytes = std::fs::read(file).expect("read");
+        let bytes = std::fs::read(run.join(file)).expect("read");
         let text = String::from_utf8_lossy(&bytes);
-        assert!(
-            !text.contains(secret),
-            "{} holds the secret:\n{text}",
-            file.display()
-        );
+        assert!(!text.contains(secret), "{file} holds the secret:\n{text}");
     }
     let stdout =
         std::fs::read_to_string(run.join("suites/suite.leaky/stdout.log")).expect("stdout");
@@ -295,8 +353,9 @@ max_log_bytes = "1MiB"
 command = "echo FIRST-LINE; head -c 200000000 /dev/zero | tr '\\0' 'x'; echo; echo LAST-LINE"
 "#,
     )]);
-    let out = ws.lab(&["verify", "chatty"]);
-    assert_eq!(out.code, 0, "{}", out.stderr);
+    ws.cmd(&["verify", "chatty"])
+        .stderr_contains("  PASS   suite.chatty  [TIME]\npassed: 1 passed in [TIME]\n")
+        .run();
     let log = std::fs::read_to_string(ws.latest_run().join("suites/suite.chatty/stdout.log"))
         .expect("log");
     assert!(log.len() < 1024 * 1024 + 200, "log is {} bytes", log.len());
@@ -322,9 +381,14 @@ fn failing_fixture_setup_blocks_the_suite_with_its_step() {
         ),
         ("fixtures/data/seed.sql", "insert 1;"),
     ]);
-    let out = ws.lab(&["verify", "needs-db", "--json"]);
-    assert_eq!(out.code, 78, "{}", out.stderr);
-    let s = suite(&out.json(), "suite.needs-db").clone();
+    let summary = ws
+        .cmd(&["verify", "needs-db", "--json"])
+        .status(78)
+        .stderr_contains(
+            "  BLOCK  suite.needs-db  [TIME]  fixture fixture.db setup exited with 3\n        | cannot load seed\nblocked: 0 passed, 1 blocked in [TIME]\n",
+        )
+        .run_json();
+    let s = suite(&summary, "suite.needs-db");
     assert_eq!(s["status"], "blocked");
     assert_eq!(s["step"], "fixture:fixture.db:setup");
     assert_eq!(s["reason"], "fixture fixture.db setup exited with 3");
@@ -347,9 +411,14 @@ fn missing_runner_program_blocks_before_anything_starts() {
             "[runner.tool]\nprogram = \"no-such-tool-xyz\"\ncommand = \"touch ran\"\n",
         ),
     ]);
-    let out = ws.lab(&["verify", "t", "--json"]);
-    assert_eq!(out.code, 78);
-    let s = suite(&out.json(), "suite.t").clone();
+    let summary = ws
+        .cmd(&["verify", "t", "--json"])
+        .status(78)
+        .stderr_contains(
+            "  BLOCK  suite.t  [TIME]  runner.tool: program `no-such-tool-xyz` not found on PATH\n",
+        )
+        .run_json();
+    let s = suite(&summary, "suite.t");
     assert_eq!(s["step"], "requires");
     assert_eq!(
         s["reason"],
@@ -365,10 +434,15 @@ fn missing_runner_program_blocks_before_anything_starts() {
         "suites.toml",
         "[suite.t]\ncommand = \"touch ran\"\nrequires = [\"env:NO_SUCH_VAR_XYZ\"]\n",
     );
-    let out = ws.lab(&["verify", "t", "--json"]);
-    assert_eq!(out.code, 78);
+    let summary = ws
+        .cmd(&["verify", "t", "--json"])
+        .status(78)
+        .stderr_contains(
+            "  BLOCK  suite.t  [TIME]  requires env:NO_SUCH_VAR_XYZ, but NO_SUCH_VAR_XYZ is not set\n",
+        )
+        .run_json();
     assert_eq!(
-        suite(&out.json(), "suite.t")["reason"],
+        suite(&summary, "suite.t")["reason"],
         "requires env:NO_SUCH_VAR_XYZ, but NO_SUCH_VAR_XYZ is not set"
     );
     assert!(!ws.path().join("ran").exists());
@@ -393,7 +467,12 @@ command = "touch c-ran"
 tags = ["x"]
 "#,
     )]);
-    let s = ws.lab(&["verify", "--tag", "x", "--json"]).json();
+    let s = ws
+        .cmd(&["verify", "--tag", "x", "--json"])
+        .status(1)
+        .stderr_contains("  BLOCK  suite.b  [TIME]  needs suite.a, which failed\n")
+        .stderr_contains("\nfailed: 1 passed, 1 failed, 1 blocked in [TIME]\n")
+        .run_json();
     assert_eq!(
         suite(&s, "suite.b")["reason"],
         "needs suite.a, which failed"
@@ -405,8 +484,10 @@ tags = ["x"]
     std::fs::remove_file(ws.path().join("c-ran")).expect("rm");
     std::fs::remove_dir_all(ws.path().join("target")).expect("rm runs");
     let s = ws
-        .lab(&["verify", "--tag", "x", "--fail-fast", "--json"])
-        .json();
+        .cmd(&["verify", "--tag", "x", "--fail-fast", "--json"])
+        .status(1)
+        .stderr_contains("  BLOCK  suite.c  [TIME]  fail-fast: an earlier suite failed\n")
+        .run_json();
     assert_eq!(suite(&s, "suite.c")["status"], "blocked");
     assert_eq!(suite(&s, "suite.c")["step"], "fail-fast");
     assert!(!ws.path().join("c-ran").exists());
@@ -418,9 +499,12 @@ fn a_pass_after_a_failure_is_flaky() {
         "suites.toml",
         "[suite.flaky]\ncommand = \"if [ -f once ]; then exit 0; else touch once; exit 1; fi\"\nretries = 2\n",
     )]);
-    let out = ws.lab(&["verify", "flaky", "--json"]);
-    assert_eq!(out.code, 0, "flaky counts as passing: {}", out.stderr);
-    let s = out.json();
+    // Flaky counts as passing.
+    let s = ws
+        .cmd(&["verify", "flaky", "--json"])
+        .stderr_contains("  FLAKY  suite.flaky  [TIME]  passed after failing (2 attempts)\n")
+        .stderr_contains("\npassed: 0 passed, 1 flaky in [TIME]\n")
+        .run_json();
     let f = suite(&s, "suite.flaky");
     assert_eq!(f["status"], "flaky");
     let attempts: Vec<&str> = f["attempts"]
@@ -508,7 +592,15 @@ fn ctrl_c_stops_every_suite_and_exits_130() {
 
 #[test]
 fn concurrent_runs_get_distinct_valid_directories() {
-    let ws = Workspace::with(&[("suites.toml", "[suite.a]\ncommand = \"sleep 0.3\"\n")]);
+    // Each run's suite waits until both runs have started theirs: the runs
+    // overlap for certain, or the suites give up and the runs fail.
+    let ws = Workspace::with(&[(
+        "suites.toml",
+        &format!(
+            "[suite.a]\ncommand = '''touch arrived.$LAB_RUN_ID; {}'''\n",
+            sh_wait("[ $(ls | grep -c '^arrived[.]') -ge 2 ]")
+        ),
+    )]);
     let first = ws.spawn(&["verify", "a", "--json"]);
     let second = ws.spawn(&["verify", "a", "--json"]);
     let a = first.wait_with_output().expect("first");
@@ -546,12 +638,10 @@ command = "env | sort > \"$LAB_WORKSPACE/env.txt\"; pwd > \"$LAB_WORKSPACE/pwd.t
             "[profile.base]\nenv = { FROM_BASE = \"1\", OWN = \"base\" }\nenv_clear = true\npass_env = [\"PATH\"]\n\n[profile.child]\nextends = \"base\"\n",
         ),
     ]);
-    let out = crate::harness::run(
-        crate::harness::lab_command(ws.path())
-            .env("SHOULD_NOT_PASS", "1")
-            .args(["verify", "show-env"]),
-    );
-    assert_eq!(out.code, 0, "{}", out.stderr);
+    ws.cmd(&["verify", "show-env"])
+        .env("SHOULD_NOT_PASS", "1")
+        .stderr_contains("  PASS   suite.show-env  [TIME]\n")
+        .run();
     let env = std::fs::read_to_string(ws.path().join("env.txt")).expect("env");
     let run = ws.latest_run();
     let dir = run.join("suites/suite.show-env");
@@ -583,7 +673,9 @@ command = "env | sort > \"$LAB_WORKSPACE/env.txt\"; pwd > \"$LAB_WORKSPACE/pwd.t
         "suites.toml",
         "[suite.show-env]\ncwd = \"sub\"\nenv = { TMPDIR = \"/tmp\", LAB_SUITE_ID = \"spoofed\" }\ncommand = \"env | sort > \\\"$LAB_WORKSPACE/env.txt\\\"\"\n",
     );
-    assert_eq!(ws.lab(&["verify", "show-env"]).code, 0);
+    ws.cmd(&["verify", "show-env"])
+        .stderr_contains("  PASS   suite.show-env  [TIME]\n")
+        .run();
     let env = std::fs::read_to_string(ws.path().join("env.txt")).expect("env");
     assert!(env.contains("TMPDIR=/tmp\n"), "{env}");
     assert!(env.contains("LAB_SUITE_ID=suite.show-env\n"), "{env}");
@@ -603,12 +695,11 @@ fn secrets_are_removed_even_when_the_suite_never_reaches_its_command() {
             "[profile.p]\nsecrets = [\"API_TOKEN\"]\ncleanup = \"never\"\n",
         ),
     ]);
-    let out = crate::harness::run(
-        crate::harness::lab_command(ws.path())
-            .env("API_TOKEN", "very-secret-token-value")
-            .args(["verify", "s"]),
-    );
-    assert_eq!(out.code, 78, "{}", out.stderr);
+    ws.cmd(&["verify", "s"])
+        .env("API_TOKEN", "very-secret-token-value")
+        .status(78)
+        .stderr_contains("  BLOCK  suite.s  [TIME]  fixture fixture.broken setup exited with 1\n")
+        .run();
     let secrets = ws.latest_run().join("suites/suite.s/state.secrets");
     assert_eq!(
         std::fs::read_dir(&secrets).expect("dir").count(),
@@ -624,31 +715,49 @@ fn secrets_are_removed_even_when_the_suite_never_reaches_its_command() {
 #[test]
 fn a_leaked_process_command_line_is_redacted() {
     let secret = "leaky-secret-in-argv";
+    // The daemon holds the secret in its argv and blocks opening a fifo
+    // (a builtin: no child process); the suite ends once the daemon has
+    // written its pid, so lab finds exactly this process.
+    let registry = format!(
+        r#"
+[suite.d]
+profile = "p"
+command = '''
+mkfifo hold
+setsid sh -c 'echo $$ > d.pid; read x < hold; : "$0"' "$SVC_PASSWORD" > /dev/null 2>&1 < /dev/null &
+{}
+'''
+"#,
+        sh_wait("[ -s d.pid ]")
+    );
     let ws = Workspace::with(&[
-        (
-            "suites.toml",
-            "[suite.d]\nprofile = \"p\"\ncommand = \"setsid sh -c 'sleep 300; : \\\"$0\\\"' \\\"$SVC_PASSWORD\\\" > /dev/null 2>&1 < /dev/null & sleep 0.2\"\n",
-        ),
+        ("suites.toml", &registry),
         (
             "profiles/p.toml",
             "[profile.p]\nsecrets = [\"SVC_PASSWORD\"]\n",
         ),
     ]);
-    let out = crate::harness::run(
-        crate::harness::lab_command(ws.path())
-            .env("SVC_PASSWORD", secret)
-            .args(["verify", "d"]),
-    );
-    assert_eq!(out.code, 0, "{}", out.stderr);
-    let manifest =
-        std::fs::read_to_string(ws.latest_run().join("manifest.json")).expect("manifest");
-    assert!(manifest.contains("[REDACTED]"), "{manifest}");
-    assert!(!manifest.contains(secret), "{manifest}");
-    let leaked = &ws.run_json("manifest.json")["suites"][0]["leaked"];
-    assert!(
-        leaked.as_array().is_some_and(|l| !l.is_empty()),
-        "the daemon was found: {leaked}"
+    ws.cmd(&["verify", "d"])
+        .env("SVC_PASSWORD", secret)
+        .stderr_contains("  PASS   suite.d  [TIME]\npassed: 1 passed in [TIME]\n")
+        .run();
+    let pid = pid_in(&ws, "d.pid");
+    assert!(!alive(pid), "daemon {pid} outlived lab");
+    let text = std::fs::read_to_string(ws.latest_run().join("manifest.json")).expect("manifest");
+    assert!(!text.contains(secret), "{text}");
+    let manifest: serde_json::Value = serde_json::from_str(&text).expect("manifest is JSON");
+    assert_eq!(
+        manifest["suites"][0]["leaked"],
+        serde_json::json!([{
+            "pid": pid,
+            "command": "sh -c echo $$ > d.pid; read x < hold; : \"$0\" [REDACTED]"
+        }]),
+        "the daemon, found, its secret argument redacted"
     );
     let events = std::fs::read_to_string(ws.latest_run().join("lab.log.jsonl")).expect("events");
-    assert!(!events.contains(secret));
+    assert!(!events.contains(secret), "{events}");
+    assert!(
+        events.contains("\"event\":\"processes_leaked\""),
+        "{events}"
+    );
 }
