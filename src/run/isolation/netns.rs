@@ -56,7 +56,9 @@ impl Namespace {
         process::register(pid);
         let ours = std::fs::read_link("/proc/self/ns/net").ok();
         let deadline = Instant::now() + Duration::from_secs(5);
-        // The namespace exists once the holder's net link differs from ours.
+        // The namespace is ready once the holder's net link differs from
+        // ours and unshare has exec'd `sleep`: only then is its uid_map
+        // written, and entering it earlier fails with EPERM under load.
         loop {
             if let Ok(Some(status)) = holder.try_wait() {
                 let mut err = String::new();
@@ -69,7 +71,8 @@ impl Namespace {
                 ));
             }
             let theirs = std::fs::read_link(format!("/proc/{pid}/ns/net")).ok();
-            if theirs.is_some() && theirs != ours {
+            let comm = std::fs::read_to_string(format!("/proc/{pid}/comm")).unwrap_or_default();
+            if theirs.is_some() && theirs != ours && comm.trim_end() == "sleep" {
                 break;
             }
             if Instant::now() >= deadline {
