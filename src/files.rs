@@ -1,6 +1,7 @@
-//! Small filesystem helpers shared by the registry loader and the runner:
-//! expanding a glob under a directory, copying a file or tree, and checking
-//! that a path stays inside a directory.
+//! Small filesystem helpers shared by every layer: expanding a glob under a
+//! directory, copying a file or tree, checking that a path stays inside a
+//! directory, normalizing relative paths, finding a program on PATH, and
+//! atomic writes.
 
 use std::path::{Path, PathBuf};
 
@@ -93,6 +94,94 @@ pub fn resolve(path: &Path) -> Option<PathBuf> {
 /// inside `dir`.
 pub fn inside<'a>(path: &'a Path, dir: &Path) -> Option<&'a Path> {
     path.strip_prefix(dir).ok()
+}
+
+/// Normalizes one relative path: `/`-separated, no `./`, `..` resolved.
+/// `None` for empty input, an absolute path, or one that leaves its root.
+pub fn normalize_relative(path: &str) -> Option<String> {
+    let p = path.trim().replace('\\', "/");
+    let mut parts: Vec<&str> = Vec::new();
+    for seg in p.split('/') {
+        match seg {
+            "" | "." => {}
+            ".." => {
+                parts.pop()?;
+            }
+            s => parts.push(s),
+        }
+    }
+    if p.starts_with('/') || parts.is_empty() {
+        return None;
+    }
+    Some(parts.join("/"))
+}
+
+/// Finds `program` on `path` (a PATH value); a name with `/` is checked as is.
+pub fn find_program(program: &str, path: Option<&str>) -> Option<PathBuf> {
+    use std::os::unix::fs::PermissionsExt;
+    let executable = |p: &Path| {
+        std::fs::metadata(p).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+    };
+    if program.contains('/') {
+        let p = PathBuf::from(program);
+        return executable(&p).then_some(p);
+    }
+    std::env::split_paths(path?)
+        .map(|dir| dir.join(program))
+        .find(|p| executable(p))
+}
+
+/// A random 64-bit value without a dependency: std's per-process random
+/// hash keys mixed with the time and pid.
+pub fn random_u64() -> u64 {
+    use std::hash::{BuildHasher, Hasher};
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u128(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos()),
+    );
+    h.write_u32(std::process::id());
+    h.finish()
+}
+
+/// Atomically replaces `path` with `bytes` (0600): a temp file beside it,
+/// then a rename, so a reader or a crash never sees a torn file.
+pub fn write_atomic(path: &Utf8Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let dir = path.parent().unwrap_or(Utf8Path::new("."));
+    let tmp = dir.join(format!(
+        ".{}.tmp-{:08x}",
+        path.file_name().unwrap_or("file"),
+        random_u64() as u32
+    ));
+    let result = (|| {
+        let mut file = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(&tmp)?;
+        file.write_all(bytes)?;
+        std::fs::rename(&tmp, path)
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result
+}
+
+/// Serializes `value` (pretty or compact) with a final newline and writes
+/// it atomically.
+pub fn write_json<T: serde::Serialize>(path: &Utf8Path, value: &T, pretty: bool) -> std::io::Result<()> {
+    let mut text = if pretty {
+        serde_json::to_vec_pretty(value)
+    } else {
+        serde_json::to_vec(value)
+    }
+    .map_err(std::io::Error::other)?;
+    text.push(b'\n');
+    write_atomic(path, &text)
 }
 
 #[cfg(test)]

@@ -10,11 +10,13 @@ pub mod context;
 pub mod error;
 pub mod files;
 pub mod history;
+pub mod outputs;
 pub mod registry;
 pub mod report;
 pub mod run;
 pub mod select;
 pub mod style;
+pub mod vcs;
 
 use std::io::Write;
 

@@ -8,7 +8,7 @@ use crate::cli::CheckArgs;
 use crate::context::Context;
 use crate::error::{Error, exit_code};
 use crate::registry::check::workspace_warnings;
-use crate::report::schema::{CheckReport, SCHEMA_VERSION};
+use crate::outputs::{CheckReport, SCHEMA_VERSION};
 
 /// Runs `lab check`.
 pub fn run(ctx: &Context, args: &CheckArgs) -> Result<u8, Error> {

@@ -17,7 +17,7 @@ struct Found {
 
 fn detect(dir: &Utf8Path) -> Vec<Found> {
     let path = std::env::var("PATH").ok();
-    let has = |p: &str| crate::run::host::find_program(p, path.as_deref()).is_some();
+    let has = |p: &str| crate::files::find_program(p, path.as_deref()).is_some();
     let mut found = Vec::new();
     if dir.join("Cargo.toml").is_file() {
         if has("cargo-nextest") {

@@ -11,7 +11,7 @@ use crate::error::{Error, exit_code};
 use crate::registry::Registry;
 use crate::registry::diagnostic::did_you_mean;
 use crate::registry::model::{Ref, Runner, Suite};
-use crate::report::schema::{Attempt, Criteria, Status};
+use crate::outputs::{Attempt, Criteria, Status};
 use crate::run::context::RunContext;
 use crate::run::engine::{Start, begin};
 use crate::run::host::Host;
@@ -226,7 +226,7 @@ pub fn run(ctx: &Context, args: &LaunchArgs) -> Result<u8, Error> {
         outcome
             .manifest
             .processes
-            .push(crate::report::schema::ProcessRecord {
+            .push(crate::outputs::ProcessRecord {
                 pid,
                 role: "command".into(),
                 command: prep.redactor.redact_str(&prep.command),

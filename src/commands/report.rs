@@ -12,7 +12,7 @@ use crate::error::{Error, exit_code};
 use crate::history::index;
 use crate::history::queries::{self, RunDiff};
 use crate::registry::Registry;
-use crate::report::schema::Summary;
+use crate::outputs::Summary;
 
 /// The diff of the run `run_id` against the previous comparable run, and
 /// the history (newest first) for trends.

@@ -12,7 +12,7 @@ use crate::context::Context;
 use crate::error::{Error, exit_code};
 use crate::history::index::{self, History, RunRecord};
 use crate::history::queries;
-use crate::report::schema::{Manifest, Summary};
+use crate::outputs::{Manifest, Summary};
 use crate::report::summary::SummaryWriter;
 use crate::run::run_dir::{RunDir, write_json};
 
@@ -225,11 +225,11 @@ fn flaky(run_root: &Utf8Path, args: &RunsFlakyArgs) -> Result<u8, Error> {
             .history
             .iter()
             .map(|s| match s {
-                crate::report::schema::Status::Passed => '.',
-                crate::report::schema::Status::Flaky => 'f',
-                crate::report::schema::Status::Failed => 'F',
-                crate::report::schema::Status::Blocked => 'B',
-                crate::report::schema::Status::Skipped => 's',
+                crate::outputs::Status::Passed => '.',
+                crate::outputs::Status::Flaky => 'f',
+                crate::outputs::Status::Failed => 'F',
+                crate::outputs::Status::Blocked => 'B',
+                crate::outputs::Status::Skipped => 's',
             })
             .collect();
         text.push_str(&format!(

@@ -9,7 +9,7 @@ use schemars::schema_for;
 use crate::cli::SchemaArgs;
 use crate::context::Context;
 use crate::error::{Error, exit_code};
-use crate::report::schema::{CheckReport, Manifest, SuiteList, SuiteShow, Summary};
+use crate::outputs::{CheckReport, Manifest, SuiteList, SuiteShow, Summary};
 
 /// The schemas lab publishes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

@@ -6,7 +6,7 @@ use std::io::Write;
 use crate::cli::SuiteListArgs;
 use crate::context::Context;
 use crate::error::{Error, exit_code};
-use crate::report::schema::{
+use crate::outputs::{
     NotSelected, Rationale, RationaleKind, SCHEMA_VERSION, ShardEntry, SuiteList,
 };
 use crate::report::suite_view;

@@ -8,7 +8,7 @@ use crate::cli::SuiteShowArgs;
 use crate::context::Context;
 use crate::error::{Error, exit_code};
 use crate::registry::diagnostic::did_you_mean;
-use crate::report::schema::SuiteShow;
+use crate::outputs::SuiteShow;
 use crate::report::suite_view;
 use crate::select::selection::canonical_suite_pattern;
 

@@ -12,7 +12,7 @@ use std::os::unix::fs::OpenOptionsExt;
 use camino::{Utf8Path, Utf8PathBuf};
 use serde::{Deserialize, Serialize};
 
-use crate::report::schema::{Counts, Status, Summary};
+use crate::outputs::{Counts, Status, Summary};
 
 /// The index file's name inside the run root.
 pub const INDEX_FILE: &str = ".lab-index.jsonl";

@@ -8,7 +8,7 @@ use schemars::JsonSchema;
 use serde::Serialize;
 
 use super::index::RunRecord;
-use crate::report::schema::Status;
+use crate::outputs::Status;
 
 /// Failed or blocked.
 pub fn failing(s: Status) -> bool {
@@ -56,7 +56,7 @@ pub fn diff(older: &RunRecord, newer: &RunRecord) -> RunDiff {
     let before: BTreeMap<&str, _> = older.suites.iter().map(|s| (s.id.as_str(), s)).collect();
     let after: BTreeMap<&str, _> = newer.suites.iter().map(|s| (s.id.as_str(), s)).collect();
     let mut d = RunDiff {
-        schema_version: crate::report::schema::SCHEMA_VERSION,
+        schema_version: crate::outputs::SCHEMA_VERSION,
         from: older.run_id.clone(),
         to: newer.run_id.clone(),
         newly_failing: Vec::new(),
@@ -186,7 +186,7 @@ pub fn keep_set(runs: &[RunRecord], keep: usize) -> HashSet<String> {
 mod tests {
     use super::super::index::SuiteBrief;
     use super::*;
-    use crate::report::schema::Counts;
+    use crate::outputs::Counts;
 
     fn run(id: &str, suites: &[(&str, Status, u64)]) -> RunRecord {
         RunRecord {

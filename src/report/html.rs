@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 use std::fmt::Write;
 
-use super::schema::{Status, Summary};
+use crate::outputs::{Status, Summary};
 use crate::history::index::RunRecord;
 use crate::history::queries::RunDiff;
 

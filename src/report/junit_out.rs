@@ -7,7 +7,7 @@
 use std::fmt::Write;
 
 use super::html::esc;
-use super::schema::{Status, Summary};
+use crate::outputs::{Status, Summary};
 
 /// The JUnit document.
 pub fn render(summary: &Summary) -> String {

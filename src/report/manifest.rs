@@ -6,80 +6,18 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use camino::Utf8Path;
 
-use super::schema::{Platform, Provenance, Vcs};
+use crate::outputs::{Platform, Provenance, Vcs};
 use crate::run::process::redact::{REDACTED, is_secret_name};
 
-/// Version control state of `workspace`: jj when it is a jj workspace and
-/// `jj` is on PATH, else git, else none.
+/// Version control state of `workspace`, as manifest.json records it.
 pub fn vcs(workspace: &Utf8Path, path_var: Option<&str>) -> Vcs {
-    if workspace.ancestors().any(|d| d.join(".jj").is_dir())
-        && crate::run::host::find_program("jj", path_var).is_some()
-        && let Some(v) = jj(workspace)
-    {
-        return v;
+    let state = crate::vcs::state(workspace, path_var);
+    Vcs {
+        kind: state.kind.into(),
+        commit: state.commit,
+        branch: state.branch,
+        dirty: state.dirty,
     }
-    git(workspace).unwrap_or(Vcs {
-        kind: "none".into(),
-        commit: None,
-        branch: None,
-        dirty: None,
-    })
-}
-
-fn jj(workspace: &Utf8Path) -> Option<Vcs> {
-    let out = std::process::Command::new("jj")
-        .args([
-            "log",
-            "--no-graph",
-            "-r",
-            "@",
-            "-T",
-            r#"commit_id ++ " " ++ change_id ++ " " ++ empty"#,
-        ])
-        .current_dir(workspace)
-        .stdin(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .output()
-        .ok()?;
-    if !out.status.success() {
-        return None;
-    }
-    let text = String::from_utf8_lossy(&out.stdout);
-    let mut parts = text.split_whitespace();
-    let commit = parts.next()?.to_string();
-    let change = parts.next()?.to_string();
-    let empty = parts.next() == Some("true");
-    Some(Vcs {
-        kind: "jj".into(),
-        commit: Some(commit),
-        branch: Some(change),
-        dirty: Some(!empty),
-    })
-}
-
-fn git(workspace: &Utf8Path) -> Option<Vcs> {
-    let repo = git2::Repository::discover(workspace.as_std_path()).ok()?;
-    let head = repo.head().ok();
-    let commit = head
-        .as_ref()
-        .and_then(|h| h.peel_to_commit().ok())
-        .map(|c| c.id().to_string());
-    let branch = head
-        .as_ref()
-        .filter(|h| h.is_branch())
-        .and_then(|h| h.shorthand().ok().map(str::to_string));
-    let mut options = git2::StatusOptions::new();
-    options.include_untracked(true).include_ignored(false);
-    let dirty = repo
-        .statuses(Some(&mut options))
-        .ok()
-        .map(|s| !s.is_empty());
-    Some(Vcs {
-        kind: "git".into(),
-        commit,
-        branch,
-        dirty,
-    })
 }
 
 /// The host platform.

@@ -5,7 +5,7 @@
 
 use std::fmt::Write;
 
-use super::schema::{Status, Summary};
+use crate::outputs::{Status, Summary};
 use crate::history::queries::RunDiff;
 
 /// Escapes a table cell.

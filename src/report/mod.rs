@@ -5,6 +5,6 @@ pub mod json;
 pub mod junit_out;
 pub mod manifest;
 pub mod markdown;
-pub mod schema;
+
 pub mod suite_view;
 pub mod summary;

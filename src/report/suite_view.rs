@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use super::schema::*;
+use crate::outputs::*;
 use crate::registry::Registry;
 use crate::registry::model::Suite;
 

@@ -4,7 +4,7 @@
 
 use camino::Utf8PathBuf;
 
-use super::schema::*;
+use crate::outputs::*;
 use crate::error::Error;
 
 /// The run status and lab's exit code from the finished suites (docs/exit-codes.md).

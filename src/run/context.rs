@@ -11,7 +11,7 @@ use super::process::signals::Interrupts;
 use super::run_dir::RunDir;
 use super::suite_dirs::SuiteDirs;
 use crate::registry::Registry;
-use crate::report::schema::{Status, SuiteManifest, SuiteResult};
+use crate::outputs::{Status, SuiteManifest, SuiteResult};
 
 /// At most this many lines in a suite's excerpt.
 pub const EXCERPT_LINES: usize = 12;

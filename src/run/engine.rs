@@ -20,7 +20,7 @@ use super::suite_dirs::SuiteDirs;
 use crate::error::Error;
 use crate::registry::Registry;
 use crate::report::manifest;
-use crate::report::schema::*;
+use crate::outputs::*;
 use crate::report::summary::SummaryWriter;
 use crate::select::Selected;
 use crate::style::Style;
@@ -107,7 +107,7 @@ fn tool_versions(
         let version = runner.version.as_ref().and_then(|cmd| {
             let path = env.get("PATH").map(String::as_str);
             if let Some(p) = &runner.program
-                && super::host::find_program(p, path).is_none()
+                && crate::files::find_program(p, path).is_none()
             {
                 return None;
             }

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 
 use camino::Utf8Path;
 
-use crate::report::schema::{Status, Summary};
+use crate::outputs::{Status, Summary};
 
 /// How many of the newest runs are read.
 const RUNS: usize = 20;

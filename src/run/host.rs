@@ -3,25 +3,13 @@
 //! run because the host does not change within one.
 
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+
 use std::sync::Mutex;
 
+use crate::files::find_program;
 use crate::registry::model::Requirement;
 
-/// Finds `program` on `path` (a PATH value); a name with `/` is checked as is.
-pub fn find_program(program: &str, path: Option<&str>) -> Option<PathBuf> {
-    use std::os::unix::fs::PermissionsExt;
-    let executable = |p: &Path| {
-        std::fs::metadata(p).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
-    };
-    if program.contains('/') {
-        let p = PathBuf::from(program);
-        return executable(&p).then_some(p);
-    }
-    std::env::split_paths(path?)
-        .map(|dir| dir.join(program))
-        .find(|p| executable(p))
-}
+
 
 /// Cached answers about the host.
 #[derive(Debug, Default)]

@@ -22,20 +22,6 @@ pub struct RunDir {
     events: Mutex<File>,
 }
 
-/// A random 64-bit value without a dependency: std's per-process random
-/// hash keys mixed with the time and pid.
-pub fn random_u64() -> u64 {
-    use std::hash::{BuildHasher, Hasher};
-    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-    h.write_u128(
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_nanos()),
-    );
-    h.write_u32(std::process::id());
-    h.finish()
-}
-
 /// Creates one directory (its parent must exist) readable by the owner only.
 pub fn create_private_subdir(path: &Utf8Path) -> std::io::Result<()> {
     std::fs::DirBuilder::new().mode(0o700).create(path)
@@ -66,7 +52,7 @@ impl RunDir {
         // collision) keep concurrent runs apart.
         let millis = now.subsec_millisecond();
         for _ in 0..64 {
-            let id = format!("{stamp}-{millis:03}{:03x}", random_u64() & 0xfff);
+            let id = format!("{stamp}-{millis:03}{:03x}", crate::files::random_u64() & 0xfff);
             let path = root.join(&id);
             match std::fs::DirBuilder::new().mode(0o700).create(&path) {
                 Ok(()) => {
@@ -121,44 +107,21 @@ impl RunDir {
     }
 }
 
-/// Atomically replaces `path` with `bytes`.
+/// Atomically replaces `path` with `bytes` ([`crate::files::write_atomic`]).
 pub fn write_atomic(path: &Utf8Path, bytes: &[u8]) -> Result<(), Error> {
-    let dir = path.parent().unwrap_or(Utf8Path::new("."));
-    let tmp = dir.join(format!(
-        ".{}.tmp-{:08x}",
-        path.file_name().unwrap_or("file"),
-        random_u64() as u32
-    ));
-    let result = (|| {
-        let mut file = OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .mode(0o600)
-            .open(&tmp)?;
-        file.write_all(bytes)?;
-        std::fs::rename(&tmp, path)
-    })();
-    result.map_err(|e| {
-        let _ = std::fs::remove_file(&tmp);
-        Error::io(format!("failed to write `{path}`"), e)
-    })
+    crate::files::write_atomic(path, bytes)
+        .map_err(|e| Error::io(format!("failed to write `{path}`"), e))
 }
 
 /// Serializes `value` and writes it atomically, with a final newline.
 pub fn write_json<T: Serialize>(path: &Utf8Path, value: &T, pretty: bool) -> Result<(), Error> {
-    let mut text = if pretty {
-        serde_json::to_vec_pretty(value)
-    } else {
-        serde_json::to_vec(value)
-    }
-    .map_err(|e| Error::io("failed to serialize JSON", std::io::Error::other(e)))?;
-    text.push(b'\n');
-    write_atomic(path, &text)
+    crate::files::write_json(path, value, pretty)
+        .map_err(|e| Error::io(format!("failed to write `{path}`"), e))
 }
 
 /// Points `<root>/latest` at `id`, replacing any older link atomically.
 fn point_latest(root: &Utf8Path, id: &str) {
-    let tmp = root.join(format!(".latest.tmp-{:08x}", random_u64() as u32));
+    let tmp = root.join(format!(".latest.tmp-{:08x}", crate::files::random_u64() as u32));
     if std::os::unix::fs::symlink(id, &tmp).is_ok()
         && std::fs::rename(&tmp, root.join("latest")).is_err()
     {

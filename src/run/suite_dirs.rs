@@ -23,7 +23,7 @@ use std::sync::{Condvar, Mutex};
 
 use camino::{Utf8Path, Utf8PathBuf};
 
-use super::run_dir::random_u64;
+use crate::files::random_u64;
 
 /// The directories of a suite directory that exist before its command
 /// starts.

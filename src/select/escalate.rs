@@ -8,10 +8,11 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::changed::{ChangedPaths, read_at_base};
+use super::changed::ChangedPaths;
+use crate::vcs::read_at_base;
 use super::paths::PathIndex;
 use crate::registry::model::{Kind, Registry, Suite};
-use crate::report::schema::{Rationale, RationaleKind};
+use crate::outputs::{Rationale, RationaleKind};
 
 /// Suites selected by changes, each with its reasons.
 pub type ChangeSelection = BTreeMap<String, Vec<Rationale>>;

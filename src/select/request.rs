@@ -5,7 +5,7 @@
 use crate::cli::SelectArgs;
 use crate::error::Error;
 use crate::registry::Registry;
-use crate::report::schema::{Changed, Criteria};
+use crate::outputs::{Changed, Criteria};
 
 use super::changed::{Request, gather};
 use super::escalate::{ChangeSelection, select_changed};

@@ -11,7 +11,7 @@ use super::escalate::ChangeSelection;
 use crate::error::Error;
 use crate::registry::diagnostic::did_you_mean;
 use crate::registry::model::{Registry, Risk, Suite};
-use crate::report::schema::{Criteria, Rationale, RationaleKind};
+use crate::outputs::{Criteria, Rationale, RationaleKind};
 
 /// A selected suite and why.
 #[derive(Debug, Clone)]

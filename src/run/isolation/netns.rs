@@ -9,7 +9,7 @@
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::run::host::find_program;
+use crate::files::find_program;
 use crate::run::process::spawn as process;
 
 /// A live network namespace.

@@ -15,7 +15,7 @@ use camino::Utf8PathBuf;
 use rustix::process::Signal;
 
 use crate::registry::model::{Probe, Registry, Service};
-use crate::report::schema::{LeakedRecord, PortRecord, ProcessRecord};
+use crate::outputs::{LeakedRecord, PortRecord, ProcessRecord};
 use crate::run::process::capture::{Capture, CaptureConfig};
 use crate::run::process::exit::{exit_parts, signal_name};
 use crate::run::process::redact::Redactor;

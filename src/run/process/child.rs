@@ -16,7 +16,7 @@ use super::exit::exit_parts;
 use super::redact::Redactor;
 use super::signals::Interrupts;
 use super::spawn as process;
-use crate::report::schema::LeakedRecord;
+use crate::outputs::LeakedRecord;
 
 /// How long a process group gets between TERM and KILL.
 pub const STOP_GRACE: Duration = Duration::from_secs(5);

@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use rustix::process::{Pid, Signal, WaitOptions};
 
 use super::signals::Interrupts;
-use crate::report::schema::LeakedRecord;
+use crate::outputs::LeakedRecord;
 
 /// The pids of children lab spawned and still waits on; never reaped by the
 /// orphan sweep. Held across spawns so a sweep cannot see a fresh child as

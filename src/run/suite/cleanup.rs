@@ -8,7 +8,7 @@ use camino::Utf8PathBuf;
 
 use super::prepare::Prepared;
 use crate::registry::model::Cleanup;
-use crate::report::schema::Status;
+use crate::outputs::Status;
 use crate::run::suite_dirs::SuiteDirs;
 
 /// The roots the cleanup policy removes.

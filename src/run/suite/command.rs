@@ -11,7 +11,7 @@ use camino::{Utf8Path, Utf8PathBuf};
 
 use super::evidence::tail_lines;
 use super::prepare::Prepared;
-use crate::report::schema::{Attempt, LeakedRecord, ProcessRecord, Status};
+use crate::outputs::{Attempt, LeakedRecord, ProcessRecord, Status};
 use crate::run::context::{Outcome, RunContext};
 use crate::run::process::capture::{CaptureConfig, Captured};
 use crate::run::process::child;

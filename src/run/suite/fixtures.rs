@@ -7,7 +7,7 @@ use std::time::Instant;
 use super::evidence::tail_lines;
 use super::prepare::Prepared;
 use crate::registry::model::{Fixture, Suite};
-use crate::report::schema::{ProcessRecord, Status};
+use crate::outputs::{ProcessRecord, Status};
 use crate::run::context::{EXCERPT_LINES, Outcome, RunContext};
 use crate::run::process::capture::CaptureConfig;
 use crate::run::process::child;

@@ -6,7 +6,7 @@ use std::path::Path;
 
 use camino::Utf8Path;
 
-use crate::report::schema::{TestCounts, TestFailure};
+use crate::outputs::{TestCounts, TestFailure};
 use crate::run::process::redact::Redactor;
 
 /// Parses every file matching `pattern` (relative to `cwd`, already filled

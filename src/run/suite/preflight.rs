@@ -4,9 +4,9 @@
 
 use super::prepare::Prepared;
 use crate::registry::model::Suite;
-use crate::report::schema::Status;
+use crate::outputs::Status;
 use crate::run::context::RunContext;
-use crate::run::host::find_program;
+use crate::files::find_program;
 
 /// Why a suite does not start: its status, step and reason.
 pub type Refusal = (Status, &'static str, String);

@@ -12,7 +12,7 @@ use super::preflight::preflight;
 use super::prepare::{new_outcome, prepare, write_secrets};
 use super::setup::{set_up, wind_down};
 use crate::registry::model::{Cleanup, Display, Suite};
-use crate::report::schema::{Rationale, Status};
+use crate::outputs::{Rationale, Status};
 use crate::run::context::{Outcome, RunContext};
 
 /// Runs one suite. `need_status` answers how an already finished suite ended.

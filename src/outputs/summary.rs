@@ -1,0 +1,221 @@
+//! summary.json: what happened, suite by suite.
+
+use schemars::JsonSchema;
+use serde::Serialize;
+
+use super::*;
+
+/// How a suite or a run ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    /// Exit 0.
+    Passed,
+    /// Any other exit, a signal, a timeout, a required artifact missing.
+    Failed,
+    /// Exit 77, or a platform the suite does not run on.
+    Skipped,
+    /// Exit 78, an unmet need or requirement, a fixture or service that failed.
+    Blocked,
+    /// Failed, then passed on a retry (counts as passing).
+    Flaky,
+}
+
+impl Status {
+    /// The lower-case name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Status::Passed => "passed",
+            Status::Failed => "failed",
+            Status::Skipped => "skipped",
+            Status::Blocked => "blocked",
+            Status::Flaky => "flaky",
+        }
+    }
+
+    /// Passed or flaky.
+    pub fn is_pass(self) -> bool {
+        matches!(self, Status::Passed | Status::Flaky)
+    }
+}
+
+/// How many suites ended how.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, serde::Deserialize, JsonSchema)]
+pub struct Counts {
+    /// Suites selected.
+    pub selected: usize,
+    /// Passed.
+    pub passed: usize,
+    /// Failed.
+    pub failed: usize,
+    /// Skipped.
+    pub skipped: usize,
+    /// Blocked.
+    pub blocked: usize,
+    /// Flaky (passed after a failure).
+    pub flaky: usize,
+}
+
+/// One attempt at a suite's command.
+#[derive(Debug, Clone, Serialize, serde::Deserialize, JsonSchema)]
+pub struct Attempt {
+    /// How the attempt ended.
+    pub status: Status,
+    /// Exit code, when it exited.
+    pub exit_code: Option<i32>,
+    /// Signal number, when a signal ended it.
+    pub signal: Option<i32>,
+    /// Killed for exceeding the timeout.
+    pub timed_out: bool,
+    /// Wall time of the attempt.
+    pub duration_ms: u64,
+}
+
+/// Where an artifact came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ArtifactSource {
+    /// Declared in the registry.
+    Declared,
+    /// Printed by the suite as a `…_ARTIFACT_PATH=` marker.
+    Marker,
+}
+
+/// One collected (or missing) artifact.
+#[derive(Debug, Clone, Serialize, serde::Deserialize, JsonSchema)]
+pub struct ArtifactRecord {
+    /// The artifact id, or `marker` for marker-reported ones.
+    pub id: String,
+    /// What it holds.
+    pub kind: crate::registry::model::ArtifactKind,
+    /// Path relative to the run directory (of the copy), or as declared when missing.
+    pub path: String,
+    /// Declared or marker.
+    pub source: ArtifactSource,
+    /// Not found after the suite.
+    pub missing: bool,
+}
+
+/// One failing test from JUnit.
+#[derive(Debug, Clone, Serialize, serde::Deserialize, JsonSchema)]
+pub struct TestFailure {
+    /// The test's name.
+    pub name: String,
+    /// Its class name (module path for Rust tests).
+    pub classname: Option<String>,
+    /// The failure message, redacted.
+    pub message: String,
+}
+
+/// Per-test results parsed from the JUnit a runner wrote.
+#[derive(Debug, Clone, Default, Serialize, serde::Deserialize, JsonSchema)]
+pub struct TestCounts {
+    /// Test cases.
+    pub total: u64,
+    /// Passed.
+    pub passed: u64,
+    /// Failed or errored.
+    pub failed: u64,
+    /// Skipped.
+    pub skipped: u64,
+    /// Every failure.
+    pub failures: Vec<TestFailure>,
+}
+
+/// One suite's result in summary.json.
+#[derive(Debug, Clone, Serialize, serde::Deserialize, JsonSchema)]
+pub struct SuiteResult {
+    /// Canonical id.
+    pub id: String,
+    /// How it ended.
+    pub status: Status,
+    /// Why it was skipped, blocked or failed: one line.
+    pub reason: Option<String>,
+    /// Exit code of the last attempt.
+    pub exit_code: Option<i32>,
+    /// Signal that ended the last attempt.
+    pub signal: Option<i32>,
+    /// The last attempt timed out.
+    pub timed_out: bool,
+    /// Wall time, all attempts and steps included.
+    pub duration_ms: u64,
+    /// Every attempt at the command.
+    pub attempts: Vec<Attempt>,
+    /// Where it stopped: `requires`, `fixture:<id>:setup`, `command`, `artifact:<id>`, `test:<name>`, …
+    pub step: Option<String>,
+    /// stdout log, relative to the run directory.
+    pub stdout: Option<String>,
+    /// stderr log, relative to the run directory.
+    pub stderr: Option<String>,
+    /// Collected artifacts.
+    pub artifacts: Vec<ArtifactRecord>,
+    /// JUnit results, when a runner declared `junit`.
+    pub tests: Option<TestCounts>,
+    /// At most 12 decisive lines: failing tests, then the last error lines.
+    pub excerpt: Vec<String>,
+    /// Why it was selected.
+    pub rationale: Vec<Rationale>,
+}
+
+/// The first suite that failed or was blocked.
+#[derive(Debug, Clone, Serialize, serde::Deserialize, JsonSchema)]
+pub struct FirstFailure {
+    /// Its id.
+    pub suite: String,
+    /// Where it stopped.
+    pub step: Option<String>,
+    /// Why.
+    pub message: String,
+}
+
+/// Paths (relative to the run directory) worth opening first.
+#[derive(Debug, Clone, Default, Serialize, serde::Deserialize, JsonSchema)]
+pub struct Links {
+    /// Logs of the suites that did not pass.
+    pub logs: Vec<String>,
+    /// Screenshot artifacts.
+    pub screenshots: Vec<String>,
+    /// Trace artifacts.
+    pub traces: Vec<String>,
+    /// Video artifacts.
+    pub videos: Vec<String>,
+}
+
+/// `summary.json`: what happened. Rewritten atomically after every suite.
+#[derive(Debug, Clone, Serialize, serde::Deserialize, JsonSchema)]
+pub struct Summary {
+    /// Always 1.
+    pub schema_version: u32,
+    /// The run's id.
+    pub run_id: String,
+    /// passed, failed, skipped or blocked (flaky counts as passed).
+    pub status: Status,
+    /// Stopped by a signal before every suite ran.
+    pub interrupted: bool,
+    /// RFC 3339.
+    pub started_at: String,
+    /// RFC 3339; null while the run is in progress (or was killed).
+    pub finished_at: Option<String>,
+    /// Wall time so far.
+    pub duration_ms: u64,
+    /// lab's argv.
+    pub command: Vec<String>,
+    /// `cmd.verify`, `cmd.launch`, …
+    pub command_id: String,
+    /// What was selected by.
+    pub criteria: Criteria,
+    /// The changed paths, with `--changed`.
+    pub changed: Option<Changed>,
+    /// Counts over the finished suites (selected counts all).
+    pub counts: Counts,
+    /// Finished suites, in the order they finished.
+    pub suites: Vec<SuiteResult>,
+    /// Selected suites that have not finished. Since schema_version 1.
+    pub pending: Vec<String>,
+    /// The first suite that failed or was blocked.
+    pub first_failure: Option<FirstFailure>,
+    /// The `lab verify …` that re-runs the failed and blocked suites, or the whole selection.
+    pub reproduce: String,
+    /// Where to look first.
+    pub links: Links,
+}

@@ -1,0 +1,89 @@
+//! jj through its CLI: the working-copy change's state and the paths
+//! changed since a base revset.
+
+use camino::Utf8Path;
+
+use super::{Changes, State};
+use crate::error::Error;
+use crate::files::normalize_relative;
+
+/// `jj diff --name-only -r '<base>..@'`; a base that does not exist falls
+/// back to `trunk()..@`, then to the working-copy change alone, with a note.
+pub fn changes(workspace: &Utf8Path, base: &str) -> Result<Changes, Error> {
+    let attempts = [
+        format!("{base}..@"),
+        "trunk()..@".to_string(),
+        "@".to_string(),
+    ];
+    let mut notes = Vec::new();
+    for (i, revset) in attempts.iter().enumerate() {
+        let out = std::process::Command::new("jj")
+            // No --ignore-working-copy: jj must snapshot the files edited
+            // since its last command, or they would not count as changed.
+            .args(["diff", "--name-only", "-r", revset])
+            .current_dir(workspace)
+            .stdin(std::process::Stdio::null())
+            .output()
+            .map_err(|e| Error::io("failed to run jj", e))?;
+        if out.status.success() {
+            let text = String::from_utf8_lossy(&out.stdout);
+            return Ok(Changes {
+                source: "jj",
+                base: Some(revset.trim_end_matches("..@").to_string()),
+                base_commit: None,
+                paths: text.lines().filter_map(normalize_relative).collect(),
+                notes,
+            });
+        }
+        let err = String::from_utf8_lossy(&out.stderr);
+        let first = err
+            .lines()
+            .find(|l| !l.trim().is_empty())
+            .unwrap_or("")
+            .trim()
+            .to_string();
+        if i + 1 < attempts.len() {
+            notes.push(format!(
+                "jj: `{revset}` failed ({first}); trying `{}`",
+                attempts[i + 1]
+            ));
+        } else {
+            return Err(Error::usage(format!(
+                "jj could not list changed paths: {first}"
+            )));
+        }
+    }
+    unreachable!("the last attempt returns")
+}
+
+/// The working-copy change's commit, change id and emptiness.
+pub fn state(workspace: &Utf8Path) -> Option<State> {
+    let out = std::process::Command::new("jj")
+        .args([
+            "log",
+            "--no-graph",
+            "-r",
+            "@",
+            "-T",
+            r#"commit_id ++ " " ++ change_id ++ " " ++ empty"#,
+        ])
+        .current_dir(workspace)
+        .stdin(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .output()
+        .ok()?;
+    if !out.status.success() {
+        return None;
+    }
+    let text = String::from_utf8_lossy(&out.stdout);
+    let mut parts = text.split_whitespace();
+    let commit = parts.next()?.to_string();
+    let change = parts.next()?.to_string();
+    let empty = parts.next() == Some("true");
+    Some(State {
+        kind: "jj",
+        commit: Some(commit),
+        branch: Some(change),
+        dirty: Some(!empty),
+    })
+}

@@ -1,0 +1,97 @@
+//! Version control, for selection and for the manifest: which system the
+//! workspace is under (jj when it is a jj workspace and `jj` is on PATH,
+//! else git through libgit2), its state (commit, branch or change, dirty),
+//! the paths changed since a base, and a file as it was at the base.
+//!
+//! What changed paths select is `select/`; where the state is recorded is
+//! `run/` (manifest.json).
+
+mod git;
+mod jj;
+
+use camino::Utf8Path;
+
+use crate::error::Error;
+
+pub use git::read_at_base;
+
+/// The version control system of a workspace.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum System {
+    /// A jj workspace (colocated with git or not), with `jj` on PATH.
+    Jj,
+    /// A git repository (the workspace or one of its parents).
+    Git,
+}
+
+/// Which system answers for `workspace`: jj when it is a jj workspace and
+/// `jj` is on `path_var`, else git when it is in a git repository.
+pub fn system(workspace: &Utf8Path, path_var: Option<&str>) -> Option<System> {
+    if workspace.ancestors().any(|d| d.join(".jj").is_dir())
+        && crate::files::find_program("jj", path_var).is_some()
+    {
+        return Some(System::Jj);
+    }
+    git2::Repository::discover(workspace.as_std_path())
+        .is_ok()
+        .then_some(System::Git)
+}
+
+/// The state of a workspace's version control.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct State {
+    /// `git`, `jj` or `none`.
+    pub kind: &'static str,
+    /// The commit checked out (jj: of the working-copy change).
+    pub commit: Option<String>,
+    /// git: the branch; jj: the working-copy change id.
+    pub branch: Option<String>,
+    /// Uncommitted changes (jj: the working-copy change is not empty).
+    pub dirty: Option<bool>,
+}
+
+/// The state of `workspace`'s version control; `kind: "none"` outside one.
+pub fn state(workspace: &Utf8Path, path_var: Option<&str>) -> State {
+    let found = match system(workspace, path_var) {
+        Some(System::Jj) => jj::state(workspace).or_else(|| git::state(workspace)),
+        Some(System::Git) => git::state(workspace),
+        None => None,
+    };
+    found.unwrap_or(State {
+        kind: "none",
+        commit: None,
+        branch: None,
+        dirty: None,
+    })
+}
+
+/// Paths changed since a base, and how the base was found.
+#[derive(Debug, Clone, Default)]
+pub struct Changes {
+    /// `jj` or `git`.
+    pub source: &'static str,
+    /// The revision diffed against.
+    pub base: Option<String>,
+    /// The commit the base resolved to (git), for reading files there.
+    pub base_commit: Option<String>,
+    /// Workspace-relative, `/`-separated paths (unsorted, may repeat).
+    pub paths: Vec<String>,
+    /// Things the user should know (a missing base, a shallow clone, …).
+    pub notes: Vec<String>,
+}
+
+/// The paths changed in `workspace` since `base`: jj's
+/// `<base>..@` (falling back to `trunk()..@`, then `@`), or git's
+/// committed-since-the-merge-base, staged, unstaged and untracked files.
+/// `None` outside a repository.
+pub fn changes(
+    workspace: &Utf8Path,
+    base: &str,
+    path_var: Option<&str>,
+) -> Result<Option<Changes>, Error> {
+    match system(workspace, path_var) {
+        Some(System::Jj) => jj::changes(workspace, base).map(Some),
+        Some(System::Git) => git::changes(workspace, base),
+        None => Ok(None),
+    }
+}
