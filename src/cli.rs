@@ -310,7 +310,7 @@ pub struct SuiteShowArgs {
 pub struct SchemaArgs {
     /// Which schema (none: all of them).
     #[arg(value_enum)]
-    pub name: Option<crate::commands::schema::SchemaName>,
+    pub name: Option<SchemaName>,
     /// Compare the workspace's schemas/ with what this lab generates; exit 1 when stale.
     #[arg(long, conflicts_with = "write")]
     pub check: bool,
@@ -326,3 +326,50 @@ pub struct CompletionsArgs {
     #[arg(value_enum)]
     pub shell: clap_complete::Shell,
 }
+
+/// The schemas lab publishes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum SchemaName {
+    /// suites.toml and included files (for TOML editors).
+    Registry,
+    /// `lab suite list --json`.
+    SuiteList,
+    /// `lab suite show --json`.
+    SuiteShow,
+    /// `lab check --json`.
+    Check,
+    /// `<run>/manifest.json`.
+    Manifest,
+    /// `<run>/summary.json` and `lab verify --json`.
+    Summary,
+}
+
+impl SchemaName {
+    /// Every schema.
+    pub const ALL: [SchemaName; 6] = [
+        SchemaName::Registry,
+        SchemaName::SuiteList,
+        SchemaName::SuiteShow,
+        SchemaName::Check,
+        SchemaName::Manifest,
+        SchemaName::Summary,
+    ];
+
+    /// The name on the command line and in the file name.
+    pub fn name(self) -> &'static str {
+        match self {
+            SchemaName::Registry => "registry",
+            SchemaName::SuiteList => "suite-list",
+            SchemaName::SuiteShow => "suite-show",
+            SchemaName::Check => "check",
+            SchemaName::Manifest => "manifest",
+            SchemaName::Summary => "summary",
+        }
+    }
+
+    /// The path inside the workspace: `schemas/<name>.schema.json`.
+    pub fn file(self) -> camino::Utf8PathBuf {
+        camino::Utf8PathBuf::from(format!("schemas/{}.schema.json", self.name()))
+    }
+}
+

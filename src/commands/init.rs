@@ -5,7 +5,7 @@
 
 use camino::Utf8Path;
 
-use crate::commands::schema::SchemaName;
+use crate::cli::SchemaName;
 use crate::context::Context;
 use crate::error::{Error, exit_code};
 
@@ -126,7 +126,7 @@ pub fn run(ctx: &Context) -> Result<u8, Error> {
         }
     }
     for name in SchemaName::ALL {
-        write(name.file().as_str(), &name.render())?;
+        write(name.file().as_str(), &crate::commands::schema::render(name))?;
     }
     eprintln!(
         "lab: {} suite{} found; next: `lab check`, then `lab verify --tag lab-smoke`",

@@ -13,7 +13,7 @@ use crate::error::{Error, exit_code};
 use crate::history::index::{self, History, RunRecord};
 use crate::history::queries;
 use crate::outputs::{Manifest, Summary};
-use crate::report::summary::SummaryWriter;
+use crate::run::summary_writer::SummaryWriter;
 use crate::run::run_dir::{RunDir, write_json};
 
 /// Runs `lab runs …`.
@@ -61,7 +61,7 @@ fn out(text: &str) -> Result<(), Error> {
 }
 
 fn counts_line(r: &RunRecord) -> String {
-    crate::report::summary::counts_phrase(&r.counts)
+    crate::outputs::counts_phrase(&r.counts)
 }
 
 fn list(run_root: &Utf8Path, args: &RunsListArgs) -> Result<u8, Error> {
@@ -398,7 +398,7 @@ fn merge(ctx: &Context, run_root: &Utf8Path, args: &RunsMergeArgs) -> Result<u8,
     eprintln!(
         "{}: {} (from {} runs)\nrun: {}\nreproduce: {}",
         summary.status.name(),
-        crate::report::summary::counts_phrase(&summary.counts),
+        crate::outputs::counts_phrase(&summary.counts),
         dirs.len(),
         run.path,
         summary.reproduce

@@ -3,62 +3,16 @@
 
 use std::io::Write;
 
-use camino::Utf8PathBuf;
 use schemars::schema_for;
 
-use crate::cli::SchemaArgs;
+use crate::cli::{SchemaArgs, SchemaName};
 use crate::context::Context;
 use crate::error::{Error, exit_code};
 use crate::outputs::{CheckReport, Manifest, SuiteList, SuiteShow, Summary};
 
-/// The schemas lab publishes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum SchemaName {
-    /// suites.toml and included files (for TOML editors).
-    Registry,
-    /// `lab suite list --json`.
-    SuiteList,
-    /// `lab suite show --json`.
-    SuiteShow,
-    /// `lab check --json`.
-    Check,
-    /// `<run>/manifest.json`.
-    Manifest,
-    /// `<run>/summary.json` and `lab verify --json`.
-    Summary,
-}
-
-impl SchemaName {
-    /// Every schema.
-    pub const ALL: [SchemaName; 6] = [
-        SchemaName::Registry,
-        SchemaName::SuiteList,
-        SchemaName::SuiteShow,
-        SchemaName::Check,
-        SchemaName::Manifest,
-        SchemaName::Summary,
-    ];
-
-    /// The name on the command line and in the file name.
-    pub fn name(self) -> &'static str {
-        match self {
-            SchemaName::Registry => "registry",
-            SchemaName::SuiteList => "suite-list",
-            SchemaName::SuiteShow => "suite-show",
-            SchemaName::Check => "check",
-            SchemaName::Manifest => "manifest",
-            SchemaName::Summary => "summary",
-        }
-    }
-
-    /// The path inside the workspace: `schemas/<name>.schema.json`.
-    pub fn file(self) -> Utf8PathBuf {
-        Utf8PathBuf::from(format!("schemas/{}.schema.json", self.name()))
-    }
-
-    /// The schema document, pretty-printed with a final newline.
-    pub fn render(self) -> String {
-        let mut schema = match self {
+/// The schema document `name`, pretty-printed with a final newline.
+pub fn render(name: SchemaName) -> String {
+        let mut schema = match name {
             SchemaName::Registry => {
                 let mut schema = schema_for!(crate::registry::wire::RegistryFile).to_value();
                 // TOML has no null: an absent key is the only way to leave a value out.
@@ -80,7 +34,6 @@ impl SchemaName {
         let mut text = serde_json::to_string_pretty(&schema).unwrap_or_default();
         text.push('\n');
         text
-    }
 }
 
 /// Removes `null` from every `type` and `anyOf` of a schema, for a format
@@ -123,7 +76,7 @@ pub fn run(ctx: &Context, args: &SchemaArgs) -> Result<u8, Error> {
     if !args.check && !args.write {
         let mut stdout = std::io::stdout().lock();
         let text = match args.name {
-            Some(n) => n.render(),
+            Some(n) => render(n),
             None => SchemaName::ALL
                 .iter()
                 .map(|n| format!("{:<12} {}\n", n.name(), n.file()))
@@ -143,7 +96,7 @@ pub fn run(ctx: &Context, args: &SchemaArgs) -> Result<u8, Error> {
     let mut stale = Vec::new();
     for name in names {
         let path = workspace.join(name.file());
-        let wanted = name.render();
+        let wanted = render(name);
         let current = std::fs::read_to_string(&path).ok();
         if current.as_deref() == Some(wanted.as_str()) {
             continue;

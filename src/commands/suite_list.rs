@@ -7,7 +7,7 @@ use crate::cli::SuiteListArgs;
 use crate::context::Context;
 use crate::error::{Error, exit_code};
 use crate::outputs::{
-    NotSelected, Rationale, RationaleKind, SCHEMA_VERSION, ShardEntry, SuiteList,
+    NotSelected, Rationale, SCHEMA_VERSION, ShardEntry, SuiteList,
 };
 use crate::report::suite_view;
 use crate::select::request;
@@ -126,32 +126,13 @@ fn short_why(rationale: &[Rationale]) -> String {
     let mut text = rationale
         .iter()
         .take(SHOWN)
-        .map(why)
+        .map(Rationale::phrase)
         .collect::<Vec<_>>()
         .join("; ");
     if rationale.len() > SHOWN {
         text.push_str(&format!("; (+{} more)", rationale.len() - SHOWN));
     }
     text
-}
-
-/// A rationale entry as a short phrase.
-pub fn why(r: &Rationale) -> String {
-    let d = &r.detail;
-    match r.kind {
-        RationaleKind::Id => format!("id {d}"),
-        RationaleKind::Tag => format!("tag {d}"),
-        RationaleKind::Target => format!("target {d}"),
-        RationaleKind::Level => format!("level {d}"),
-        RationaleKind::Platform => format!("platform {d}"),
-        RationaleKind::Risk => format!("risk {d}"),
-        RationaleKind::All => d.clone(),
-        RationaleKind::ChangedPath => format!("changed {d}"),
-        RationaleKind::RegistryChanged => format!("registry changed: {d}"),
-        RationaleKind::DefinitionChanged => format!("{d} changed"),
-        RationaleKind::Escalation => format!("escalation {d}"),
-        RationaleKind::NeededBy => format!("needed by {d}"),
-    }
 }
 
 /// Left-aligned columns separated by two spaces; the last column unpadded.

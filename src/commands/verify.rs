@@ -69,8 +69,9 @@ pub fn run(ctx: &Context, args: &VerifyArgs) -> Result<u8, Error> {
         &options,
         &interrupts,
     )?;
+    let run_root = registry.workspace.join(&registry.settings.run_root);
+    crate::history::index::append(&run_root, &result.summary);
     if !args.no_report {
-        let run_root = registry.workspace.join(&registry.settings.run_root);
         match crate::commands::report::write_html(&run_root, &result.run_dir, &result.summary) {
             Ok(path) => {
                 let shown = path

@@ -99,6 +99,28 @@ pub struct Rationale {
     pub detail: String,
 }
 
+impl Rationale {
+    /// The reason as a short phrase: `tag api`, `changed src/a.rs matches
+    /// src/**`, `needed by suite.x`.
+    pub fn phrase(&self) -> String {
+        let d = &self.detail;
+        match self.kind {
+            RationaleKind::Id => format!("id {d}"),
+            RationaleKind::Tag => format!("tag {d}"),
+            RationaleKind::Target => format!("target {d}"),
+            RationaleKind::Level => format!("level {d}"),
+            RationaleKind::Platform => format!("platform {d}"),
+            RationaleKind::Risk => format!("risk {d}"),
+            RationaleKind::All => d.clone(),
+            RationaleKind::ChangedPath => format!("changed {d}"),
+            RationaleKind::RegistryChanged => format!("registry changed: {d}"),
+            RationaleKind::DefinitionChanged => format!("{d} changed"),
+            RationaleKind::Escalation => format!("escalation {d}"),
+            RationaleKind::NeededBy => format!("needed by {d}"),
+        }
+    }
+}
+
 /// Where a definition is written.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct DefinedAt {

@@ -4,6 +4,7 @@ use schemars::JsonSchema;
 use serde::Serialize;
 
 use super::*;
+use crate::error::exit_code;
 
 /// How a suite or a run ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, JsonSchema)]
@@ -218,4 +219,196 @@ pub struct Summary {
     pub reproduce: String,
     /// Where to look first.
     pub links: Links,
+}
+
+/// The run status and lab's exit code from the finished suites (docs/exit-codes.md).
+pub fn status_of(counts: &Counts, interrupted: bool) -> (Status, u8) {
+    let status = if counts.failed > 0 {
+        Status::Failed
+    } else if counts.blocked > 0 {
+        Status::Blocked
+    } else if counts.skipped > 0 && counts.passed + counts.flaky == 0 {
+        Status::Skipped
+    } else {
+        Status::Passed
+    };
+    let code = if interrupted {
+        exit_code::INTERRUPTED
+    } else {
+        match status {
+            Status::Failed => exit_code::FAILED,
+            Status::Blocked => exit_code::BLOCKED,
+            Status::Skipped => exit_code::SKIPPED,
+            Status::Passed | Status::Flaky => exit_code::SUCCESS,
+        }
+    };
+    (status, code)
+}
+
+/// `3 passed, 1 flaky, 2 failed` — passed always, the rest when non-zero.
+pub fn counts_phrase(c: &Counts) -> String {
+    let mut parts = vec![format!("{} passed", c.passed)];
+    for (n, what) in [
+        (c.flaky, "flaky"),
+        (c.failed, "failed"),
+        (c.skipped, "skipped"),
+        (c.blocked, "blocked"),
+    ] {
+        if n > 0 {
+            parts.push(format!("{n} {what}"));
+        }
+    }
+    parts.join(", ")
+}
+
+/// Counts over `results`; `selected` is the whole selection.
+pub fn count(results: &[SuiteResult], selected: usize) -> Counts {
+    let mut c = Counts {
+        selected,
+        ..Counts::default()
+    };
+    for r in results {
+        match r.status {
+            Status::Passed => c.passed += 1,
+            Status::Failed => c.failed += 1,
+            Status::Skipped => c.skipped += 1,
+            Status::Blocked => c.blocked += 1,
+            Status::Flaky => c.flaky += 1,
+        }
+    }
+    c
+}
+
+/// Quotes a word for a POSIX shell when it needs it.
+pub fn shell_word(word: &str) -> String {
+    if !word.is_empty()
+        && word
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./:=@%+,*".contains(c))
+        && !word.contains('*')
+    {
+        word.to_string()
+    } else {
+        format!("'{}'", word.replace('\'', r"'\''"))
+    }
+}
+
+/// `lab verify …` for the selection of `criteria`.
+pub fn selection_command(criteria: &Criteria) -> String {
+    let mut words = vec!["lab".to_string(), "verify".to_string()];
+    words.extend(criteria.ids.iter().map(|i| shell_word(i)));
+    let mut flag = |name: &str, values: &[String]| {
+        for v in values {
+            words.push(format!("--{name}"));
+            words.push(shell_word(v));
+        }
+    };
+    flag("tag", &criteria.tags);
+    flag("target", &criteria.targets);
+    flag("level", &criteria.levels);
+    flag("platform", &criteria.platforms);
+    flag("exclude-tag", &criteria.exclude_tags);
+    if let Some(r) = criteria.risk {
+        words.push("--risk".into());
+        words.push(r.name().into());
+    }
+    if criteria.changed {
+        words.push("--changed".into());
+    }
+    if criteria.all {
+        words.push("--all".into());
+    }
+    if let Some(shard) = &criteria.shard {
+        words.push("--shard".into());
+        words.push(shard.clone());
+    }
+    words.join(" ")
+}
+
+/// The command that re-runs the failed and blocked suites, or the whole
+/// selection when none failed.
+pub fn reproduce(results: &[SuiteResult], criteria: &Criteria) -> String {
+    let bad: Vec<String> = results
+        .iter()
+        .filter(|r| matches!(r.status, Status::Failed | Status::Blocked))
+        .map(|r| shell_word(&r.id))
+        .collect();
+    if bad.is_empty() {
+        selection_command(criteria)
+    } else {
+        format!("lab verify {}", bad.join(" "))
+    }
+}
+
+/// First failed or blocked suite, in finishing order.
+pub fn first_failure(results: &[SuiteResult]) -> Option<FirstFailure> {
+    results
+        .iter()
+        .find(|r| matches!(r.status, Status::Failed | Status::Blocked))
+        .map(|r| FirstFailure {
+            suite: r.id.clone(),
+            step: r.step.clone(),
+            message: r
+                .reason
+                .clone()
+                .unwrap_or_else(|| r.status.name().to_string()),
+        })
+}
+
+/// Logs of suites that did not pass, and artifacts worth opening.
+pub fn links(results: &[SuiteResult]) -> Links {
+    let mut links = Links::default();
+    for r in results {
+        if !r.status.is_pass() && r.status != Status::Skipped {
+            links.logs.extend(r.stderr.iter().cloned());
+            links.logs.extend(r.stdout.iter().cloned());
+        }
+        for a in r.artifacts.iter().filter(|a| !a.missing) {
+            match a.kind {
+                ArtifactKind::Screenshot => links.screenshots.push(a.path.clone()),
+                ArtifactKind::Trace => links.traces.push(a.path.clone()),
+                ArtifactKind::Video => links.videos.push(a.path.clone()),
+                _ => {}
+            }
+        }
+    }
+    links
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn exit_codes_follow_the_design() {
+        let c = |passed, failed, skipped, blocked, flaky| Counts {
+            selected: 9,
+            passed,
+            failed,
+            skipped,
+            blocked,
+            flaky,
+        };
+        assert_eq!(status_of(&c(1, 0, 0, 0, 0), false), (Status::Passed, 0));
+        assert_eq!(status_of(&c(0, 0, 0, 0, 1), false), (Status::Passed, 0));
+        assert_eq!(status_of(&c(1, 1, 0, 1, 0), false), (Status::Failed, 1));
+        assert_eq!(status_of(&c(1, 0, 1, 1, 0), false), (Status::Blocked, 78));
+        assert_eq!(status_of(&c(0, 0, 2, 0, 0), false), (Status::Skipped, 77));
+        assert_eq!(status_of(&c(2, 0, 1, 0, 0), false), (Status::Passed, 0));
+        assert_eq!(status_of(&c(0, 0, 0, 0, 0), false), (Status::Passed, 0));
+        assert_eq!(status_of(&c(1, 0, 0, 0, 0), true).1, 130);
+    }
+
+    #[test]
+    fn reproduce_quotes_what_the_shell_would_expand() {
+        let criteria = Criteria {
+            ids: vec!["suite.api.*".into()],
+            tags: vec!["a b".into()],
+            ..Criteria::default()
+        };
+        assert_eq!(
+            selection_command(&criteria),
+            "lab verify 'suite.api.*' --tag 'a b'"
+        );
+    }
 }

@@ -6,6 +6,7 @@ pub mod definitions;
 pub mod diagnostic;
 pub mod load;
 pub mod model;
+pub mod paths;
 pub mod reader;
 pub mod resolved;
 pub mod source;

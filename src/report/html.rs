@@ -212,7 +212,7 @@ ul.diff{{margin:0;padding-left:18px}}
         let rationale: Vec<String> = s
             .rationale
             .iter()
-            .map(|r| esc(&crate::commands::suite_list::why(r)))
+            .map(|r| esc(&r.phrase()))
             .collect();
         let _ = write!(
             h,

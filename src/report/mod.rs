@@ -1,10 +1,10 @@
-//! The public JSON documents lab prints and writes, and their schemas.
+//! Reports of finished runs, for people and other tools: HTML, JUnit,
+//! Markdown, GitHub annotations, and the views of registry definitions that
+//! `suite list`/`suite show` print. Reads the public documents
+//! (`outputs/`), never the run's working state.
 
 pub mod html;
 pub mod json;
 pub mod junit_out;
-pub mod manifest;
 pub mod markdown;
-
 pub mod suite_view;
-pub mod summary;

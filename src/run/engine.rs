@@ -19,9 +19,9 @@ use super::suite::run_suite;
 use super::suite_dirs::SuiteDirs;
 use crate::error::Error;
 use crate::registry::Registry;
-use crate::report::manifest;
+use super::provenance as manifest;
 use crate::outputs::*;
-use crate::report::summary::SummaryWriter;
+use crate::run::summary_writer::SummaryWriter;
 use crate::select::Selected;
 use crate::style::Style;
 use crate::style::human_duration;
@@ -248,7 +248,7 @@ pub fn verify(
     dirs.with_janitor(|| state.run_all())?;
     state.block_the_rest();
     progress.finish();
-    state.finish(&run_root)
+    state.finish()
 }
 
 /// The scheduling plan of `selected` (in run order): needs, weights,
@@ -467,7 +467,7 @@ impl<'r> Running<'_, 'r> {
 
     /// The final summary.json and manifest.json, `run_finished`, the
     /// history index, the closing lines.
-    fn finish(mut self, run_root: &Utf8Path) -> Result<RunResult, Error> {
+    fn finish(mut self) -> Result<RunResult, Error> {
         let run = self.cx.run;
         let interrupted = self.cx.interrupts.interrupted();
         self.summary.header.interrupted = interrupted;
@@ -487,7 +487,6 @@ impl<'r> Running<'_, 'r> {
             }),
         );
         let final_summary = self.summary.summary();
-        crate::history::index::append(run_root, &final_summary);
         self.progress
             .print(&closing_lines(&final_summary, self.rel_run, self.style));
         Ok(RunResult {
@@ -663,7 +662,7 @@ fn suite_lines(r: &SuiteResult, rel_run: &str, style: Style) -> String {
 /// The last lines of a run: counts, run directory, reproduce command.
 fn closing_lines(s: &Summary, rel_run: &str, style: Style) -> String {
     let c = &s.counts;
-    let mut parts = vec![crate::report::summary::counts_phrase(c)];
+    let mut parts = vec![crate::outputs::counts_phrase(c)];
     let not_run = c.selected.saturating_sub(s.suites.len());
     if not_run > 0 {
         parts.push(format!("{not_run} not run"));

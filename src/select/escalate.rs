@@ -10,7 +10,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::changed::ChangedPaths;
 use crate::vcs::read_at_base;
-use super::paths::PathIndex;
+use crate::registry::paths::PathIndex;
 use crate::registry::model::{Kind, Registry, Suite};
 use crate::outputs::{Rationale, RationaleKind};
 

@@ -2,7 +2,7 @@
 
 pub mod changed;
 pub mod escalate;
-pub mod paths;
+
 pub mod request;
 pub mod selection;
 pub mod shard;

@@ -1,6 +1,6 @@
 //! The facts manifest.json records about where a run happened: version
-//! control state (git through libgit2, jj through its CLI), platform,
-//! a machine id, provenance (a person or CI), and lab's redacted environment.
+//! control state (from `vcs/`), platform, a machine id, provenance (a
+//! person or CI), and lab's redacted environment.
 
 use std::collections::{BTreeMap, BTreeSet};
 
