@@ -372,4 +372,3 @@ impl SchemaName {
         camino::Utf8PathBuf::from(format!("schemas/{}.schema.json", self.name()))
     }
 }
-

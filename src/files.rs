@@ -173,7 +173,11 @@ pub fn write_atomic(path: &Utf8Path, bytes: &[u8]) -> std::io::Result<()> {
 
 /// Serializes `value` (pretty or compact) with a final newline and writes
 /// it atomically.
-pub fn write_json<T: serde::Serialize>(path: &Utf8Path, value: &T, pretty: bool) -> std::io::Result<()> {
+pub fn write_json<T: serde::Serialize>(
+    path: &Utf8Path,
+    value: &T,
+    pretty: bool,
+) -> std::io::Result<()> {
     let mut text = if pretty {
         serde_json::to_vec_pretty(value)
     } else {

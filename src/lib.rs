@@ -2,7 +2,31 @@
 //! orchestrator over the test tools a repository already uses.
 //!
 //! The binary (`main.rs`) parses arguments and calls [`run`]; each
-//! subcommand lives in `commands/`.
+//! subcommand lives in `commands/`. The contract users read is `docs/`.
+//!
+//! # Layers
+//!
+//! Modules are layered, lowest first; a module imports only from the
+//! layers below its own, never from its own layer's other modules or from
+//! above (`tests/lab/layers.rs` checks it, and that no two files import
+//! each other):
+//!
+//! 1. `error`, `files`, `style` — errors and exit codes, filesystem
+//!    helpers, terminal styling;
+//! 2. `registry` — suites.toml and its includes, loaded and checked;
+//! 3. `vcs` — git and jj: state, changed paths, files at a base;
+//! 4. `select` — which suites a request selects, and why;
+//! 5. `outputs` — the public JSON types (the wire), converted from the
+//!    working types of the layers below and above;
+//! 6. `run` — running suites: the engine, a suite's stages, processes;
+//! 7. `history` — finished runs, indexed and queried;
+//! 8. `report` — HTML, JUnit, Markdown and GitHub reports, suite views;
+//! 9. `context` — what a command starts from (cwd, registry discovery);
+//! 10. `cli` — clap types only;
+//! 11. `commands` — one file per subcommand: parse, call, print;
+//!
+//! then this file, which routes a command line. Nothing below `commands`
+//! knows clap types; below `run`, nothing prints.
 
 pub mod cli;
 pub mod commands;

@@ -7,8 +7,8 @@ use std::io::Write;
 use crate::cli::CheckArgs;
 use crate::context::Context;
 use crate::error::{Error, exit_code};
-use crate::registry::check::workspace_warnings;
 use crate::outputs::{CheckReport, SCHEMA_VERSION};
+use crate::registry::check::workspace_warnings;
 
 /// Runs `lab check`.
 pub fn run(ctx: &Context, args: &CheckArgs) -> Result<u8, Error> {

@@ -7,6 +7,7 @@ pub mod launch;
 pub mod report;
 pub mod runs;
 pub mod schema;
+pub mod selecting;
 pub mod suite_list;
 pub mod suite_show;
 pub mod verify;

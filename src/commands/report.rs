@@ -11,8 +11,8 @@ use crate::context::Context;
 use crate::error::{Error, exit_code};
 use crate::history::index;
 use crate::history::queries::{self, RunDiff};
-use crate::registry::Registry;
 use crate::outputs::Summary;
+use crate::registry::Registry;
 
 /// The diff of the run `run_id` against the previous comparable run, and
 /// the history (newest first) for trends.

@@ -13,8 +13,8 @@ use crate::error::{Error, exit_code};
 use crate::history::index::{self, History, RunRecord};
 use crate::history::queries;
 use crate::outputs::{Manifest, Summary};
-use crate::run::summary_writer::SummaryWriter;
 use crate::run::run_dir::{RunDir, write_json};
+use crate::run::summary_writer::SummaryWriter;
 
 /// Runs `lab runs …`.
 pub fn run(ctx: &Context, command: &RunsCommand) -> Result<u8, Error> {

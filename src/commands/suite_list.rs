@@ -3,38 +3,41 @@
 
 use std::io::Write;
 
+use super::selecting;
 use crate::cli::SuiteListArgs;
 use crate::context::Context;
 use crate::error::{Error, exit_code};
-use crate::outputs::{
-    NotSelected, Rationale, SCHEMA_VERSION, ShardEntry, SuiteList,
-};
+use crate::outputs::{NotSelected, Rationale, SCHEMA_VERSION, ShardEntry, SuiteList};
 use crate::report::suite_view;
 use crate::select::request;
 
 /// Runs `lab suite list`.
 pub fn run(ctx: &Context, args: &SuiteListArgs) -> Result<u8, Error> {
     let registry = ctx.registry()?;
-    let resolved = request::resolve(&registry, &args.select)?;
+    let resolved = selecting::resolve_args(&registry, &args.select)?;
     let matrix: Option<Vec<ShardEntry>> = args.shards.map(|count| {
-        request::split(&registry, &resolved.selected, count)
-            .into_iter()
-            .enumerate()
-            .map(|(k, members)| ShardEntry {
-                shard: format!("{}/{count}", k + 1),
-                index: k as u32 + 1,
-                count,
-                suites: members
-                    .iter()
-                    .map(|&i| resolved.selected[i].suite.id.clone())
-                    .collect(),
-            })
-            .collect()
+        request::split(
+            &resolved.selected,
+            count,
+            &selecting::expected_ms(&registry),
+        )
+        .into_iter()
+        .enumerate()
+        .map(|(k, members)| ShardEntry {
+            shard: format!("{}/{count}", k + 1),
+            index: k as u32 + 1,
+            count,
+            suites: members
+                .iter()
+                .map(|&i| resolved.selected[i].suite.id.clone())
+                .collect(),
+        })
+        .collect()
     });
     let entries: Vec<_> = resolved
         .selected
         .into_iter()
-        .map(|s| suite_view::entry(&registry, s.suite, s.rationale))
+        .map(|s| suite_view::entry(&registry, s.suite, crate::outputs::rationale(&s.rationale)))
         .collect();
     let not_selected: Vec<NotSelected> = resolved
         .not_selected
@@ -46,8 +49,8 @@ pub fn run(ctx: &Context, args: &SuiteListArgs) -> Result<u8, Error> {
             schema_version: SCHEMA_VERSION,
             workspace: registry.workspace.to_string(),
             registry: registry.registry_file().to_string(),
-            criteria: resolved.criteria,
-            changed: resolved.changed,
+            criteria: (&resolved.criteria).into(),
+            changed: resolved.changed.as_ref().map(Into::into),
             suites: entries,
             not_selected: args.explain.then_some(not_selected),
             matrix,

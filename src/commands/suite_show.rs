@@ -7,10 +7,10 @@ use std::io::Write as _;
 use crate::cli::SuiteShowArgs;
 use crate::context::Context;
 use crate::error::{Error, exit_code};
-use crate::registry::diagnostic::did_you_mean;
 use crate::outputs::SuiteShow;
+use crate::registry::diagnostic::did_you_mean;
 use crate::report::suite_view;
-use crate::select::selection::canonical_suite_pattern;
+use crate::select::criteria::canonical_suite_pattern;
 
 /// Runs `lab suite show`.
 pub fn run(ctx: &Context, args: &SuiteShowArgs) -> Result<u8, Error> {

@@ -6,7 +6,6 @@ use crate::context::Context;
 use crate::error::Error;
 use crate::run::engine::{self, Options};
 use crate::run::process::signals::Interrupts;
-use crate::select::request;
 
 /// Runs `lab verify`.
 pub fn run(ctx: &Context, args: &VerifyArgs) -> Result<u8, Error> {
@@ -32,14 +31,14 @@ pub fn run(ctx: &Context, args: &VerifyArgs) -> Result<u8, Error> {
         }
         select.ids.extend(failed);
     }
-    if crate::select::selection::criteria(&select)?.is_empty() {
+    if super::selecting::criteria(&select).is_empty() {
         return Err(Error::usage("verify needs a selection").hint(
             "name suite ids or globs (suite.api.*), or use --tag, --target, --level, --platform, --risk or --all; `lab suite list` shows what each would pick",
         ));
     }
     let interrupts = Interrupts::install();
     let registry = ctx.registry()?;
-    let resolved = request::resolve(&registry, &select)?;
+    let resolved = super::selecting::resolve_args(&registry, &select)?;
     let selected = resolved.selected;
     if selected.is_empty() {
         match &resolved.changed {
@@ -63,8 +62,8 @@ pub fn run(ctx: &Context, args: &VerifyArgs) -> Result<u8, Error> {
     let result = engine::verify(
         &registry,
         selected,
-        resolved.criteria,
-        resolved.changed,
+        crate::outputs::Criteria::from(&resolved.criteria),
+        resolved.changed.as_ref().map(crate::outputs::Changed::from),
         argv,
         &options,
         &interrupts,

@@ -22,7 +22,9 @@ pub use suite_show::*;
 pub use summary::*;
 
 pub use crate::registry::Diagnostic;
-pub use crate::registry::model::{ArtifactKind, Cleanup, Display, FixtureCopy, Network, Probe, Risk};
+pub use crate::registry::model::{
+    ArtifactKind, Cleanup, Display, FixtureCopy, Network, Probe, Risk,
+};
 
 /// The version of every JSON document lab writes.
 pub const SCHEMA_VERSION: u32 = 1;

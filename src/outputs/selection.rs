@@ -131,3 +131,60 @@ pub struct DefinedAt {
     /// 1-based column. Since schema_version 1.
     pub column: u32,
 }
+
+impl From<&crate::select::Criteria> for Criteria {
+    fn from(c: &crate::select::Criteria) -> Self {
+        Criteria {
+            ids: c.ids.clone(),
+            tags: c.tags.clone(),
+            targets: c.targets.clone(),
+            levels: c.levels.clone(),
+            platforms: c.platforms.clone(),
+            risk: c.risk,
+            changed: c.changed,
+            all: c.all,
+            exclude_tags: c.exclude_tags.clone(),
+            shard: c.shard.map(|s| s.to_string()),
+        }
+    }
+}
+
+impl From<&crate::select::Reason> for Rationale {
+    fn from(r: &crate::select::Reason) -> Self {
+        use crate::select::ReasonKind as K;
+        let kind = match r.kind {
+            K::Id => RationaleKind::Id,
+            K::Tag => RationaleKind::Tag,
+            K::Target => RationaleKind::Target,
+            K::Level => RationaleKind::Level,
+            K::Platform => RationaleKind::Platform,
+            K::Risk => RationaleKind::Risk,
+            K::All => RationaleKind::All,
+            K::ChangedPath => RationaleKind::ChangedPath,
+            K::RegistryChanged => RationaleKind::RegistryChanged,
+            K::DefinitionChanged => RationaleKind::DefinitionChanged,
+            K::Escalation => RationaleKind::Escalation,
+            K::NeededBy => RationaleKind::NeededBy,
+        };
+        Rationale {
+            kind,
+            detail: r.detail.clone(),
+        }
+    }
+}
+
+impl From<&crate::select::ChangedPaths> for Changed {
+    fn from(c: &crate::select::ChangedPaths) -> Self {
+        Changed {
+            source: c.source.clone(),
+            base: c.base.clone(),
+            paths: c.paths.clone(),
+            notes: c.notes.clone(),
+        }
+    }
+}
+
+/// The reasons a suite was selected, as the public documents record them.
+pub fn rationale(reasons: &[crate::select::Reason]) -> Vec<Rationale> {
+    reasons.iter().map(Rationale::from).collect()
+}

@@ -12,8 +12,8 @@ use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 
 use super::diagnostic::{Diagnostic, did_you_mean};
 use super::model::{Kind, PathPattern, Ref, Registry};
-use super::source::Sources;
 use super::paths::PathIndex;
+use super::source::Sources;
 
 /// Resolves every reference to a canonical id and checks the graph.
 pub fn resolve(registry: &mut Registry, diags: &mut Vec<Diagnostic>) {

@@ -6,9 +6,9 @@
 use std::collections::HashMap;
 use std::fmt::Write;
 
-use crate::outputs::{Status, Summary};
 use crate::history::index::RunRecord;
 use crate::history::queries::RunDiff;
+use crate::outputs::{Status, Summary};
 
 /// How many runs the trend strips cover.
 pub const TREND_RUNS: usize = 30;
@@ -209,11 +209,7 @@ ul.diff{{margin:0;padding-left:18px}}
     let mut suites: Vec<_> = summary.suites.iter().collect();
     suites.sort_by(|a, b| rank(a.status).cmp(&rank(b.status)).then(a.id.cmp(&b.id)));
     for s in suites {
-        let rationale: Vec<String> = s
-            .rationale
-            .iter()
-            .map(|r| esc(&r.phrase()))
-            .collect();
+        let rationale: Vec<String> = s.rationale.iter().map(|r| esc(&r.phrase())).collect();
         let _ = write!(
             h,
             r#"<tr class="suite" data-id="{id}" data-status="{st}"><td><span class="badge" style="background:{bg}">{st}</span></td><td><code>{id}</code></td><td>{dur:.2} s</td><td>"#,

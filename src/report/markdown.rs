@@ -5,8 +5,8 @@
 
 use std::fmt::Write;
 
-use crate::outputs::{Status, Summary};
 use crate::history::queries::RunDiff;
+use crate::outputs::{Status, Summary};
 
 /// Escapes a table cell.
 fn cell(text: &str) -> String {

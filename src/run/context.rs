@@ -10,8 +10,8 @@ use super::host::Host;
 use super::process::signals::Interrupts;
 use super::run_dir::RunDir;
 use super::suite_dirs::SuiteDirs;
-use crate::registry::Registry;
 use crate::outputs::{Status, SuiteManifest, SuiteResult};
+use crate::registry::Registry;
 
 /// At most this many lines in a suite's excerpt.
 pub const EXCERPT_LINES: usize = 12;

@@ -14,13 +14,13 @@ use super::context::{Outcome, RunContext};
 use super::plan::{Item, Plan};
 use super::process::signals::Interrupts;
 use super::progress::Progress;
+use super::provenance as manifest;
 use super::run_dir::{RunDir, write_json};
 use super::suite::run_suite;
 use super::suite_dirs::SuiteDirs;
 use crate::error::Error;
-use crate::registry::Registry;
-use super::provenance as manifest;
 use crate::outputs::*;
+use crate::registry::Registry;
 use crate::run::summary_writer::SummaryWriter;
 use crate::select::Selected;
 use crate::style::Style;
@@ -330,7 +330,7 @@ impl<'r> Running<'_, 'r> {
                         let Ok(job) = job else { return };
                         let needs = job.needs;
                         let outcome =
-                            run_suite(cx, job.selected.suite, job.selected.rationale, &|id| {
+                            run_suite(cx, job.selected.suite, &job.selected.rationale, &|id| {
                                 needs.get(id).copied()
                             });
                         if done_tx.send((job.index, outcome)).is_err() {
@@ -454,8 +454,12 @@ impl<'r> Running<'_, 'r> {
                 continue;
             };
             let prep = super::suite::prepare::prepare(self.cx, sel.suite);
-            let mut o =
-                super::suite::prepare::new_outcome(self.cx, sel.suite, &prep, sel.rationale);
+            let mut o = super::suite::prepare::new_outcome(
+                self.cx,
+                sel.suite,
+                &prep,
+                crate::outputs::rationale(&sel.rationale),
+            );
             let reason = "fail-fast: an earlier suite failed".to_string();
             o.finish_early(Status::Blocked, "fail-fast", reason, Instant::now());
             self.progress
@@ -587,7 +591,7 @@ fn start_manifest(
                 .iter()
                 .map(|s| SelectedRecord {
                     id: s.suite.id.clone(),
-                    rationale: s.rationale.clone(),
+                    rationale: crate::outputs::rationale(&s.rationale),
                 })
                 .collect(),
         },

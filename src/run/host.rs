@@ -9,8 +9,6 @@ use std::sync::Mutex;
 use crate::files::find_program;
 use crate::registry::model::Requirement;
 
-
-
 /// Cached answers about the host.
 #[derive(Debug, Default)]
 pub struct Host {

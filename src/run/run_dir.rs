@@ -52,7 +52,10 @@ impl RunDir {
         // collision) keep concurrent runs apart.
         let millis = now.subsec_millisecond();
         for _ in 0..64 {
-            let id = format!("{stamp}-{millis:03}{:03x}", crate::files::random_u64() & 0xfff);
+            let id = format!(
+                "{stamp}-{millis:03}{:03x}",
+                crate::files::random_u64() & 0xfff
+            );
             let path = root.join(&id);
             match std::fs::DirBuilder::new().mode(0o700).create(&path) {
                 Ok(()) => {
@@ -121,7 +124,10 @@ pub fn write_json<T: Serialize>(path: &Utf8Path, value: &T, pretty: bool) -> Res
 
 /// Points `<root>/latest` at `id`, replacing any older link atomically.
 fn point_latest(root: &Utf8Path, id: &str) {
-    let tmp = root.join(format!(".latest.tmp-{:08x}", crate::files::random_u64() as u32));
+    let tmp = root.join(format!(
+        ".latest.tmp-{:08x}",
+        crate::files::random_u64() as u32
+    ));
     if std::os::unix::fs::symlink(id, &tmp).is_ok()
         && std::fs::rename(&tmp, root.join("latest")).is_err()
     {

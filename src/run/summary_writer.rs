@@ -94,7 +94,6 @@ impl SummaryWriter {
     }
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;

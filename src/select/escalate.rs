@@ -9,22 +9,19 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::changed::ChangedPaths;
-use crate::vcs::read_at_base;
-use crate::registry::paths::PathIndex;
+use super::criteria::{Reason, ReasonKind};
 use crate::registry::model::{Kind, Registry, Suite};
-use crate::outputs::{Rationale, RationaleKind};
+use crate::registry::paths::PathIndex;
+use crate::vcs::read_at_base;
 
 /// Suites selected by changes, each with its reasons.
-pub type ChangeSelection = BTreeMap<String, Vec<Rationale>>;
+pub type ChangeSelection = BTreeMap<String, Vec<Reason>>;
 
-fn why(kind: RationaleKind, detail: impl Into<String>) -> Rationale {
-    Rationale {
-        kind,
-        detail: detail.into(),
-    }
+fn why(kind: ReasonKind, detail: impl Into<String>) -> Reason {
+    Reason::new(kind, detail)
 }
 
-fn add(sel: &mut ChangeSelection, suite: &str, r: Rationale) {
+fn add(sel: &mut ChangeSelection, suite: &str, r: Reason) {
     let list = sel.entry(suite.to_string()).or_default();
     if !list.contains(&r) {
         list.push(r);
@@ -93,7 +90,7 @@ fn changed_definitions(
 /// What `changed` selects in `registry`.
 pub fn select_changed(registry: &Registry, changed: &ChangedPaths) -> ChangeSelection {
     let mut sel = ChangeSelection::new();
-    let all_suites = |sel: &mut ChangeSelection, r: Rationale| {
+    let all_suites = |sel: &mut ChangeSelection, r: Reason| {
         for id in registry.suites.keys() {
             add(sel, id, r.clone());
         }
@@ -121,10 +118,7 @@ pub fn select_changed(registry: &Registry, changed: &ChangedPaths) -> ChangeSele
                 add(
                     &mut sel,
                     suite,
-                    why(
-                        RationaleKind::ChangedPath,
-                        format!("{path} matches {pattern}"),
-                    ),
+                    why(ReasonKind::ChangedPath, format!("{path} matches {pattern}")),
                 );
             }
         }
@@ -139,7 +133,7 @@ pub fn select_changed(registry: &Registry, changed: &ChangedPaths) -> ChangeSele
             index.matches(path, &mut hits);
             if let Some(&i) = hits.first() {
                 let detail = format!("{path} (global path {})", globals[i].text);
-                all_suites(&mut sel, why(RationaleKind::RegistryChanged, detail));
+                all_suites(&mut sel, why(ReasonKind::RegistryChanged, detail));
             }
         }
     }
@@ -169,7 +163,7 @@ pub fn select_changed(registry: &Registry, changed: &ChangedPaths) -> ChangeSele
         all_suites(
             &mut sel,
             why(
-                RationaleKind::RegistryChanged,
+                ReasonKind::RegistryChanged,
                 format!("{file}: [lab] changed"),
             ),
         );
@@ -178,11 +172,7 @@ pub fn select_changed(registry: &Registry, changed: &ChangedPaths) -> ChangeSele
         for suite in registry.suites.values() {
             for id in uses(registry, suite) {
                 if changed_ids.contains_key(&id) {
-                    add(
-                        &mut sel,
-                        &suite.id,
-                        why(RationaleKind::DefinitionChanged, id),
-                    );
+                    add(&mut sel, &suite.id, why(ReasonKind::DefinitionChanged, id));
                 }
             }
         }
@@ -204,7 +194,7 @@ pub fn select_changed(registry: &Registry, changed: &ChangedPaths) -> ChangeSele
                     add(
                         &mut sel,
                         &suite.id,
-                        why(RationaleKind::DefinitionChanged, detail),
+                        why(ReasonKind::DefinitionChanged, detail),
                     );
                 }
             }
@@ -242,7 +232,7 @@ pub fn select_changed(registry: &Registry, changed: &ChangedPaths) -> ChangeSele
                 add(
                     &mut sel,
                     &suite.id,
-                    why(RationaleKind::Escalation, detail.clone()),
+                    why(ReasonKind::Escalation, detail.clone()),
                 );
             }
         }

@@ -1,54 +1,65 @@
-//! A command line's selection, resolved: criteria checked, changed paths
-//! gathered when `--changed` asks for them, and what they select. Shared by
-//! `suite list` and `verify`.
+//! A selection request, resolved: criteria checked, changed paths gathered
+//! when `--changed` asks for them, what they select, and the shard kept.
+//! Shared by `suite list` and `verify`; the request is built by
+//! `commands/` from the command line.
 
-use crate::cli::SelectArgs;
+use std::collections::HashMap;
+
+use camino::Utf8PathBuf;
+
 use crate::error::Error;
 use crate::registry::Registry;
-use crate::outputs::{Changed, Criteria};
 
-use super::changed::{Request, gather};
+use super::changed::{ChangedPaths, Request as Sources, gather};
+use super::criteria::Criteria;
 use super::escalate::{ChangeSelection, select_changed};
-use super::selection::{Selected, criteria, select_explained};
+use super::selection::{Selected, select_explained};
 
-/// What a command line selected.
+/// What to select.
+#[derive(Debug, Clone, Default)]
+pub struct Request {
+    /// The selectors.
+    pub criteria: Criteria,
+    /// `--changed-paths FILE` (`-` = stdin).
+    pub changed_paths: Option<Utf8PathBuf>,
+    /// `--base`, overriding `[lab].base`.
+    pub base: Option<String>,
+    /// Expected duration of each suite from history (ms), to balance shards.
+    pub expected_ms: HashMap<String, u64>,
+}
+
+/// What a request selected.
 pub struct Resolved<'r> {
-    /// The criteria, as recorded in JSON.
+    /// The criteria, checked.
     pub criteria: Criteria,
     /// The changed paths, with `--changed`.
-    pub changed: Option<Changed>,
-    /// The selected suites, by id, with rationale.
+    pub changed: Option<ChangedPaths>,
+    /// The selected suites, by id, with their reasons.
     pub selected: Vec<Selected<'r>>,
     /// Suites left out, and why.
     pub not_selected: Vec<(String, String)>,
+    /// What the user should know (a missing base, a shallow clone, …).
+    pub notes: Vec<String>,
 }
 
-/// Resolves `args` against `registry`.
-pub fn resolve<'r>(registry: &'r Registry, args: &SelectArgs) -> Result<Resolved<'r>, Error> {
-    let criteria = criteria(args)?;
+/// Resolves `request` against `registry`.
+pub fn resolve<'r>(registry: &'r Registry, request: Request) -> Result<Resolved<'r>, Error> {
+    let criteria = request.criteria.checked()?;
     let mut changed = None;
     let mut selection: Option<ChangeSelection> = None;
     if criteria.changed {
-        let paths = gather(&Request {
+        let paths = gather(&Sources {
             workspace: &registry.workspace,
-            paths_file: args.changed_paths.as_deref(),
+            paths_file: request.changed_paths.as_deref(),
             env_prefix: &registry.settings.env_prefix,
-            base: args.base.as_deref().unwrap_or(&registry.settings.base),
+            base: request.base.as_deref().unwrap_or(&registry.settings.base),
         })?;
-        for note in &paths.notes {
-            eprintln!("lab: warning: {note}");
-        }
         selection = Some(select_changed(registry, &paths));
-        changed = Some(Changed {
-            source: paths.source,
-            base: paths.base,
-            paths: paths.paths,
-            notes: paths.notes,
-        });
+        changed = Some(paths);
     }
     let (mut selected, not_selected) = select_explained(registry, &criteria, selection.as_ref())?;
-    if let Some(shard) = args.shard {
-        let mut shards = split(registry, &selected, shard.count);
+    if let Some(shard) = criteria.shard {
+        let mut shards = split(&selected, shard.count, &request.expected_ms);
         let keep: std::collections::HashSet<usize> = shards
             .swap_remove(shard.index as usize - 1)
             .into_iter()
@@ -59,16 +70,26 @@ pub fn resolve<'r>(registry: &'r Registry, args: &SelectArgs) -> Result<Resolved
             keep.contains(&(i - 1))
         });
     }
+    let notes = changed
+        .as_ref()
+        .map(|c| c.notes.clone())
+        .unwrap_or_default();
     Ok(Resolved {
         criteria,
         changed,
         selected,
         not_selected,
+        notes,
     })
 }
 
-/// Splits `selected` into `count` shards (indexes into `selected`).
-pub fn split(registry: &Registry, selected: &[Selected<'_>], count: u32) -> Vec<Vec<usize>> {
+/// Splits `selected` into `count` shards (indexes into `selected`),
+/// balanced by `expected` durations (ms).
+pub fn split(
+    selected: &[Selected<'_>],
+    count: u32,
+    expected: &HashMap<String, u64>,
+) -> Vec<Vec<usize>> {
     let index: std::collections::HashMap<&str, usize> = selected
         .iter()
         .enumerate()
@@ -85,9 +106,5 @@ pub fn split(registry: &Registry, selected: &[Selected<'_>], count: u32) -> Vec<
                 .collect()
         })
         .collect();
-    let expected = crate::run::history::expected_durations(
-        &registry.workspace.join(&registry.settings.run_root),
-        false,
-    );
-    super::shard::partition(&ids, &needs, count, &expected)
+    super::shard::partition(&ids, &needs, count, expected)
 }

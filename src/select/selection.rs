@@ -7,11 +7,11 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use globset::{GlobBuilder, GlobMatcher};
 
+use super::criteria::{Criteria, Reason, ReasonKind};
 use super::escalate::ChangeSelection;
 use crate::error::Error;
 use crate::registry::diagnostic::did_you_mean;
 use crate::registry::model::{Registry, Risk, Suite};
-use crate::outputs::{Criteria, Rationale, RationaleKind};
 
 /// A selected suite and why.
 #[derive(Debug, Clone)]
@@ -19,16 +19,7 @@ pub struct Selected<'r> {
     /// The suite.
     pub suite: &'r Suite,
     /// Every reason it was selected.
-    pub rationale: Vec<Rationale>,
-}
-
-/// `suite.api.*` or `api.*` → `suite.api.*`.
-pub fn canonical_suite_pattern(pattern: &str) -> String {
-    if pattern.starts_with("suite.") {
-        pattern.to_string()
-    } else {
-        format!("suite.{pattern}")
-    }
+    pub rationale: Vec<Reason>,
 }
 
 enum IdPattern {
@@ -59,11 +50,8 @@ impl IdPattern {
     }
 }
 
-fn rationale(kind: RationaleKind, detail: impl Into<String>) -> Rationale {
-    Rationale {
-        kind,
-        detail: detail.into(),
-    }
+fn rationale(kind: ReasonKind, detail: impl Into<String>) -> Reason {
+    Reason::new(kind, detail)
 }
 
 /// The first of `wanted` that `have` holds.
@@ -78,7 +66,7 @@ fn matches(
     criteria: &Criteria,
     ids: &[IdPattern],
     changed: Option<&ChangeSelection>,
-) -> Result<Vec<Rationale>, String> {
+) -> Result<Vec<Reason>, String> {
     let mut why = Vec::new();
     if suite.tags.iter().any(|t| criteria.exclude_tags.contains(t)) {
         let tag = suite
@@ -95,18 +83,18 @@ fn matches(
             .iter()
             .position(|p| p.is_match(&suite.id))
             .ok_or_else(|| format!("its id matches none of {}", criteria.ids.join(", ")))?;
-        why.push(rationale(RationaleKind::Id, &criteria.ids[i]));
+        why.push(rationale(ReasonKind::Id, &criteria.ids[i]));
     }
     let none_of = |what: &str, wanted: &[String]| format!("{what} none of {}", wanted.join(", "));
     if !criteria.tags.is_empty() {
         let tag = first_shared(&suite.tags, &criteria.tags)
             .ok_or_else(|| none_of("tagged", &criteria.tags))?;
-        why.push(rationale(RationaleKind::Tag, tag));
+        why.push(rationale(ReasonKind::Tag, tag));
     }
     if !criteria.targets.is_empty() {
         let target = first_shared(&suite.targets, &criteria.targets)
             .ok_or_else(|| none_of("targets", &criteria.targets))?;
-        why.push(rationale(RationaleKind::Target, target));
+        why.push(rationale(ReasonKind::Target, target));
     }
     if !criteria.levels.is_empty() {
         let wanted = suite
@@ -114,7 +102,7 @@ fn matches(
             .as_ref()
             .and_then(|level| criteria.levels.iter().find(|l| *l == level))
             .ok_or_else(|| none_of("at level", &criteria.levels))?;
-        why.push(rationale(RationaleKind::Level, wanted));
+        why.push(rationale(ReasonKind::Level, wanted));
     }
     if !criteria.platforms.is_empty() {
         let detail = if suite.platforms.is_empty() {
@@ -124,7 +112,7 @@ fn matches(
                 .ok_or_else(|| format!("runs only on {}", suite.platforms.join(", ")))?
                 .clone()
         };
-        why.push(rationale(RationaleKind::Platform, detail));
+        why.push(rationale(ReasonKind::Platform, detail));
     }
     if let Some(threshold) = criteria.risk {
         // An undeclared risk counts as low.
@@ -137,7 +125,7 @@ fn matches(
             ));
         }
         why.push(rationale(
-            RationaleKind::Risk,
+            ReasonKind::Risk,
             format!("{} ≥ {}", risk.name(), threshold.name()),
         ));
     }
@@ -148,10 +136,10 @@ fn matches(
         why.extend(reasons.iter().cloned());
     }
     if criteria.all {
-        why.push(rationale(RationaleKind::All, "--all"));
+        why.push(rationale(ReasonKind::All, "--all"));
     }
     if criteria.is_empty() {
-        why.push(rationale(RationaleKind::All, "no selector: every suite"));
+        why.push(rationale(ReasonKind::All, "no selector: every suite"));
     }
     Ok(why)
 }
@@ -229,11 +217,11 @@ pub fn add_needs<'r>(registry: &'r Registry, chosen: &mut BTreeMap<&'r str, Sele
             let already_selected_directly = entry
                 .rationale
                 .iter()
-                .any(|r| r.kind != RationaleKind::NeededBy);
+                .any(|r| r.kind != ReasonKind::NeededBy);
             if !already_selected_directly {
                 entry
                     .rationale
-                    .push(rationale(RationaleKind::NeededBy, &dependent.id));
+                    .push(rationale(ReasonKind::NeededBy, &dependent.id));
             }
             if queued.insert(&needed.id) {
                 queue.push(needed);
@@ -245,37 +233,6 @@ pub fn add_needs<'r>(registry: &'r Registry, chosen: &mut BTreeMap<&'r str, Sele
             .sort_by(|a, b| (a.kind as u8, &a.detail).cmp(&(b.kind as u8, &b.detail)));
         s.rationale.dedup();
     }
-}
-
-/// Turns command-line selectors into checked criteria: ids canonical,
-/// platforms known.
-pub fn criteria(args: &crate::cli::SelectArgs) -> Result<Criteria, Error> {
-    use crate::registry::definitions::PLATFORMS;
-    for p in &args.platforms {
-        if !PLATFORMS.contains(&p.as_str()) {
-            let err = Error::usage(format!("unknown platform `{p}`"));
-            return Err(match did_you_mean(p, PLATFORMS.iter().copied()) {
-                Some(near) => err.hint(format!("did you mean `{near}`?")),
-                None => err.hint(format!("platforms are {}", PLATFORMS.join(", "))),
-            });
-        }
-    }
-    Ok(Criteria {
-        ids: args
-            .ids
-            .iter()
-            .map(|i| canonical_suite_pattern(i))
-            .collect(),
-        tags: args.tags.clone(),
-        targets: args.targets.clone(),
-        levels: args.levels.clone(),
-        platforms: args.platforms.clone(),
-        risk: args.risk,
-        changed: args.changed,
-        all: args.all,
-        exclude_tags: args.exclude_tags.clone(),
-        shard: args.shard.map(|s| s.to_string()),
-    })
 }
 
 #[cfg(test)]
@@ -462,13 +419,13 @@ command = "true"
         let (_dir, r) = registry(REGISTRY);
         let selected =
             select(&r, &by(|c| c.ids = vec!["suite.api.e2e".into()]), None).expect("select");
-        let why: Vec<(&str, Vec<Rationale>)> = selected
+        let why: Vec<(&str, Vec<Reason>)> = selected
             .iter()
             .map(|s| (s.suite.id.as_str(), s.rationale.clone()))
             .collect();
         let needed_by = |detail: &str| {
-            vec![Rationale {
-                kind: RationaleKind::NeededBy,
+            vec![Reason {
+                kind: ReasonKind::NeededBy,
                 detail: detail.into(),
             }]
         };
@@ -477,8 +434,8 @@ command = "true"
             [
                 (
                     "suite.api.e2e",
-                    vec![Rationale {
-                        kind: RationaleKind::Id,
+                    vec![Reason {
+                        kind: ReasonKind::Id,
                         detail: "suite.api.e2e".into()
                     }]
                 ),
@@ -505,7 +462,7 @@ command = "true"
             .iter()
             .find(|s| s.suite.id == "suite.api.e2e")
             .expect("selected");
-        let kinds: Vec<(RationaleKind, &str)> = e2e
+        let kinds: Vec<(ReasonKind, &str)> = e2e
             .rationale
             .iter()
             .map(|r| (r.kind, r.detail.as_str()))
@@ -513,16 +470,22 @@ command = "true"
         assert_eq!(
             kinds,
             [
-                (RationaleKind::Tag, "api"),
-                (RationaleKind::Level, "e2e"),
-                (RationaleKind::Risk, "high ≥ medium"),
+                (ReasonKind::Tag, "api"),
+                (ReasonKind::Level, "e2e"),
+                (ReasonKind::Risk, "high ≥ medium"),
             ]
         );
     }
 
     #[test]
     fn short_ids_get_the_suite_prefix() {
-        assert_eq!(canonical_suite_pattern("api.*"), "suite.api.*");
-        assert_eq!(canonical_suite_pattern("suite.api"), "suite.api");
+        assert_eq!(
+            crate::select::criteria::canonical_suite_pattern("api.*"),
+            "suite.api.*"
+        );
+        assert_eq!(
+            crate::select::criteria::canonical_suite_pattern("suite.api"),
+            "suite.api"
+        );
     }
 }

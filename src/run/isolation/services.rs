@@ -14,8 +14,8 @@ use std::time::{Duration, Instant};
 use camino::Utf8PathBuf;
 use rustix::process::Signal;
 
-use crate::registry::model::{Probe, Registry, Service};
 use crate::outputs::{LeakedRecord, PortRecord, ProcessRecord};
+use crate::registry::model::{Probe, Registry, Service};
 use crate::run::process::capture::{Capture, CaptureConfig};
 use crate::run::process::exit::{exit_parts, signal_name};
 use crate::run::process::redact::Redactor;

@@ -7,8 +7,8 @@ use std::path::{Path, PathBuf};
 
 use camino::Utf8Path;
 
-use crate::registry::model::{Artifact, ArtifactKind};
 use crate::outputs::{ArtifactRecord, ArtifactSource};
+use crate::registry::model::{Artifact, ArtifactKind};
 
 /// Path segments that mark a path as secret (case-insensitive).
 pub const SECRET_SEGMENTS: &[&str] = &[

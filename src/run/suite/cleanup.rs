@@ -7,8 +7,8 @@
 use camino::Utf8PathBuf;
 
 use super::prepare::Prepared;
-use crate::registry::model::Cleanup;
 use crate::outputs::Status;
+use crate::registry::model::Cleanup;
 use crate::run::suite_dirs::SuiteDirs;
 
 /// The roots the cleanup policy removes.

@@ -7,8 +7,8 @@ use std::io::Read;
 use camino::Utf8Path;
 
 use super::prepare::Prepared;
-use crate::registry::model::Suite;
 use crate::outputs::{Status, SuiteResult, TestCounts};
+use crate::registry::model::Suite;
 use crate::run::context::{EXCERPT_LINES, Outcome, RunContext};
 use crate::run::process::capture::Captured;
 

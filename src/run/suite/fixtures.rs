@@ -6,8 +6,8 @@ use std::time::Instant;
 
 use super::evidence::tail_lines;
 use super::prepare::Prepared;
-use crate::registry::model::{Fixture, Suite};
 use crate::outputs::{ProcessRecord, Status};
+use crate::registry::model::{Fixture, Suite};
 use crate::run::context::{EXCERPT_LINES, Outcome, RunContext};
 use crate::run::process::capture::CaptureConfig;
 use crate::run::process::child;

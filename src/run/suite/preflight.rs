@@ -3,10 +3,10 @@
 //! directory. A new reason to refuse a suite before it starts goes here.
 
 use super::prepare::Prepared;
-use crate::registry::model::Suite;
-use crate::outputs::Status;
-use crate::run::context::RunContext;
 use crate::files::find_program;
+use crate::outputs::Status;
+use crate::registry::model::Suite;
+use crate::run::context::RunContext;
 
 /// Why a suite does not start: its status, step and reason.
 pub type Refusal = (Status, &'static str, String);

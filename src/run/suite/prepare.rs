@@ -7,8 +7,8 @@
 use camino::Utf8PathBuf;
 
 use super::env::{LabVars, Placeholders, SuiteEnv, process_tag, suite_env};
-use crate::registry::model::Suite;
 use crate::outputs::{Rationale, Status, SuiteManifest, SuiteResult};
+use crate::registry::model::Suite;
 use crate::run::context::{Outcome, RunContext};
 use crate::run::process::redact::Redactor;
 

@@ -9,10 +9,10 @@ use std::time::Instant;
 use super::evidence::tail_lines;
 use super::fixtures::{setup_after_services, setup_fixtures, teardown};
 use super::prepare::Prepared;
-use crate::registry::model::{Display, Fixture, Network, Suite};
-use crate::outputs::Status;
-use crate::run::context::{EXCERPT_LINES, Outcome, RunContext};
 use crate::files::find_program;
+use crate::outputs::Status;
+use crate::registry::model::{Display, Fixture, Network, Suite};
+use crate::run::context::{EXCERPT_LINES, Outcome, RunContext};
 use crate::run::isolation::{netns, services};
 use crate::run::process::redact::Redactor;
 

@@ -11,22 +11,23 @@ use super::evidence::{collect_evidence, excerpt};
 use super::preflight::preflight;
 use super::prepare::{new_outcome, prepare, write_secrets};
 use super::setup::{set_up, wind_down};
+use crate::outputs::Status;
 use crate::registry::model::{Cleanup, Display, Suite};
-use crate::outputs::{Rationale, Status};
 use crate::run::context::{Outcome, RunContext};
+use crate::select::Reason;
 
 /// Runs one suite. `need_status` answers how an already finished suite ended.
 pub fn run_suite(
     cx: &RunContext<'_>,
     suite: &Suite,
-    rationale: Vec<Rationale>,
+    rationale: &[Reason],
     need_status: &dyn Fn(&str) -> Option<Status>,
 ) -> Outcome {
     let started = Instant::now();
     let registry = cx.registry;
     let mut prep = prepare(cx, suite);
     let profile = registry.merged_profile(suite);
-    let mut outcome = new_outcome(cx, suite, &prep, rationale);
+    let mut outcome = new_outcome(cx, suite, &prep, crate::outputs::rationale(rationale));
     let virtual_display = profile
         .as_ref()
         .is_some_and(|p| p.display == Display::Virtual);
