@@ -1,26 +1,23 @@
-//! `lab launch TARGET --profile ID`: a runner's `launch` command started in
-//! a prepared run directory (profile, fixtures, environment), in the
-//! foreground with the terminal; Ctrl-C stops it and everything it started.
+//! `lab launch TARGET --profile ID`: a runner's `launch` command run by the
+//! one engine as an interactive suite: a prepared run directory (profile,
+//! fixtures, services, isolation), the terminal handed over; Ctrl-C stops
+//! it and everything it started.
 
 use std::collections::BTreeMap;
-use std::time::{Duration, Instant};
+use std::sync::Mutex;
+
+use camino::{Utf8Path, Utf8PathBuf};
 
 use crate::cli::LaunchArgs;
 use crate::context::Context;
 use crate::error::{Error, exit_code};
-use crate::outputs::{Attempt, Criteria, Status};
+use crate::outputs::{Criteria, Status, SuiteResult, Summary};
 use crate::registry::Registry;
 use crate::registry::diagnostic::did_you_mean;
 use crate::registry::model::{Ref, Runner, Suite};
-use crate::run::context::RunContext;
-use crate::run::engine::{Start, begin};
-use crate::run::host::Host;
-use crate::run::process::child::STOP_GRACE;
-use crate::run::process::exit::exit_parts;
+use crate::run::engine::{self, Options};
 use crate::run::process::signals::Interrupts;
-use crate::run::process::spawn as process;
-use crate::run::run_dir::{RunDir, write_json};
-use crate::run::suite::{cleanup, prepare as suite, setup};
+use crate::run::reporter::Reporter;
 use crate::select::Selected;
 
 /// Finds the definition `raw` names among `ids` of `kind`, or a usage error.
@@ -87,7 +84,8 @@ fn pick_runner<'r>(
     }
 }
 
-/// Runs `lab launch`.
+/// Runs `lab launch`: the runner's `launch` command as the one suite of a
+/// run, interactively, with the profile's isolation, fixtures and services.
 pub fn run(ctx: &Context, args: &LaunchArgs) -> Result<u8, Error> {
     let interrupts = Interrupts::install();
     let registry = ctx.registry()?;
@@ -97,25 +95,70 @@ pub fn run(ctx: &Context, args: &LaunchArgs) -> Result<u8, Error> {
     for f in &args.fixtures {
         fixtures.push(resolve("fixture", f, registry.fixtures.keys())?);
     }
+    let app = app_suite(runner, &args.target, &profile, &fixtures);
+    let request = engine::Request {
+        selected: vec![Selected {
+            suite: &app,
+            rationale: Vec::new(),
+        }],
+        criteria: Criteria {
+            targets: vec![args.target.clone()],
+            ..Criteria::default()
+        },
+        changed: None,
+        argv: std::env::args().collect(),
+    };
+    let options = Options {
+        command_id: "cmd.launch",
+        interactive: true,
+        fail_fast: false,
+        retries: Some(0),
+        jobs: 1,
+        repeat: 1,
+    };
+    let output = LaunchOutput {
+        target: args.target.clone(),
+        runner: runner.id.clone(),
+        run_dir: Mutex::new(Utf8PathBuf::new()),
+    };
+    let result = engine::run(&registry, request, &options, &interrupts, &output)?;
+    let Some(app) = result.summary.suites.first() else {
+        return Ok(exit_code::BLOCKED);
+    };
+    Ok(if result.summary.interrupted {
+        exit_code::INTERRUPTED
+    } else if app.attempts.is_empty() {
+        // Stopped before the command: blocked (or skipped) by a check or set-up.
+        exit_code::BLOCKED
+    } else {
+        // The app's own exit code, passed on.
+        app.exit_code
+            .map_or(exit_code::FAILED, |c| c.clamp(0, 255) as u8)
+    })
+}
+
+/// The suite `lab launch` runs: the runner's `launch` command with the
+/// profile and fixtures asked for.
+fn app_suite(runner: &Runner, target: &str, profile: &str, fixtures: &[String]) -> Suite {
     let span = runner.span;
     let reference = |id: &str| Ref {
         id: id.to_string(),
         span,
     };
-    let app = Suite {
-        id: format!("launch.{}", args.target),
+    Suite {
+        id: format!("launch.{target}"),
         span,
-        description: Some(format!("lab launch {}", args.target)),
+        description: Some(format!("lab launch {target}")),
         command: runner.launch.clone(),
         args: None,
         cwd: ".".into(),
         level: None,
-        targets: vec![args.target.clone()],
+        targets: vec![target.to_string()],
         platforms: Vec::new(),
         risk: None,
         tags: Vec::new(),
         paths: Vec::new(),
-        profile: Some(reference(&profile)),
+        profile: Some(reference(profile)),
         fixtures: fixtures.iter().map(|f| reference(f)).collect(),
         runners: vec![reference(&runner.id)],
         services: Vec::new(),
@@ -127,147 +170,47 @@ pub fn run(ctx: &Context, args: &LaunchArgs) -> Result<u8, Error> {
         weight: 1,
         exclusive: false,
         artifacts: Vec::new(),
-    };
-    let started = Instant::now();
-    process::become_subreaper();
-    let host_env: BTreeMap<String, String> = std::env::vars().collect();
-    let run = RunDir::create(&registry.workspace.join(&registry.settings.run_root))?;
-    let argv: Vec<String> = std::env::args().collect();
-    let criteria = Criteria {
-        targets: vec![args.target.clone()],
-        ..Criteria::default()
-    };
-    let selected = vec![Selected {
-        suite: &app,
-        rationale: Vec::new(),
-    }];
-    let (mut manifest, mut summary) = begin(
-        &registry,
-        &run,
-        &selected,
-        Start {
-            argv,
-            command_id: "cmd.launch",
-            criteria,
-            changed: None,
-            host_env: &host_env,
-        },
-    )?;
+    }
+}
 
-    let host = Host::default();
-    let cx = RunContext {
-        registry: &registry,
-        run: &run,
-        host_env: &host_env,
-        host: &host,
-        interrupts: &interrupts,
-        tee: None,
-        retries: None,
-        repeat: 1,
-        dirs: None,
-    };
-    let mut prep = suite::prepare(&cx, &app);
-    let mut outcome = suite::new_outcome(&cx, &app, &prep, Vec::new());
-    crate::run::suite_dirs::build_in_place(&prep.dir)
-        .map_err(|e| Error::io(format!("failed to create `{}`", prep.dir), e))?;
-    suite::write_secrets(&prep).map_err(|e| Error::io(e, std::io::Error::other("launch")))?;
-    // Isolation, ports, fixtures and the profile's services, as for a suite.
-    let ready = setup::set_up(&cx, &mut prep, &app, &mut outcome, started);
-    let mut code = exit_code::BLOCKED;
-    if let Err(()) = &ready {
+/// What `lab launch` shows: the app starting, why it could not, the run.
+struct LaunchOutput {
+    target: String,
+    runner: String,
+    run_dir: Mutex<Utf8PathBuf>,
+}
+
+impl Reporter for LaunchOutput {
+    fn run_started(&self, run_dir: &Utf8Path, _selected: usize) {
+        *self.run_dir.lock().unwrap_or_else(|e| e.into_inner()) = run_dir.to_path_buf();
+    }
+
+    fn suite_started(&self, _id: &str) {}
+
+    fn command_starting(&self, _id: &str, suite_dir: &Utf8Path) {
         eprintln!(
-            "lab: cannot launch {}: {}",
-            args.target,
-            outcome.result.reason.as_deref().unwrap_or("set-up failed")
+            "lab: launching {} ({}) in {suite_dir}",
+            self.target, self.runner
         );
-        for line in &outcome.result.excerpt {
-            eprintln!("  | {line}");
+    }
+
+    fn suite_finished(&self, result: &SuiteResult, _done: usize, _total: usize) {
+        if result.attempts.is_empty() && result.status != Status::Passed {
+            eprintln!(
+                "lab: cannot launch {}: {}",
+                self.target,
+                result.reason.as_deref().unwrap_or("set-up failed")
+            );
+            for line in &result.excerpt {
+                eprintln!("  | {line}");
+            }
         }
     }
-    if let Ok(active) = ready {
+
+    fn run_finished(&self, _summary: &Summary) {
         eprintln!(
-            "lab: launching {} ({}) in {}",
-            args.target, runner.id, prep.dir
+            "run: {}",
+            self.run_dir.lock().unwrap_or_else(|e| e.into_inner())
         );
-        let mut child = process::spawn_interactive(
-            &prep.command,
-            prep.cwd.as_std_path(),
-            &prep.env.vars,
-            &prep.command_wrapper,
-        )
-        .map_err(|e| Error::io("failed to start the launch command", e))?;
-        let pid = child.id();
-        let mut stop_sent: Option<Instant> = None;
-        let status = loop {
-            if let Ok(Some(status)) = child.try_wait() {
-                break Some(status);
-            }
-            if interrupts.interrupted() {
-                let signal = match stop_sent {
-                    None => Some(rustix::process::Signal::TERM),
-                    Some(at) if at.elapsed() >= STOP_GRACE || interrupts.again() => {
-                        Some(rustix::process::Signal::KILL)
-                    }
-                    Some(_) => None,
-                };
-                if let Some(signal) = signal {
-                    process::signal_each(&process::tree(pid), signal);
-                    stop_sent.get_or_insert_with(Instant::now);
-                }
-            }
-            std::thread::sleep(Duration::from_millis(25));
-        };
-        process::forget(pid);
-        // Everything the app started and left behind (all of lab's other
-        // descendants are the app's: lab runs nothing else).
-        outcome.manifest.leaked =
-            process::sweep_redacted(pid, &[], STOP_GRACE, &interrupts, &prep.redactor);
-        let (exit, signal) = status.map(exit_parts).unwrap_or((None, None));
-        outcome
-            .manifest
-            .processes
-            .push(crate::outputs::ProcessRecord {
-                pid,
-                role: "command".into(),
-                command: prep.redactor.redact_str(&prep.command),
-                exit_code: exit,
-                signal,
-            });
-        let status = match exit {
-            Some(0) => Status::Passed,
-            Some(77) => Status::Skipped,
-            Some(78) => Status::Blocked,
-            _ => Status::Failed,
-        };
-        outcome.result.status = status;
-        outcome.result.exit_code = exit;
-        outcome.result.signal = signal;
-        outcome.result.attempts.push(Attempt {
-            status,
-            exit_code: exit,
-            signal,
-            timed_out: false,
-            duration_ms: started.elapsed().as_millis() as u64,
-        });
-        setup::wind_down(&cx, &prep, active, &mut outcome);
-        code = if interrupts.interrupted() {
-            exit_code::INTERRUPTED
-        } else {
-            exit.map_or(exit_code::FAILED, |c| c.clamp(0, 255) as u8)
-        };
     }
-    let policy = registry
-        .merged_profile(&app)
-        .map_or(crate::registry::model::Cleanup::OnSuccess, |p| p.cleanup);
-    cleanup::cleanup(&prep, policy, outcome.result.status, None);
-    outcome.result.duration_ms = started.elapsed().as_millis() as u64;
-    manifest.suites.push(outcome.manifest);
-    summary.push(outcome.result);
-    summary.header.interrupted = interrupts.interrupted();
-    summary.header.finished_at = Some(jiff::Timestamp::now().to_string());
-    summary.refresh(started.elapsed().as_millis() as u64);
-    summary.write()?;
-    write_json(&run.path.join("manifest.json"), &manifest, true)?;
-    eprintln!("run: {}", run.path);
-    Ok(code)
 }

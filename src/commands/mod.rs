@@ -1,9 +1,12 @@
-//! One file per subcommand, each with one `run` function.
+//! One file per subcommand, each with one `run` function; what `verify`
+//! shows on the terminal (`verify_output.rs`, `progress.rs`) and the
+//! selectors of the command line (`selecting.rs`) beside them.
 
 pub mod check;
 pub mod completions;
 pub mod init;
 pub mod launch;
+pub mod progress;
 pub mod report;
 pub mod runs;
 pub mod schema;
@@ -11,3 +14,4 @@ pub mod selecting;
 pub mod suite_list;
 pub mod suite_show;
 pub mod verify;
+pub mod verify_output;

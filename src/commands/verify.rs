@@ -52,22 +52,21 @@ pub fn run(ctx: &Context, args: &VerifyArgs) -> Result<u8, Error> {
         }
     }
     let options = Options {
-        stream: args.stream,
+        command_id: "cmd.verify",
+        interactive: false,
         fail_fast: args.fail_fast,
         retries: args.retries,
         jobs: args.jobs.unwrap_or(registry.settings.jobs),
         repeat: args.repeat,
     };
-    let argv: Vec<String> = std::env::args().collect();
-    let result = engine::verify(
-        &registry,
+    let request = engine::Request {
         selected,
-        crate::outputs::Criteria::from(&resolved.criteria),
-        resolved.changed.as_ref().map(crate::outputs::Changed::from),
-        argv,
-        &options,
-        &interrupts,
-    )?;
+        criteria: crate::outputs::Criteria::from(&resolved.criteria),
+        changed: resolved.changed.as_ref().map(crate::outputs::Changed::from),
+        argv: std::env::args().collect(),
+    };
+    let output = super::verify_output::VerifyOutput::new(&registry.workspace, args.stream);
+    let result = engine::run(&registry, request, &options, &interrupts, &output)?;
     let run_root = registry.workspace.join(&registry.settings.run_root);
     crate::history::index::append(&run_root, &result.summary);
     if !args.no_report {

@@ -8,6 +8,7 @@ use std::time::Instant;
 
 use super::host::Host;
 use super::process::signals::Interrupts;
+use super::reporter::Reporter;
 use super::run_dir::RunDir;
 use super::suite_dirs::SuiteDirs;
 use crate::outputs::{Status, SuiteManifest, SuiteResult};
@@ -37,6 +38,10 @@ pub struct RunContext<'a> {
     /// Suite directories made ahead and recycled (none: made and removed
     /// in place).
     pub dirs: Option<&'a SuiteDirs>,
+    /// The command takes the terminal (`lab launch`).
+    pub interactive: bool,
+    /// Hears what happens.
+    pub reporter: &'a dyn Reporter,
 }
 
 /// A finished suite: its summary entry and its manifest entry.

@@ -1,36 +1,36 @@
-//! A whole `lab verify` run: the run directory, manifest.json, the suites in
-//! dependency order, summary.json after every suite, lab.log.jsonl events,
-//! the lines people read on stderr, and an orderly stop on Ctrl-C.
+//! A whole run (`lab verify`, `lab launch`): the run directory,
+//! manifest.json, the suites in dependency order on a pool of workers,
+//! summary.json as they finish, lab.log.jsonl events, and an orderly stop on
+//! Ctrl-C. What people see of it is the [`Reporter`]'s business.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::io::IsTerminal;
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use super::host::Host;
-use camino::Utf8Path;
-
 use super::context::{Outcome, RunContext};
+use super::host::Host;
 use super::plan::{Item, Plan};
 use super::process::signals::Interrupts;
-use super::progress::Progress;
 use super::provenance as manifest;
+use super::reporter::Reporter;
 use super::run_dir::{RunDir, write_json};
 use super::suite::run_suite;
 use super::suite_dirs::SuiteDirs;
+use super::summary_writer::SummaryWriter;
 use crate::error::Error;
 use crate::outputs::*;
 use crate::registry::Registry;
-use crate::run::summary_writer::SummaryWriter;
 use crate::select::Selected;
-use crate::style::Style;
-use crate::style::human_duration;
+use camino::Utf8Path;
 
-/// How `verify` was asked to run.
+/// How a run was asked to go.
 #[derive(Debug, Clone, Default)]
 pub struct Options {
-    /// Copy every suite's output to stderr, each line prefixed.
-    pub stream: bool,
+    /// `cmd.verify`, `cmd.launch`, … (manifest.json, summary.json).
+    pub command_id: &'static str,
+    /// The command takes the terminal: stdio inherited, lab's process
+    /// group, no timeout; Ctrl-C stops it (`lab launch`).
+    pub interactive: bool,
     /// Stop starting suites after the first failure.
     pub fail_fast: bool,
     /// Override every suite's `retries`.
@@ -138,17 +138,6 @@ fn tool_versions(
     tools
 }
 
-fn status_label(status: Status, style: Style) -> String {
-    let (label, paint) = match status {
-        Status::Passed => ("PASS ", style.bold()),
-        Status::Flaky => ("FLAKY", style.yellow_bold()),
-        Status::Failed => ("FAIL ", style.red_bold()),
-        Status::Skipped => ("SKIP ", style.dim()),
-        Status::Blocked => ("BLOCK", style.yellow_bold()),
-    };
-    format!("{}{label}{}", paint.0, paint.1)
-}
-
 /// summary.json is rewritten at most this often while suites finish
 /// faster than that, and always after the last one: a run killed with
 /// SIGKILL leaves a summary listing every suite that finished more than
@@ -158,46 +147,47 @@ pub const SUMMARY_INTERVAL: Duration = Duration::from_millis(50);
 /// How often the engine looks at Ctrl-C while nothing finishes.
 const TICK: Duration = Duration::from_millis(100);
 
-/// Runs `selected` and writes the run directory.
-pub fn verify(
+/// What a run is asked to do: the suites, and what selected them.
+pub struct Request<'r> {
+    /// The selected suites.
+    pub selected: Vec<Selected<'r>>,
+    /// What selected them, as recorded.
+    pub criteria: Criteria,
+    /// The changed paths, with `--changed`.
+    pub changed: Option<Changed>,
+    /// lab's argv, as recorded.
+    pub argv: Vec<String>,
+}
+
+/// Runs the suites of `request` in a new run directory; `reporter` hears
+/// what happens as it happens.
+pub fn run(
     registry: &Registry,
-    selected: Vec<Selected<'_>>,
-    criteria: Criteria,
-    changed: Option<Changed>,
-    argv: Vec<String>,
+    request: Request<'_>,
     options: &Options,
     interrupts: &Interrupts,
+    reporter: &dyn Reporter,
 ) -> Result<RunResult, Error> {
+    let Request {
+        selected,
+        criteria,
+        changed,
+        argv,
+    } = request;
     let started = Instant::now();
     super::process::spawn::become_subreaper();
     let host_env: BTreeMap<String, String> = std::env::vars().collect();
     let run_root = registry.workspace.join(&registry.settings.run_root);
     let run = RunDir::create(&run_root)?;
     let selected = order(selected);
-    let style = Style::for_stderr();
-    let stderr = Arc::new(Mutex::new(std::io::stderr()));
-    let progress = Progress::start(
-        Arc::clone(&stderr),
-        !options.stream && std::io::stderr().is_terminal() && style != Style::plain(),
-        selected.len(),
-    );
-    let rel_run = run
-        .path
-        .strip_prefix(&registry.workspace)
-        .map(|p| p.to_string())
-        .unwrap_or_else(|_| run.path.to_string());
-    progress.print(&format!(
-        "lab: {} suite{} selected → {rel_run}\n",
-        selected.len(),
-        if selected.len() == 1 { "" } else { "s" }
-    ));
+    reporter.run_started(&run.path, selected.len());
     let (manifest, summary) = begin(
         registry,
         &run,
         &selected,
         Start {
             argv,
-            command_id: "cmd.verify",
+            command_id: options.command_id,
             criteria,
             changed,
             host_env: &host_env,
@@ -215,7 +205,9 @@ pub fn verify(
         host_env: &host_env,
         host: &host,
         interrupts,
-        tee: options.stream.then(|| Arc::clone(&stderr)),
+        tee: reporter.tee(),
+        interactive: options.interactive,
+        reporter,
         retries: options.retries,
         repeat: options.repeat.max(1),
         dirs: Some(&dirs),
@@ -224,9 +216,7 @@ pub fn verify(
     let mut state = Running {
         cx: &cx,
         options,
-        progress: &progress,
-        style,
-        rel_run: &rel_run,
+        reporter,
         started,
         plan,
         total: selected.len(),
@@ -247,7 +237,6 @@ pub fn verify(
     // ready; every disposal is done before the run's last write.
     dirs.with_janitor(|| state.run_all())?;
     state.block_the_rest();
-    progress.finish();
     state.finish()
 }
 
@@ -290,9 +279,7 @@ struct Job<'r> {
 struct Running<'a, 'r> {
     cx: &'a RunContext<'r>,
     options: &'a Options,
-    progress: &'a Progress,
-    style: Style,
-    rel_run: &'a str,
+    reporter: &'a dyn Reporter,
     started: Instant,
     plan: Plan,
     total: usize,
@@ -394,7 +381,7 @@ impl<'r> Running<'_, 'r> {
                 "suite_started",
                 serde_json::json!({ "suite": selected.suite.id }),
             );
-            self.progress.running(&selected.suite.id);
+            self.reporter.suite_started(&selected.suite.id);
             // The workers outlive this loop; a send fails only if they all died.
             let _ = work.send(Job {
                 index,
@@ -423,9 +410,7 @@ impl<'r> Running<'_, 'r> {
                 "reason": result.reason,
             }),
         );
-        self.progress.finished(&result.id, self.done, self.total);
-        self.progress
-            .print(&suite_lines(&result, self.rel_run, self.style));
+        self.reporter.suite_finished(&result, self.done, self.total);
         self.manifest.suites.push(outcome.manifest);
         self.summary.push(result);
         self.dirty = true;
@@ -462,8 +447,8 @@ impl<'r> Running<'_, 'r> {
             );
             let reason = "fail-fast: an earlier suite failed".to_string();
             o.finish_early(Status::Blocked, "fail-fast", reason, Instant::now());
-            self.progress
-                .print(&suite_lines(&o.result, self.rel_run, self.style));
+            self.reporter
+                .suite_finished(&o.result, self.done, self.total);
             self.manifest.suites.push(o.manifest);
             self.summary.push(o.result);
         }
@@ -491,8 +476,7 @@ impl<'r> Running<'_, 'r> {
             }),
         );
         let final_summary = self.summary.summary();
-        self.progress
-            .print(&closing_lines(&final_summary, self.rel_run, self.style));
+        self.reporter.run_finished(&final_summary);
         Ok(RunResult {
             summary: final_summary,
             exit_code,
@@ -635,58 +619,4 @@ fn start_summary(
             links: Links::default(),
         },
     )
-}
-
-/// The stderr lines for one finished suite.
-fn suite_lines(r: &SuiteResult, rel_run: &str, style: Style) -> String {
-    let ms = Duration::from_millis(r.duration_ms);
-    let mut out = format!(
-        "  {}  {}  {}",
-        status_label(r.status, style),
-        r.id,
-        human_duration(ms)
-    );
-    if let Some(reason) = &r.reason
-        && r.status != Status::Passed
-    {
-        out.push_str(&format!("  {reason}"));
-    }
-    out.push('\n');
-    if matches!(r.status, Status::Failed | Status::Blocked | Status::Flaky) {
-        for line in &r.excerpt {
-            out.push_str(&format!("        | {line}\n"));
-        }
-        if let Some(stderr) = &r.stderr {
-            out.push_str(&format!("        logs: {rel_run}/{stderr}\n"));
-        }
-    }
-    out
-}
-
-/// The last lines of a run: counts, run directory, reproduce command.
-fn closing_lines(s: &Summary, rel_run: &str, style: Style) -> String {
-    let c = &s.counts;
-    let mut parts = vec![crate::outputs::counts_phrase(c)];
-    let not_run = c.selected.saturating_sub(s.suites.len());
-    if not_run > 0 {
-        parts.push(format!("{not_run} not run"));
-    }
-    let (paint, reset) = match s.status {
-        Status::Failed => style.red_bold(),
-        Status::Blocked => style.yellow_bold(),
-        _ => style.bold(),
-    };
-    let mut out = String::new();
-    if s.interrupted {
-        out.push_str("lab: interrupted; stopped every running suite\n");
-    }
-    out.push_str(&format!(
-        "{paint}{}{reset}: {} in {}\n",
-        s.status.name(),
-        parts.join(", "),
-        human_duration(Duration::from_millis(s.duration_ms))
-    ));
-    out.push_str(&format!("run: {rel_run}\n"));
-    out.push_str(&format!("reproduce: {}\n", s.reproduce));
-    out
 }

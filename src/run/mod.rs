@@ -1,7 +1,7 @@
 //! Running suites, by stage. Imports run one way, top to bottom:
 //!
 //! - `engine` — a whole run: scheduling on worker threads (`plan`), the run
-//!   directory (`run_dir`), summary and manifest, progress on the terminal;
+//!   directory (`run_dir`), summary and manifest, events for a `reporter`;
 //! - `suite/` — one suite, stage by stage (prepare, preflight, set-up,
 //!   command, evidence, cleanup);
 //! - `isolation/` — network namespaces, services and readiness probes;
@@ -16,8 +16,8 @@ pub mod host;
 pub mod isolation;
 pub mod plan;
 pub mod process;
-pub mod progress;
 pub mod provenance;
+pub mod reporter;
 pub mod run_dir;
 pub mod suite;
 pub mod suite_dirs;

@@ -14,8 +14,8 @@ use super::prepare::Prepared;
 use crate::outputs::{Attempt, LeakedRecord, ProcessRecord, Status};
 use crate::run::context::{Outcome, RunContext};
 use crate::run::process::capture::{CaptureConfig, Captured};
-use crate::run::process::child;
 use crate::run::process::exit::{describe_exit, signal_name};
+use crate::run::process::{child, interactive};
 use crate::style::human_duration;
 
 /// Runs the command `repeat` times, each retried up to `retries` times,
@@ -179,7 +179,19 @@ fn run_command(cx: &RunContext<'_>, prep: &Prepared, timeout: Duration) -> Comma
         interrupts: cx.interrupts,
         wrapper: &prep.command_wrapper,
     };
-    let driven = match child::drive(&spec) {
+    let driven = if cx.interactive {
+        interactive::drive_interactive(
+            &prep.command,
+            prep.cwd.as_std_path(),
+            &prep.env.vars,
+            &prep.command_wrapper,
+            cx.interrupts,
+            &prep.redactor,
+        )
+    } else {
+        child::drive(&spec)
+    };
+    let driven = match driven {
         Ok(d) => d,
         Err(e) => {
             return CommandRun {

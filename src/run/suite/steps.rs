@@ -54,9 +54,15 @@ pub fn run_suite(
     };
     let retries = cx.retries.unwrap_or(suite.retries);
     let timeout = registry.suite_timeout(suite);
+    if cx.interactive {
+        cx.reporter.command_starting(&suite.id, &prep.dir);
+    }
     let captures = run_repetitions(cx, &prep, retries, timeout, &mut outcome);
-    outcome.result.stdout = Some(format!("{}/stdout.log", prep.rel_dir));
-    outcome.result.stderr = Some(format!("{}/stderr.log", prep.rel_dir));
+    if !cx.interactive {
+        // An interactive command's output went to the terminal.
+        outcome.result.stdout = Some(format!("{}/stdout.log", prep.rel_dir));
+        outcome.result.stderr = Some(format!("{}/stderr.log", prep.rel_dir));
+    }
     if !outcome.manifest.leaked.is_empty() {
         cx.run.event(
             "processes_leaked",
