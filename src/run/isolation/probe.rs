@@ -89,16 +89,36 @@ mod tests {
     fn probes_a_real_listener() {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
         let addr = listener.local_addr().expect("addr");
+        let (seen_tx, seen_rx) = std::sync::mpsc::channel::<String>();
         std::thread::spawn(move || {
             for stream in listener.incoming().take(2).flatten() {
                 let mut s = stream;
                 let mut buf = [0u8; 256];
-                let _ = s.read(&mut buf);
+                let n = s.read(&mut buf).unwrap_or(0);
+                let _ = seen_tx.send(String::from_utf8_lossy(&buf[..n]).into_owned());
                 let _ = s.write_all(b"HTTP/1.1 204 No Content\r\n\r\n");
             }
         });
         assert!(tcp(&addr.to_string()));
         assert_eq!(http_status(&format!("http://{addr}/health")), Some(204));
-        drop(std::net::TcpListener::bind("127.0.0.1:0"));
+        let _connect_only = seen_rx.recv().expect("the tcp probe connected");
+        let request = seen_rx.recv().expect("the http probe sent a request");
+        assert!(
+            request.starts_with("GET /health HTTP/1.0\r\n")
+                && request.contains("\r\nHost: 127.0.0.1\r\n"),
+            "{request:?}"
+        );
+    }
+
+    #[test]
+    fn a_closed_port_is_not_ready() {
+        // A port that was just free: bound, then released.
+        let addr = std::net::TcpListener::bind("127.0.0.1:0")
+            .expect("bind")
+            .local_addr()
+            .expect("addr");
+        assert!(!tcp(&addr.to_string()));
+        assert_eq!(http_status(&format!("http://{addr}/")), None);
+        assert_eq!(http_status("http://127.0.0.1:notaport/"), None);
     }
 }
