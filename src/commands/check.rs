@@ -36,7 +36,7 @@ pub fn run(ctx: &Context, args: &CheckArgs) -> Result<u8, Error> {
             ok: errors == 0,
             errors,
             warnings,
-            diagnostics,
+            diagnostics: diagnostics.iter().map(Into::into).collect(),
             definitions,
         })?;
     } else {

@@ -8,6 +8,7 @@
 //! written or documents printed. Nothing here does I/O.
 
 mod check;
+mod definitions;
 mod manifest;
 mod selection;
 mod suite_list;
@@ -15,16 +16,12 @@ mod suite_show;
 mod summary;
 
 pub use check::*;
+pub use definitions::*;
 pub use manifest::*;
 pub use selection::*;
 pub use suite_list::*;
 pub use suite_show::*;
 pub use summary::*;
-
-pub use crate::registry::Diagnostic;
-pub use crate::registry::model::{
-    ArtifactKind, Cleanup, Display, FixtureCopy, Network, Probe, Risk,
-};
 
 /// The version of every JSON document lab writes.
 pub const SCHEMA_VERSION: u32 = 1;

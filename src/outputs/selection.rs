@@ -140,7 +140,7 @@ impl From<&crate::select::Criteria> for Criteria {
             targets: c.targets.clone(),
             levels: c.levels.clone(),
             platforms: c.platforms.clone(),
-            risk: c.risk,
+            risk: c.risk.map(Into::into),
             changed: c.changed,
             all: c.all,
             exclude_tags: c.exclude_tags.clone(),

@@ -92,7 +92,7 @@ pub struct ArtifactView {
     /// Path relative to the suite's cwd.
     pub path: String,
     /// What it holds.
-    pub kind: crate::registry::model::ArtifactKind,
+    pub kind: ArtifactKind,
     /// Missing → the suite fails.
     pub required: bool,
 }

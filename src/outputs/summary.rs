@@ -88,7 +88,7 @@ pub struct ArtifactRecord {
     /// The artifact id, or `marker` for marker-reported ones.
     pub id: String,
     /// What it holds.
-    pub kind: crate::registry::model::ArtifactKind,
+    pub kind: ArtifactKind,
     /// Path relative to the run directory (of the copy), or as declared when missing.
     pub path: String,
     /// Declared or marker.

@@ -4,15 +4,11 @@
 //!
 //! Which problems exist is decided in `load.rs` and `check.rs`, not here.
 
-use schemars::JsonSchema;
-use serde::Serialize;
-
 use super::source::{Sources, Span};
 use crate::style::Style;
 
 /// How bad a diagnostic is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Severity {
     /// The registry is invalid; nothing runs.
     Error,
@@ -29,7 +25,7 @@ struct Snippet {
 }
 
 /// One problem in the registry.
-#[derive(Debug, Clone, Serialize, JsonSchema)]
+#[derive(Debug, Clone)]
 pub struct Diagnostic {
     /// `error` or `warning`.
     pub severity: Severity,
@@ -51,8 +47,6 @@ pub struct Diagnostic {
     pub help: Option<String>,
     /// Further places and facts, e.g. where a duplicate was first defined.
     pub notes: Vec<String>,
-    #[serde(skip)]
-    #[schemars(skip)]
     snippet: Option<Snippet>,
 }
 

@@ -8,8 +8,6 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use camino::Utf8PathBuf;
-use schemars::JsonSchema;
-use serde::Serialize;
 
 use super::source::{Location, Sources, Span};
 
@@ -211,20 +209,7 @@ impl Default for Settings {
 }
 
 /// How a suite's risk ranks; `--risk X` selects X and above.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    PartialOrd,
-    Ord,
-    Serialize,
-    serde::Deserialize,
-    JsonSchema,
-    clap::ValueEnum,
-)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, clap::ValueEnum)]
 pub enum Risk {
     /// Low risk.
     Low,
@@ -363,8 +348,7 @@ pub struct Suite {
 }
 
 /// Network policy of a profile.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, JsonSchema)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Network {
     /// Lab's own network.
     #[default]
@@ -374,8 +358,7 @@ pub enum Network {
 }
 
 /// Display policy of a profile.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, JsonSchema)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Display {
     /// Lab's own display, if any.
     #[default]
@@ -385,8 +368,7 @@ pub enum Display {
 }
 
 /// When a suite's `tmp/` and `state.*` roots are deleted.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, JsonSchema)]
-#[serde(rename_all = "kebab-case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Cleanup {
     /// After a passing suite.
     #[default]
@@ -427,7 +409,7 @@ pub struct Profile {
 }
 
 /// One `copy` entry of a fixture.
-#[derive(Debug, Clone, Serialize, JsonSchema)]
+#[derive(Debug, Clone)]
 pub struct FixtureCopy {
     /// Workspace-relative source file or tree.
     pub from: String,
@@ -484,8 +466,7 @@ pub struct Runner {
 }
 
 /// How to tell that a service is ready.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Probe {
     /// An HTTP GET answering `status`.
     Http {
@@ -540,8 +521,7 @@ pub struct Service {
 }
 
 /// What an artifact holds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, JsonSchema)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ArtifactKind {
     /// JUnit XML.
     Junit,

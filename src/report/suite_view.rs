@@ -17,7 +17,7 @@ pub fn entry(registry: &Registry, suite: &Suite, rationale: Vec<Rationale>) -> S
         level: suite.level.clone(),
         targets: suite.targets.clone(),
         platforms: suite.platforms.clone(),
-        risk: suite.risk,
+        risk: suite.risk.map(Into::into),
         tags: suite.tags.clone(),
         paths: suite.paths.iter().map(|p| p.text.clone()).collect(),
         profile: suite.profile.as_ref().map(|p| p.id.clone()),
@@ -51,9 +51,9 @@ pub fn show(registry: &Registry, suite: &Suite) -> SuiteShow {
         env_clear: m.env_clear,
         pass_env: m.pass_env,
         secrets: m.secrets,
-        network: m.network,
-        display: m.display,
-        cleanup: m.cleanup,
+        network: m.network.into(),
+        display: m.display.into(),
+        cleanup: m.cleanup.into(),
     });
     let fixtures = suite
         .fixtures
@@ -61,7 +61,7 @@ pub fn show(registry: &Registry, suite: &Suite) -> SuiteShow {
         .filter_map(|r| registry.fixtures.get(&r.id))
         .map(|f| FixtureView {
             id: f.id.clone(),
-            copy: f.copy.clone(),
+            copy: f.copy.iter().map(Into::into).collect(),
             setup: f.setup.clone(),
             after_services: f.after_services,
             teardown: f.teardown.clone(),
@@ -87,7 +87,7 @@ pub fn show(registry: &Registry, suite: &Suite) -> SuiteShow {
             id: s.id.clone(),
             command: s.command.clone(),
             port: s.port,
-            ready: s.ready.clone(),
+            ready: s.ready.as_ref().map(Into::into),
             ready_timeout_seconds: s.ready_timeout.as_secs_f64(),
             stop_timeout_seconds: s.stop_timeout.as_secs_f64(),
         })
@@ -99,7 +99,7 @@ pub fn show(registry: &Registry, suite: &Suite) -> SuiteShow {
         .map(|a| ArtifactView {
             id: a.id.clone(),
             path: a.path.clone(),
-            kind: a.kind,
+            kind: a.kind.into(),
             required: a.required,
         })
         .collect();

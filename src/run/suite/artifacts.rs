@@ -7,8 +7,8 @@ use std::path::{Path, PathBuf};
 
 use camino::Utf8Path;
 
-use crate::outputs::{ArtifactRecord, ArtifactSource};
-use crate::registry::model::{Artifact, ArtifactKind};
+use crate::outputs::{ArtifactKind, ArtifactRecord, ArtifactSource};
+use crate::registry::model::Artifact;
 
 /// Path segments that mark a path as secret (case-insensitive).
 pub const SECRET_SEGMENTS: &[&str] = &[
@@ -74,7 +74,7 @@ impl Collector<'_> {
         let source = self.cwd.as_std_path().join(path);
         let missing_record = || ArtifactRecord {
             id: def.id.clone(),
-            kind: def.kind,
+            kind: def.kind.into(),
             path: path.to_string(),
             source: ArtifactSource::Declared,
             missing: true,
@@ -90,7 +90,7 @@ impl Collector<'_> {
         match crate::files::copy_tree(&source, &dest) {
             Ok(()) => ArtifactRecord {
                 id: def.id.clone(),
-                kind: def.kind,
+                kind: def.kind.into(),
                 path: self.relative(&dest),
                 source: ArtifactSource::Declared,
                 missing: false,
