@@ -356,7 +356,7 @@ fn merge(ctx: &Context, run_root: &Utf8Path, args: &RunsMergeArgs) -> Result<u8,
     let mut duration = 0;
     for (summary, dir) in summaries.into_iter().zip(&dirs) {
         duration = duration.max(summary.duration_ms);
-        writer.header.pending.extend(summary.pending);
+        writer.add_pending(summary.pending);
         for mut s in summary.suites {
             s.stdout = s.stdout.map(|p| rebase(dir, &p));
             s.stderr = s.stderr.map(|p| rebase(dir, &p));

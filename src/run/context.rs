@@ -11,8 +11,12 @@ use super::process::signals::Interrupts;
 use super::reporter::Reporter;
 use super::run_dir::RunDir;
 use super::suite_dirs::SuiteDirs;
-use crate::outputs::{Status, SuiteManifest, SuiteResult};
+use crate::outputs::{
+    ArtifactRecord, Attempt, LeakedRecord, PortRecord, ProcessRecord, Status, SuiteManifest,
+    SuiteResult, TestCounts,
+};
 use crate::registry::Registry;
+use crate::select::Reason;
 
 /// At most this many lines in a suite's excerpt.
 pub const EXCERPT_LINES: usize = 12;
@@ -44,21 +48,123 @@ pub struct RunContext<'a> {
     pub reporter: &'a dyn Reporter,
 }
 
-/// A finished suite: its summary entry and its manifest entry.
+/// A suite as the run knows it: what happened (summary.json's entry) and
+/// what ran (manifest.json's entry), in one working record the stages
+/// fill in; [`Outcome::into_external`] makes the two public entries, once,
+/// where the run's files are written.
 #[derive(Debug, Clone)]
 pub struct Outcome {
-    /// For summary.json.
-    pub result: SuiteResult,
-    /// For manifest.json.
-    pub manifest: SuiteManifest,
+    /// Canonical id.
+    pub id: String,
+    /// How it ended so far.
+    pub status: Status,
+    /// Why it was skipped, blocked or failed, one line.
+    pub reason: Option<String>,
+    /// The last attempt's exit code.
+    pub exit_code: Option<i32>,
+    /// The last attempt's signal.
+    pub signal: Option<i32>,
+    /// The last attempt timed out (or was interrupted).
+    pub timed_out: bool,
+    /// Wall time of the whole suite.
+    pub duration_ms: u64,
+    /// Every attempt at the command.
+    pub attempts: Vec<Attempt>,
+    /// Where it stopped, when it did not pass.
+    pub step: Option<String>,
+    /// The command's logs, relative to the run directory.
+    pub logs: Option<(String, String)>,
+    /// Collected (or missing) artifacts.
+    pub artifacts: Vec<ArtifactRecord>,
+    /// Per-test results from JUnit.
+    pub tests: Option<TestCounts>,
+    /// At most [`EXCERPT_LINES`] decisive lines.
+    pub excerpt: Vec<String>,
+    /// Why it was selected.
+    pub reasons: Vec<Reason>,
+    /// What ran, where, with what.
+    pub ran: Ran,
+}
+
+/// What ran for a suite (manifest.json's entry, but for the id and the
+/// artifacts, which the outcome holds).
+#[derive(Debug, Clone, Default)]
+pub struct Ran {
+    /// The profile.
+    pub profile: Option<String>,
+    /// The fixtures.
+    pub fixtures: Vec<String>,
+    /// The runners.
+    pub runners: Vec<String>,
+    /// The services.
+    pub services: Vec<String>,
+    /// The command, redacted.
+    pub command: String,
+    /// The working directory.
+    pub cwd: String,
+    /// The environment, redacted.
+    pub env: std::collections::BTreeMap<String, String>,
+    /// The suite directory, relative to the run directory.
+    pub dir: String,
+    /// Every process lab started for it.
+    pub processes: Vec<ProcessRecord>,
+    /// Ports allocated for its services.
+    pub ports: Vec<PortRecord>,
+    /// Processes that outlived their command, killed.
+    pub leaked: Vec<LeakedRecord>,
+    /// How it was isolated.
+    pub isolation: Vec<String>,
 }
 
 impl Outcome {
     /// Ends a suite before (or instead of) its command.
     pub fn finish_early(&mut self, status: Status, step: &str, reason: String, started: Instant) {
-        self.result.status = status;
-        self.result.step = Some(step.to_string());
-        self.result.reason = Some(reason);
-        self.result.duration_ms = started.elapsed().as_millis() as u64;
+        self.status = status;
+        self.step = Some(step.to_string());
+        self.reason = Some(reason);
+        self.duration_ms = started.elapsed().as_millis() as u64;
+    }
+
+    /// summary.json's and manifest.json's entries for this suite.
+    pub fn into_external(self) -> (SuiteResult, SuiteManifest) {
+        let ran = self.ran;
+        let manifest = SuiteManifest {
+            id: self.id.clone(),
+            profile: ran.profile,
+            fixtures: ran.fixtures,
+            runners: ran.runners,
+            services: ran.services,
+            command: ran.command,
+            cwd: ran.cwd,
+            env: ran.env,
+            dir: ran.dir,
+            processes: ran.processes,
+            ports: ran.ports,
+            leaked: ran.leaked,
+            artifacts: self.artifacts.clone(),
+            isolation: ran.isolation,
+        };
+        let (stdout, stderr) = match self.logs {
+            Some((out, err)) => (Some(out), Some(err)),
+            None => (None, None),
+        };
+        let result = SuiteResult {
+            id: self.id,
+            status: self.status,
+            reason: self.reason,
+            exit_code: self.exit_code,
+            signal: self.signal,
+            timed_out: self.timed_out,
+            duration_ms: self.duration_ms,
+            attempts: self.attempts,
+            step: self.step,
+            stdout,
+            stderr,
+            artifacts: self.artifacts,
+            tests: self.tests,
+            excerpt: self.excerpt,
+            rationale: crate::outputs::rationale(&self.reasons),
+        };
+        (result, manifest)
     }
 }

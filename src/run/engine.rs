@@ -396,7 +396,7 @@ impl<'r> Running<'_, 'r> {
     fn finished(&mut self, index: usize, outcome: Outcome) -> Result<(), Error> {
         self.plan.finish(index);
         self.done += 1;
-        let result = outcome.result;
+        let (result, entry) = outcome.into_external();
         if self.options.fail_fast && result.status == Status::Failed {
             self.stop_starting = true;
         }
@@ -411,7 +411,7 @@ impl<'r> Running<'_, 'r> {
             }),
         );
         self.reporter.suite_finished(&result, self.done, self.total);
-        self.manifest.suites.push(outcome.manifest);
+        self.manifest.suites.push(entry);
         self.summary.push(result);
         self.dirty = true;
         if self.written_at.elapsed() >= SUMMARY_INTERVAL {
@@ -439,18 +439,14 @@ impl<'r> Running<'_, 'r> {
                 continue;
             };
             let prep = super::suite::prepare::prepare(self.cx, sel.suite);
-            let mut o = super::suite::prepare::new_outcome(
-                self.cx,
-                sel.suite,
-                &prep,
-                crate::outputs::rationale(&sel.rationale),
-            );
+            let mut o =
+                super::suite::prepare::new_outcome(self.cx, sel.suite, &prep, sel.rationale);
             let reason = "fail-fast: an earlier suite failed".to_string();
             o.finish_early(Status::Blocked, "fail-fast", reason, Instant::now());
-            self.reporter
-                .suite_finished(&o.result, self.done, self.total);
-            self.manifest.suites.push(o.manifest);
-            self.summary.push(o.result);
+            let (result, entry) = o.into_external();
+            self.reporter.suite_finished(&result, self.done, self.total);
+            self.manifest.suites.push(entry);
+            self.summary.push(result);
         }
     }
 
@@ -459,19 +455,17 @@ impl<'r> Running<'_, 'r> {
     fn finish(mut self) -> Result<RunResult, Error> {
         let run = self.cx.run;
         let interrupted = self.cx.interrupts.interrupted();
-        self.summary.header.interrupted = interrupted;
-        self.summary.header.finished_at = Some(jiff::Timestamp::now().to_string());
         let exit_code = self
             .summary
-            .refresh(self.started.elapsed().as_millis() as u64);
+            .finish(interrupted, self.started.elapsed().as_millis() as u64);
         self.summary.write()?;
         write_json(&run.path.join("manifest.json"), &self.manifest, true)?;
         run.event(
             "run_finished",
             serde_json::json!({
-                "status": self.summary.header.status,
+                "status": self.summary.header().status,
                 "interrupted": interrupted,
-                "duration_ms": self.summary.header.duration_ms,
+                "duration_ms": self.summary.header().duration_ms,
                 "exit_code": exit_code,
             }),
         );

@@ -11,7 +11,7 @@ use crate::outputs::*;
 pub struct SummaryWriter {
     path: Utf8PathBuf,
     /// Everything but the suites, recomputed at each write.
-    pub header: Summary,
+    header: Summary,
     results: Vec<SuiteResult>,
     /// The suites serialized so far, joined: each finished suite is
     /// serialized once, however often the document is written.
@@ -45,6 +45,24 @@ impl SummaryWriter {
             .push_str(&serde_json::to_string(&result).expect("a suite result serializes to JSON"));
         self.header.pending.retain(|id| *id != result.id);
         self.results.push(result);
+    }
+
+    /// Suites that will not run here (a merged shard's), still pending.
+    pub fn add_pending(&mut self, ids: impl IntoIterator<Item = String>) {
+        self.header.pending.extend(ids);
+    }
+
+    /// The document as it stands (suites left out).
+    pub fn header(&self) -> &Summary {
+        &self.header
+    }
+
+    /// Ends the run: `interrupted`, `finished_at` now, everything
+    /// recomputed; lab's exit code.
+    pub fn finish(&mut self, interrupted: bool, duration_ms: u64) -> u8 {
+        self.header.interrupted = interrupted;
+        self.header.finished_at = Some(jiff::Timestamp::now().to_string());
+        self.refresh(duration_ms)
     }
 
     /// Recomputes the derived fields (status, counts, first failure,

@@ -35,23 +35,23 @@ pub fn run_repetitions(
     'repetitions: for _ in 0..repeat {
         let mut failed_before = false;
         for _ in 0..=retries {
-            keep_previous_logs(prep, outcome.result.attempts.len());
+            keep_previous_logs(prep, outcome.attempts.len());
             let run = run_command(cx, prep, timeout);
-            outcome.manifest.processes.push(run.process.clone());
-            outcome.manifest.leaked.extend(run.leaked.iter().cloned());
+            outcome.ran.processes.push(run.process.clone());
+            outcome.ran.leaked.extend(run.leaked.iter().cloned());
             captures = (run.stdout, run.stderr);
             let status = classify(&run.attempt);
-            outcome.result.attempts.push(Attempt {
+            outcome.attempts.push(Attempt {
                 status,
                 ..run.attempt.clone()
             });
-            outcome.result.exit_code = run.attempt.exit_code;
-            outcome.result.signal = run.attempt.signal;
-            outcome.result.timed_out = run.attempt.timed_out;
-            outcome.result.reason = run.reason;
+            outcome.exit_code = run.attempt.exit_code;
+            outcome.signal = run.attempt.signal;
+            outcome.timed_out = run.attempt.timed_out;
+            outcome.reason = run.reason;
             if status == Status::Failed {
                 failed_before = true;
-                last_failure = outcome.result.reason.clone();
+                last_failure = outcome.reason.clone();
                 if cx.interrupts.interrupted() {
                     repetitions.push(Status::Failed);
                     break 'repetitions;
@@ -67,21 +67,21 @@ pub fn run_repetitions(
         }
         repetitions.push(Status::Failed);
     }
-    outcome.result.status = combine(&repetitions);
+    outcome.status = combine(&repetitions);
     let failures = repetitions.iter().filter(|r| **r == Status::Failed).count();
-    if outcome.result.status == Status::Failed && repetitions.len() > 1 {
-        outcome.result.reason = Some(format!(
+    if outcome.status == Status::Failed && repetitions.len() > 1 {
+        outcome.reason = Some(format!(
             "failed {failures} of {} repetitions; last: {}",
             repetitions.len(),
             last_failure.as_deref().unwrap_or("failed")
         ));
-    } else if outcome.result.status == Status::Flaky {
-        outcome.result.reason = Some(format!(
+    } else if outcome.status == Status::Flaky {
+        outcome.reason = Some(format!(
             "passed after failing ({} attempts)",
-            outcome.result.attempts.len()
+            outcome.attempts.len()
         ));
     }
-    outcome.result.step = (!outcome.result.status.is_pass()).then(|| "command".to_string());
+    outcome.step = (!outcome.status.is_pass()).then(|| "command".to_string());
     captures
 }
 

@@ -7,7 +7,7 @@ use std::io::Read;
 use camino::Utf8Path;
 
 use super::prepare::Prepared;
-use crate::outputs::{Status, SuiteResult, TestCounts};
+use crate::outputs::{Status, TestCounts};
 use crate::registry::model::Suite;
 use crate::run::context::{EXCERPT_LINES, Outcome, RunContext};
 use crate::run::process::capture::Captured;
@@ -31,26 +31,25 @@ pub fn collect_evidence(
             continue;
         };
         let record = collector.declared(def, &prep.places.fill(&def.path));
-        if record.missing && def.required && outcome.result.status.is_pass() {
-            outcome.result.status = Status::Failed;
-            outcome.result.step = Some(format!("artifact:{}", def.id));
-            outcome.result.reason = Some(format!(
+        if record.missing && def.required && outcome.status.is_pass() {
+            outcome.status = Status::Failed;
+            outcome.step = Some(format!("artifact:{}", def.id));
+            outcome.reason = Some(format!(
                 "required artifact {} (`{}`) is missing",
                 def.id, record.path
             ));
         }
-        outcome.result.artifacts.push(record);
+        outcome.artifacts.push(record);
     }
     for printed in captures.0.markers.iter().chain(&captures.1.markers) {
         match collector.marker(printed) {
-            Ok(record) => outcome.result.artifacts.push(record),
+            Ok(record) => outcome.artifacts.push(record),
             Err(reason) => cx.run.event(
                 "artifact_ignored",
                 serde_json::json!({ "suite": suite.id, "path": prep.redactor.redact_str(printed), "reason": prep.redactor.redact_str(&reason) }),
             ),
         }
     }
-    outcome.manifest.artifacts = outcome.result.artifacts.clone();
     let mut tests: Option<TestCounts> = None;
     for r in suite
         .runners
@@ -76,12 +75,12 @@ pub fn collect_evidence(
     }
     if let Some(t) = &tests
         && let Some(first) = t.failures.first()
-        && outcome.result.status == Status::Failed
-        && outcome.result.step.as_deref() == Some("command")
+        && outcome.status == Status::Failed
+        && outcome.step.as_deref() == Some("command")
     {
-        outcome.result.step = Some(format!("test:{}", first.name));
+        outcome.step = Some(format!("test:{}", first.name));
     }
-    outcome.result.tests = tests;
+    outcome.tests = tests;
 }
 
 /// The last `n` non-empty lines of a log (reading at most its last 64 KiB).
@@ -168,12 +167,12 @@ fn looks_like_error(line: &str) -> bool {
 
 /// At most [`EXCERPT_LINES`] decisive lines: JUnit failures first, then the
 /// last error-looking lines of stderr and stdout, else their last lines.
-pub fn excerpt(prep: &Prepared, tests: Option<&TestCounts>, result: &SuiteResult) -> Vec<String> {
-    if result.status.is_pass() && result.status != Status::Flaky {
+pub fn excerpt(prep: &Prepared, outcome: &Outcome) -> Vec<String> {
+    if outcome.status.is_pass() && outcome.status != Status::Flaky {
         return Vec::new();
     }
     let mut lines = Vec::new();
-    if let Some(t) = tests {
+    if let Some(t) = &outcome.tests {
         for f in &t.failures {
             let first = f.message.lines().next().unwrap_or("");
             let name = match &f.classname {

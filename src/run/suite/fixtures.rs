@@ -95,7 +95,7 @@ fn run_setup(
 ) -> bool {
     let log = format!("fixture.{}.setup", fixture.id);
     let (record, ok) = helper(cx, prep, "fixture", &prep.places.fill(setup), &log);
-    outcome.manifest.processes.push(record.clone());
+    outcome.ran.processes.push(record.clone());
     if ok {
         return true;
     }
@@ -108,7 +108,7 @@ fn run_setup(
     if excerpt.is_empty() {
         excerpt = tail_lines(&prep.dir.join(format!("{log}.stdout.log")), EXCERPT_LINES);
     }
-    outcome.result.excerpt = excerpt;
+    outcome.excerpt = excerpt;
     outcome.finish_early(
         Status::Blocked,
         &format!("fixture:{}:setup", fixture.id),
@@ -178,10 +178,10 @@ pub fn teardown(
             if !ok {
                 cx.run.event(
                     "teardown_failed",
-                    serde_json::json!({ "suite": outcome.result.id, "fixture": fixture.id, "exit_code": record.exit_code }),
+                    serde_json::json!({ "suite": outcome.id, "fixture": fixture.id, "exit_code": record.exit_code }),
                 );
             }
-            outcome.manifest.processes.push(record);
+            outcome.ran.processes.push(record);
         }
     }
 }

@@ -7,10 +7,11 @@
 use camino::Utf8PathBuf;
 
 use super::env::{LabVars, Placeholders, SuiteEnv, process_tag, suite_env};
-use crate::outputs::{Rationale, Status, SuiteManifest, SuiteResult};
+use crate::outputs::Status;
 use crate::registry::model::Suite;
-use crate::run::context::{Outcome, RunContext};
+use crate::run::context::{Outcome, Ran, RunContext};
 use crate::run::process::redact::Redactor;
+use crate::select::Reason;
 
 /// Everything a suite's processes are started with.
 pub struct Prepared {
@@ -87,28 +88,24 @@ pub fn new_outcome(
     cx: &RunContext<'_>,
     suite: &Suite,
     prep: &Prepared,
-    rationale: Vec<Rationale>,
+    reasons: Vec<Reason>,
 ) -> Outcome {
     Outcome {
-        result: SuiteResult {
-            id: suite.id.clone(),
-            status: Status::Passed,
-            reason: None,
-            exit_code: None,
-            signal: None,
-            timed_out: false,
-            duration_ms: 0,
-            attempts: Vec::new(),
-            step: None,
-            stdout: None,
-            stderr: None,
-            artifacts: Vec::new(),
-            tests: None,
-            excerpt: Vec::new(),
-            rationale,
-        },
-        manifest: SuiteManifest {
-            id: suite.id.clone(),
+        id: suite.id.clone(),
+        status: Status::Passed,
+        reason: None,
+        exit_code: None,
+        signal: None,
+        timed_out: false,
+        duration_ms: 0,
+        attempts: Vec::new(),
+        step: None,
+        logs: None,
+        artifacts: Vec::new(),
+        tests: None,
+        excerpt: Vec::new(),
+        reasons,
+        ran: Ran {
             profile: suite.profile.as_ref().map(|p| p.id.clone()),
             fixtures: suite.fixtures.iter().map(|f| f.id.clone()).collect(),
             runners: suite.runners.iter().map(|r| r.id.clone()).collect(),
@@ -117,11 +114,7 @@ pub fn new_outcome(
             cwd: prep.cwd.to_string(),
             env: prep.env.redacted(),
             dir: prep.rel_dir.clone(),
-            processes: Vec::new(),
-            ports: Vec::new(),
-            leaked: Vec::new(),
-            artifacts: Vec::new(),
-            isolation: Vec::new(),
+            ..Ran::default()
         },
     }
 }

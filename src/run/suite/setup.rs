@@ -50,10 +50,7 @@ pub fn set_up<'r>(
         match netns::Namespace::create(path.as_deref()) {
             Ok(ns) => {
                 prep.wrapper = ns.wrapper.clone();
-                outcome
-                    .manifest
-                    .isolation
-                    .push(format!("network: {}", ns.how));
+                outcome.ran.isolation.push(format!("network: {}", ns.how));
                 namespace = Some(ns);
             }
             Err(reason) => {
@@ -69,10 +66,7 @@ pub fn set_up<'r>(
                 prep.command_wrapper
                     .push(xvfb.to_string_lossy().into_owned());
                 prep.command_wrapper.push("-a".into());
-                outcome
-                    .manifest
-                    .isolation
-                    .push("display: xvfb-run -a".into());
+                outcome.ran.isolation.push("display: xvfb-run -a".into());
             }
             None => {
                 let reason =
@@ -83,15 +77,15 @@ pub fn set_up<'r>(
         }
     }
     // Ports first: every process of the suite sees every service's port.
-    let service_ids = outcome.manifest.services.clone();
+    let service_ids = outcome.ran.services.clone();
     match services::allocate_ports(cx.registry, &service_ids) {
         Ok(ports) => {
             for p in &ports {
                 let name = services::port_var(&cx.registry.settings.env_prefix, &p.service);
                 prep.env.vars.insert(name, p.port.to_string());
             }
-            outcome.manifest.ports = ports;
-            outcome.manifest.env = prep.env.redacted();
+            outcome.ran.ports = ports;
+            outcome.ran.env = prep.env.redacted();
         }
         Err(e) => {
             outcome.finish_early(
@@ -161,7 +155,7 @@ fn start_services(
             continue;
         };
         let port = outcome
-            .manifest
+            .ran
             .ports
             .iter()
             .find(|p| p.service == *id)
@@ -170,7 +164,7 @@ fn start_services(
             Ok((svc, elapsed)) => {
                 cx.run.event(
                     "service_ready",
-                    serde_json::json!({ "suite": outcome.result.id, "service": id, "port": port, "ready_ms": elapsed.as_millis() as u64 }),
+                    serde_json::json!({ "suite": outcome.id, "service": id, "port": port, "ready_ms": elapsed.as_millis() as u64 }),
                 );
                 running.push(svc);
             }
@@ -181,8 +175,7 @@ fn start_services(
                 }
                 // Stop first, so the log is complete before its tail is read.
                 stop_services(cx, prep, std::mem::take(running), outcome);
-                outcome.result.excerpt =
-                    tail_lines(&services::log_path(&prep.dir, id), EXCERPT_LINES);
+                outcome.excerpt = tail_lines(&services::log_path(&prep.dir, id), EXCERPT_LINES);
                 outcome.finish_early(Status::Blocked, &why.step, why.reason, started);
                 return false;
             }
@@ -200,7 +193,7 @@ fn stop_services(
 ) {
     for svc in running.into_iter().rev() {
         let (record, leaked) = svc.stop(&prep.tag, cx.interrupts);
-        outcome.manifest.processes.push(record);
-        outcome.manifest.leaked.extend(leaked);
+        outcome.ran.processes.push(record);
+        outcome.ran.leaked.extend(leaked);
     }
 }

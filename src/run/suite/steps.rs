@@ -27,7 +27,7 @@ pub fn run_suite(
     let registry = cx.registry;
     let mut prep = prepare(cx, suite);
     let profile = registry.merged_profile(suite);
-    let mut outcome = new_outcome(cx, suite, &prep, crate::outputs::rationale(rationale));
+    let mut outcome = new_outcome(cx, suite, &prep, rationale.to_vec());
     let virtual_display = profile
         .as_ref()
         .is_some_and(|p| p.display == Display::Virtual);
@@ -49,7 +49,7 @@ pub fn run_suite(
     let policy = profile.as_ref().map_or(Cleanup::OnSuccess, |p| p.cleanup);
     let Ok(active) = set_up(cx, &mut prep, suite, &mut outcome, started) else {
         // Blocked before the command: secrets still go, state per policy.
-        cleanup(&prep, policy, outcome.result.status, cx.dirs);
+        cleanup(&prep, policy, outcome.status, cx.dirs);
         return outcome;
     };
     let retries = cx.retries.unwrap_or(suite.retries);
@@ -60,19 +60,21 @@ pub fn run_suite(
     let captures = run_repetitions(cx, &prep, retries, timeout, &mut outcome);
     if !cx.interactive {
         // An interactive command's output went to the terminal.
-        outcome.result.stdout = Some(format!("{}/stdout.log", prep.rel_dir));
-        outcome.result.stderr = Some(format!("{}/stderr.log", prep.rel_dir));
+        outcome.logs = Some((
+            format!("{}/stdout.log", prep.rel_dir),
+            format!("{}/stderr.log", prep.rel_dir),
+        ));
     }
-    if !outcome.manifest.leaked.is_empty() {
+    if !outcome.ran.leaked.is_empty() {
         cx.run.event(
             "processes_leaked",
-            serde_json::json!({ "suite": suite.id, "leaked": outcome.manifest.leaked }),
+            serde_json::json!({ "suite": suite.id, "leaked": outcome.ran.leaked }),
         );
     }
     wind_down(cx, &prep, active, &mut outcome);
     collect_evidence(cx, suite, &prep, &captures, &mut outcome);
-    outcome.result.excerpt = excerpt(&prep, outcome.result.tests.as_ref(), &outcome.result);
-    cleanup(&prep, policy, outcome.result.status, cx.dirs);
-    outcome.result.duration_ms = started.elapsed().as_millis() as u64;
+    outcome.excerpt = excerpt(&prep, &outcome);
+    cleanup(&prep, policy, outcome.status, cx.dirs);
+    outcome.duration_ms = started.elapsed().as_millis() as u64;
     outcome
 }
