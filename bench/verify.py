@@ -17,6 +17,8 @@ lab runs twice before timing, so suite directories recycled from earlier
 runs are there (`<run_root>/.spare/`), as on any machine that ran lab once.
 
     python3 bench/verify.py [--runs 5] [--suites 500] [--skip-big]
+"""
+
 import argparse
 import os
 import shutil
