@@ -16,6 +16,9 @@ pub struct SummaryWriter {
     /// The suites serialized so far, joined: each finished suite is
     /// serialized once, however often the document is written.
     suites_json: String,
+    /// Ids of the finished suites, so `pending` is filtered once per write
+    /// rather than once per suite.
+    finished: std::collections::HashSet<String>,
 }
 
 impl SummaryWriter {
@@ -26,6 +29,7 @@ impl SummaryWriter {
             header,
             results: Vec::new(),
             suites_json: String::new(),
+            finished: std::collections::HashSet::new(),
         }
     }
 
@@ -43,7 +47,7 @@ impl SummaryWriter {
         // non-string keys, no I/O).
         self.suites_json
             .push_str(&serde_json::to_string(&result).expect("a suite result serializes to JSON"));
-        self.header.pending.retain(|id| *id != result.id);
+        self.finished.insert(result.id.clone());
         self.results.push(result);
     }
 
@@ -69,6 +73,10 @@ impl SummaryWriter {
     /// reproduce, links) and the duration.
     pub fn refresh(&mut self, duration_ms: u64) -> u8 {
         let h = &mut self.header;
+        if !self.finished.is_empty() {
+            let finished = &self.finished;
+            h.pending.retain(|id| !finished.contains(id));
+        }
         h.counts = count(&self.results, h.counts.selected);
         let (status, code) = status_of(&h.counts, h.interrupted);
         h.status = status;
