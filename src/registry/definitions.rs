@@ -84,7 +84,7 @@ pub(super) fn read_suite(r: &mut Reader<'_, '_>, id: String, span: Span) -> Suit
                         format!("unknown requirement in `{id}`"),
                     )
                     .found(format!("{text:?}"))
-                    .expected(expected);
+                    .expected(expected.to_string());
                 r.report(d);
             }
         }
@@ -161,40 +161,53 @@ fn relative_dir(r: &mut Reader<'_, '_>, key: &str) -> Utf8PathBuf {
     }
 }
 
+/// Why a `requires` entry is not a requirement; shown as what was expected.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RequirementError {
+    /// Not a requirement lab knows, or one with an empty or spaced argument.
+    #[error("{REQUIREMENTS}")]
+    Unknown,
+    /// `env:` with something that is not a variable name.
+    #[error("{REQUIREMENTS} (`{var}` is not a variable name)")]
+    NotAVariable {
+        /// The name as written.
+        var: String,
+    },
+    /// `os:` with an operating system lab does not know.
+    #[error("{REQUIREMENTS} (os is one of {})", list(PLATFORMS))]
+    UnknownOs,
+}
+
+/// The requirements `requires` may list.
+const REQUIREMENTS: &str =
+    "`cmd:<program>`, `env:<VAR>`, `docker`, `display`, `root`, `netns` or `os:<name>`";
+
 /// Parses one `requires` entry.
-pub fn parse_requirement(text: &str) -> Result<Requirement, String> {
-    const EXPECTED: &str =
-        "`cmd:<program>`, `env:<VAR>`, `docker`, `display`, `root`, `netns` or `os:<name>`";
-    let nonempty = |s: &str| -> Result<String, String> {
+pub fn parse_requirement(text: &str) -> Result<Requirement, RequirementError> {
+    let nonempty = |s: &str| {
         if s.is_empty() || s.chars().any(char::is_whitespace) {
-            Err(EXPECTED.to_string())
+            Err(RequirementError::Unknown)
         } else {
             Ok(s.to_string())
         }
     };
     match text.split_once(':') {
         Some(("cmd", program)) => nonempty(program).map(Requirement::Command),
-        Some(("env", var)) => {
-            if super::reader::is_env_name(var) {
-                Ok(Requirement::Env(var.to_string()))
-            } else {
-                Err(format!("{EXPECTED} (`{var}` is not a variable name)"))
-            }
+        Some(("env", var)) if super::reader::is_env_name(var) => {
+            Ok(Requirement::Env(var.to_string()))
         }
-        Some(("os", os)) => {
-            if PLATFORMS.contains(&os) {
-                Ok(Requirement::Os(os.to_string()))
-            } else {
-                Err(format!("{EXPECTED} (os is one of {})", list(PLATFORMS)))
-            }
-        }
-        Some(_) => Err(EXPECTED.to_string()),
+        Some(("env", var)) => Err(RequirementError::NotAVariable {
+            var: var.to_string(),
+        }),
+        Some(("os", os)) if PLATFORMS.contains(&os) => Ok(Requirement::Os(os.to_string())),
+        Some(("os", _)) => Err(RequirementError::UnknownOs),
+        Some(_) => Err(RequirementError::Unknown),
         None => match text {
             "docker" => Ok(Requirement::Docker),
             "display" => Ok(Requirement::Display),
             "root" => Ok(Requirement::Root),
             "netns" => Ok(Requirement::Netns),
-            _ => Err(EXPECTED.to_string()),
+            _ => Err(RequirementError::Unknown),
         },
     }
 }
@@ -360,7 +373,7 @@ fn read_copy(
                 format!("`from` in a `copy` entry of `{id}` is not valid"),
             )
             .found(format!("{from:?}"))
-            .expected(expected);
+            .expected(expected.to_string());
         r.report(d);
         ok = false;
     }
