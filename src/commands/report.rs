@@ -61,7 +61,7 @@ pub fn run(ctx: &Context, args: &ReportArgs) -> Result<u8, Error> {
     let registry = ctx.registry()?;
     let run_root = registry.workspace.join(&registry.settings.run_root);
     let dir = crate::commands::runs::resolve_run(&run_root, &ctx.cwd, &args.run)?;
-    let summary = index::read_summary(&dir).map_err(Error::usage)?;
+    let summary = index::read_summary(&dir)?;
     let emit = |text: &str| -> Result<(), Error> {
         match &args.output {
             Some(path) => std::fs::write(path, text)

@@ -9,7 +9,7 @@ use crate::cli::{
     RunArgs, RunsCommand, RunsDiffArgs, RunsFlakyArgs, RunsListArgs, RunsMergeArgs, RunsPruneArgs,
 };
 use crate::context::Context;
-use crate::error::{Error, exit_code};
+use crate::error::{Chain, Error, exit_code};
 use crate::history::index::{self, History, RunRecord};
 use crate::history::queries;
 use crate::outputs::{Manifest, Summary};
@@ -97,7 +97,7 @@ fn list(run_root: &Utf8Path, args: &RunsListArgs) -> Result<u8, Error> {
 
 fn show(ctx: &Context, run_root: &Utf8Path, args: &RunArgs) -> Result<u8, Error> {
     let dir = resolve_run(run_root, &ctx.cwd, &args.run)?;
-    let summary = index::read_summary(&dir).map_err(Error::usage)?;
+    let summary = index::read_summary(&dir)?;
     if args.json {
         crate::report::json::print(&summary)?;
         return Ok(exit_code::SUCCESS);
@@ -275,7 +275,9 @@ fn prune(run_root: &Utf8Path, args: &RunsPruneArgs, default_keep: usize) -> Resu
             std::fs::remove_dir_all(run_root.join(id))
                 .map_err(|e| Error::io(format!("failed to delete run `{id}`"), e))?;
         }
-        index::rewrite(run_root, &remaining);
+        if let Err(e) = index::rewrite(run_root, &remaining) {
+            eprintln!("lab: warning: {}", Chain(&e));
+        }
     }
     let verb = if args.dry_run {
         "would delete"
@@ -391,7 +393,9 @@ fn merge(ctx: &Context, run_root: &Utf8Path, args: &RunsMergeArgs) -> Result<u8,
         serde_json::json!({ "runs": dirs.iter().map(|d| d.to_string()).collect::<Vec<_>>() }),
     );
     let summary = writer.summary();
-    index::append(run_root, &summary);
+    if let Some(e) = index::append(run_root, &summary) {
+        eprintln!("lab: warning: {}", Chain(&e));
+    }
     if args.json {
         crate::report::json::print(&summary)?;
     }
