@@ -7,6 +7,7 @@ use std::io::Read;
 use camino::Utf8Path;
 
 use super::prepare::Prepared;
+use crate::error::Chain;
 use crate::outputs::{Status, SuiteResult, TestCounts};
 use crate::registry::model::Suite;
 use crate::run::context::{EXCERPT_LINES, Outcome, RunContext};
@@ -46,7 +47,7 @@ pub fn collect_evidence(
             Ok(record) => outcome.result.artifacts.push(record),
             Err(reason) => cx.run.event(
                 "artifact_ignored",
-                serde_json::json!({ "suite": suite.id, "path": prep.redactor.redact_str(printed), "reason": prep.redactor.redact_str(&reason) }),
+                serde_json::json!({ "suite": suite.id, "path": prep.redactor.redact_str(printed), "reason": prep.redactor.redact_str(&Chain(&reason).to_string()) }),
             ),
         }
     }
@@ -70,7 +71,7 @@ pub fn collect_evidence(
             }
             Some(Err(e)) => cx.run.event(
                 "junit_unreadable",
-                serde_json::json!({ "suite": suite.id, "runner": r.id, "error": e }),
+                serde_json::json!({ "suite": suite.id, "runner": r.id, "error": Chain(&e).to_string() }),
             ),
         }
     }

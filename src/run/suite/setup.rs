@@ -9,6 +9,7 @@ use std::time::Instant;
 use super::evidence::tail_lines;
 use super::fixtures::{setup_after_services, setup_fixtures, teardown};
 use super::prepare::Prepared;
+use crate::error::Chain;
 use crate::files::find_program;
 use crate::outputs::Status;
 use crate::registry::model::{Display, Fixture, Network, Suite};
@@ -56,8 +57,8 @@ pub fn set_up<'r>(
                     .push(format!("network: {}", ns.how));
                 namespace = Some(ns);
             }
-            Err(reason) => {
-                outcome.finish_early(Status::Blocked, "network", reason, started);
+            Err(e) => {
+                outcome.finish_early(Status::Blocked, "network", Chain(&e).to_string(), started);
                 return Err(());
             }
         }
@@ -183,7 +184,8 @@ fn start_services(
                 stop_services(cx, prep, std::mem::take(running), outcome);
                 outcome.result.excerpt =
                     tail_lines(&services::log_path(&prep.dir, id), EXCERPT_LINES);
-                outcome.finish_early(Status::Blocked, &why.step, why.reason, started);
+                let reason = Chain(&why.reason).to_string();
+                outcome.finish_early(Status::Blocked, &why.step, reason, started);
                 return false;
             }
         }
@@ -199,8 +201,15 @@ fn stop_services(
     outcome: &mut Outcome,
 ) {
     for svc in running.into_iter().rev() {
-        let (record, leaked) = svc.stop(&prep.tag, cx.interrupts);
-        outcome.manifest.processes.push(record);
-        outcome.manifest.leaked.extend(leaked);
+        let id = svc.id.clone();
+        let stopped = svc.stop(&prep.tag, cx.interrupts);
+        if let Some(e) = stopped.log_error {
+            cx.run.event(
+                "service_log_failed",
+                serde_json::json!({ "suite": outcome.result.id, "service": id, "error": e.to_string() }),
+            );
+        }
+        outcome.manifest.processes.push(stopped.process);
+        outcome.manifest.leaked.extend(stopped.leaked);
     }
 }
