@@ -96,6 +96,7 @@ pub fn run(ctx: &Context, args: &SuiteListArgs) -> Result<u8, Error> {
         .map_err(|e| Error::io("failed to write to stdout", e))?;
     let total = registry.suites.len();
     if let Some(changed) = &resolved.changed {
+        // Notes for people; the list itself went to stdout above.
         let _ = writeln!(
             std::io::stderr(),
             "{} changed path{} (from {}{})",

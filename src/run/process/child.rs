@@ -100,6 +100,7 @@ pub fn poll_pipes(
         slots[2] = fds.len();
         fds.push(PollFd::new(p, PollFlags::IN));
     }
+    // A failed poll (EINTR) reports nothing ready; the caller polls again.
     let _ = rustix::event::poll(&mut fds, Some(&timespec(wait)));
     slots.map(|slot| slot != usize::MAX && !fds[slot].revents().is_empty())
 }

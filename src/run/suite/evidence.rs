@@ -97,6 +97,8 @@ pub fn tail_lines(path: &Utf8Path, n: usize) -> Vec<String> {
         return Vec::new();
     }
     let mut buf = Vec::new();
+    // An excerpt from what could be read is still an excerpt; the log
+    // itself is in the run directory.
     let _ = file.read_to_end(&mut buf);
     let text = String::from_utf8_lossy(&buf);
     let mut lines: Vec<String> = text
