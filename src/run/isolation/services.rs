@@ -130,7 +130,18 @@ pub struct Stopped {
     /// Processes it left behind (killed).
     pub leaked: Vec<LeakedRecord>,
     /// Why `services/<id>.log` is incomplete or missing, if it is.
-    pub log_error: Option<std::io::Error>,
+    pub log_error: Option<LogError>,
+}
+
+/// A service's log could not be written in full.
+#[derive(Debug, thiserror::Error)]
+pub enum LogError {
+    /// Creating or writing it failed.
+    #[error("failed to write the service log")]
+    Write(#[source] std::io::Error),
+    /// The thread reading the service's output panicked.
+    #[error("the service log reader stopped unexpectedly")]
+    ReaderPanicked,
 }
 
 /// A service that did not become ready: what was started (to stop), and why.
@@ -443,8 +454,8 @@ impl Running {
         let leaked =
             process::sweep_redacted(self.pid, tag, self.stop_timeout, interrupts, &self.redactor);
         let log_error = self.reader.take().and_then(|reader| match reader.join() {
-            Ok(written) => written.err(),
-            Err(_) => Some(std::io::Error::other("the log reader panicked")),
+            Ok(written) => written.err().map(LogError::Write),
+            Err(_) => Some(LogError::ReaderPanicked),
         });
         let (exit_code, signal) = status.map(exit_parts).unwrap_or((None, None));
         Stopped {

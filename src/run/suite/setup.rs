@@ -230,7 +230,7 @@ fn stop_services(
         if let Some(e) = stopped.log_error {
             cx.run.event(
                 "service_log_failed",
-                serde_json::json!({ "suite": outcome.result.id, "service": id, "error": e.to_string() }),
+                serde_json::json!({ "suite": outcome.result.id, "service": id, "error": Chain(&e).to_string() }),
             );
         }
         outcome.manifest.processes.push(stopped.process);
