@@ -251,6 +251,24 @@ mod tests {
     use super::*;
 
     #[test]
+    fn an_unreadable_summary_is_a_usage_error_naming_its_cause() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let dir = Utf8PathBuf::try_from(dir.path().to_path_buf()).expect("utf-8");
+        let missing = Error::from(read_summary(&dir).expect_err("no summary.json"));
+        assert_eq!(missing.exit_code(), 2);
+        assert_eq!(
+            missing.to_string(),
+            "summary.json: No such file or directory (os error 2)"
+        );
+        std::fs::write(dir.join("summary.json"), "{").expect("write");
+        let corrupt = read_summary(&dir).expect_err("corrupt");
+        assert_eq!(
+            String::from(corrupt),
+            "summary.json is corrupt: EOF while parsing an object at line 1 column 1"
+        );
+    }
+
+    #[test]
     fn run_ids_are_recognised() {
         assert!(is_run_id("20261122T101500Z-7f3a9c"));
         assert!(!is_run_id("latest"));

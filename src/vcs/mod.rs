@@ -133,3 +133,24 @@ pub fn changes(
         None => Ok(None),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_workspace_changed_cannot_use_is_usage_and_a_failing_tool_is_io() {
+        let bare = Error::from(VcsError::BareRepository);
+        assert_eq!(
+            (bare.exit_code(), bare.to_string().as_str()),
+            (2, "--changed cannot work in a bare git repository")
+        );
+        let jj = Error::from(VcsError::JjSpawn(std::io::Error::from(
+            std::io::ErrorKind::NotFound,
+        )));
+        assert_eq!(
+            (jj.exit_code(), jj.to_string().as_str()),
+            (1, "failed to run jj: entity not found")
+        );
+    }
+}
