@@ -167,7 +167,6 @@ fn index_line(run: &RunRecord) -> Result<String, IndexError> {
 // Not `#[must_use]` (nor a `Result`) while `commands/verify.rs`, owned
 // elsewhere, still calls this as a statement; it should show the warning.
 pub fn append(run_root: &Utf8Path, summary: &Summary) -> Option<IndexError> {
-    // An unfinished run is not indexed.
     summary.finished_at.as_ref()?;
     let path = run_root.join(INDEX_FILE);
     let written = index_line(&RunRecord::of(summary)).and_then(|line| {
