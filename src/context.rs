@@ -60,6 +60,7 @@ impl Context {
     pub fn print_diagnostics(&self, diagnostics: &[Diagnostic]) {
         let mut stderr = std::io::stderr().lock();
         for d in diagnostics {
+            // A failed write to stderr has nowhere else to be reported.
             let _ = writeln!(stderr, "{}", d.render(self.style));
         }
     }

@@ -166,26 +166,11 @@ pub fn write_atomic(path: &Utf8Path, bytes: &[u8]) -> std::io::Result<()> {
         std::fs::rename(&tmp, path)
     })();
     if result.is_err() {
+        // The write already failed and says why; a leftover temp file is
+        // hidden and harmless.
         let _ = std::fs::remove_file(&tmp);
     }
     result
-}
-
-/// Serializes `value` (pretty or compact) with a final newline and writes
-/// it atomically.
-pub fn write_json<T: serde::Serialize>(
-    path: &Utf8Path,
-    value: &T,
-    pretty: bool,
-) -> std::io::Result<()> {
-    let mut text = if pretty {
-        serde_json::to_vec_pretty(value)
-    } else {
-        serde_json::to_vec(value)
-    }
-    .map_err(std::io::Error::other)?;
-    text.push(b'\n');
-    write_atomic(path, &text)
 }
 
 #[cfg(test)]

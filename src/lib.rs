@@ -88,6 +88,8 @@ pub fn run(cli: cli::Cli) -> u8 {
         Err(err) => {
             let (red, reset) = style.red_bold();
             let mut stderr = std::io::stderr().lock();
+            // stderr is where an error would be reported; the exit status
+            // still says it.
             let _ = writeln!(stderr, "{red}error{reset}: {err}");
             if let Some(hint) = err.hint_text() {
                 let _ = writeln!(stderr, "  hint: {hint}");

@@ -52,6 +52,7 @@ pub fn run(ctx: &Context, args: &CheckArgs) -> Result<u8, Error> {
         } else {
             ctx.style.bold()
         };
+        // The exit status says the same when stderr is gone.
         let _ = writeln!(
             std::io::stderr(),
             "{paint}{}{reset}: {} in {files} file{}; {errors} error{}, {warnings} warning{}",

@@ -43,7 +43,10 @@ pub fn write_html(
     let (diff, history) = context_of(run_root, &summary.run_id);
     let page = crate::report::html::render(summary, diff.as_ref(), &history);
     let path = run_dir.join("report.html");
-    crate::run::run_dir::write_atomic(&path, page.as_bytes())?;
+    // A report is derived from the run, not its record: failing to write
+    // it is an ordinary file error (exit 1), not exit 74.
+    crate::files::write_atomic(&path, page.as_bytes())
+        .map_err(|e| Error::io(format!("failed to write `{path}`"), e))?;
     Ok(path)
 }
 
@@ -58,7 +61,7 @@ pub fn run(ctx: &Context, args: &ReportArgs) -> Result<u8, Error> {
     let registry = ctx.registry()?;
     let run_root = registry.workspace.join(&registry.settings.run_root);
     let dir = crate::commands::runs::resolve_run(&run_root, &ctx.cwd, &args.run)?;
-    let summary = index::read_summary(&dir).map_err(Error::usage)?;
+    let summary = index::read_summary(&dir)?;
     let emit = |text: &str| -> Result<(), Error> {
         match &args.output {
             Some(path) => std::fs::write(path, text)

@@ -9,7 +9,7 @@ use crate::cli::{
     RunArgs, RunsCommand, RunsDiffArgs, RunsFlakyArgs, RunsListArgs, RunsMergeArgs, RunsPruneArgs,
 };
 use crate::context::Context;
-use crate::error::{Error, exit_code};
+use crate::error::{Chain, Error, exit_code};
 use crate::history::index::{self, History, RunRecord};
 use crate::history::queries;
 use crate::outputs::{Manifest, Summary};
@@ -97,7 +97,7 @@ fn list(run_root: &Utf8Path, args: &RunsListArgs) -> Result<u8, Error> {
 
 fn show(ctx: &Context, run_root: &Utf8Path, args: &RunArgs) -> Result<u8, Error> {
     let dir = resolve_run(run_root, &ctx.cwd, &args.run)?;
-    let summary = index::read_summary(&dir).map_err(Error::usage)?;
+    let summary = index::read_summary(&dir)?;
     if args.json {
         crate::report::json::print(&summary)?;
         return Ok(exit_code::SUCCESS);
@@ -275,7 +275,9 @@ fn prune(run_root: &Utf8Path, args: &RunsPruneArgs, default_keep: usize) -> Resu
             std::fs::remove_dir_all(run_root.join(id))
                 .map_err(|e| Error::io(format!("failed to delete run `{id}`"), e))?;
         }
-        index::rewrite(run_root, &remaining);
+        if let Err(e) = index::rewrite(run_root, &remaining) {
+            eprintln!("lab: warning: {}", Chain(&e));
+        }
     }
     let verb = if args.dry_run {
         "would delete"
@@ -306,92 +308,94 @@ fn read<T: serde::de::DeserializeOwned>(path: &Utf8Path) -> Result<T, Error> {
     })
 }
 
-fn merge(ctx: &Context, run_root: &Utf8Path, args: &RunsMergeArgs) -> Result<u8, Error> {
-    let dirs = args
-        .runs
-        .iter()
-        .map(|r| resolve_run(run_root, &ctx.cwd, r))
-        .collect::<Result<Vec<_>, _>>()?;
-    let run = RunDir::create(run_root)?;
-    let mut summaries: Vec<Summary> = Vec::new();
-    let mut manifests: Vec<Manifest> = Vec::new();
-    for dir in &dirs {
-        summaries.push(read(&dir.join("summary.json"))?);
-        if let Ok(m) = read::<Manifest>(&dir.join("manifest.json")) {
-            manifests.push(m);
+/// A shard's run, read for merging.
+struct ShardRun {
+    dir: Utf8PathBuf,
+    summary: Summary,
+    /// `None` when its manifest.json could not be read (said on stderr).
+    manifest: Option<Manifest>,
+}
+
+/// Reads the runs `args` name; a manifest.json that cannot be read is a
+/// warning (the merged manifest leaves that run's suites out).
+fn read_shards(
+    ctx: &Context,
+    run_root: &Utf8Path,
+    args: &[String],
+) -> Result<Vec<ShardRun>, Error> {
+    let mut shards = Vec::new();
+    for arg in args {
+        let dir = resolve_run(run_root, &ctx.cwd, arg)?;
+        let summary = read(&dir.join("summary.json"))?;
+        let manifest = match read::<Manifest>(&dir.join("manifest.json")) {
+            Ok(m) => Some(m),
+            Err(e) => {
+                eprintln!("lab: warning: {e}; the merged manifest.json leaves its suites out");
+                None
+            }
+        };
+        shards.push(ShardRun {
+            dir,
+            summary,
+            manifest,
+        });
+    }
+    Ok(shards)
+}
+
+/// Paths inside a shard's run, made valid from the merged run's directory.
+struct Rebase {
+    root: Utf8PathBuf,
+}
+
+impl Rebase {
+    fn new(run_root: &Utf8Path) -> Self {
+        Rebase {
+            root: run_root
+                .canonicalize_utf8()
+                .unwrap_or_else(|_| run_root.to_path_buf()),
         }
     }
-    let argv: Vec<String> = std::env::args().collect();
-    let mut header = summaries[0].clone();
-    header.run_id = run.id.clone();
-    header.command = argv.clone();
-    header.command_id = "cmd.runs.merge".into();
-    header.suites = Vec::new();
-    header.pending = Vec::new();
-    header.started_at = summaries
-        .iter()
-        .map(|s| s.started_at.clone())
-        .min()
-        .unwrap_or_default();
-    header.finished_at = if summaries.iter().all(|s| s.finished_at.is_some()) {
-        summaries.iter().filter_map(|s| s.finished_at.clone()).max()
-    } else {
-        None
-    };
-    header.interrupted = summaries.iter().any(|s| s.interrupted);
-    header.criteria.shard = None;
-    header.counts.selected = summaries.iter().map(|s| s.counts.selected).sum();
-    let mut writer = SummaryWriter::new(run.path.join("summary.json"), header);
-    // Paths inside a shard's run stay valid from the merged run's directory.
-    let canonical_root = run_root
-        .canonicalize_utf8()
-        .unwrap_or_else(|_| run_root.to_path_buf());
-    let rebase = |dir: &Utf8Path, p: &str| -> String {
+
+    /// `p` (relative to the shard's run `dir`) relative to a sibling run.
+    fn path(&self, dir: &Utf8Path, p: &str) -> String {
         let rel = dir
-            .strip_prefix(&canonical_root)
+            .strip_prefix(&self.root)
             .map(|d| d.to_string())
             .unwrap_or_else(|_| dir.to_string());
         format!("../{rel}/{p}")
-    };
-    let mut duration = 0;
-    for (summary, dir) in summaries.into_iter().zip(&dirs) {
-        duration = duration.max(summary.duration_ms);
-        writer.add_pending(summary.pending);
-        for mut s in summary.suites {
-            s.stdout = s.stdout.map(|p| rebase(dir, &p));
-            s.stderr = s.stderr.map(|p| rebase(dir, &p));
-            for a in &mut s.artifacts {
-                if !a.missing {
-                    a.path = rebase(dir, &a.path);
-                }
-            }
-            writer.push(s);
-        }
     }
+}
+
+fn merge(ctx: &Context, run_root: &Utf8Path, args: &RunsMergeArgs) -> Result<u8, Error> {
+    // Everything is read before the merged run exists: a bad argument
+    // leaves no half-made run behind.
+    let shards = read_shards(ctx, run_root, &args.runs)?;
+    let Some(first) = shards.first() else {
+        return Err(Error::usage("runs merge needs at least one run"));
+    };
+    let run = RunDir::create(run_root)?;
+    let argv: Vec<String> = std::env::args().collect();
+    let rebase = Rebase::new(run_root);
+    let mut writer = merged_summary(&run, &argv, first.summary.clone(), &shards, &rebase);
+    let duration = shards
+        .iter()
+        .map(|s| s.summary.duration_ms)
+        .max()
+        .unwrap_or(0);
     let code = writer.refresh(duration);
     writer.write()?;
-    if let Some(first) = manifests.first() {
-        let mut merged = first.clone();
-        merged.run_id = run.id.clone();
-        merged.command = argv;
-        merged.command_id = "cmd.runs.merge".into();
-        merged.suites = Vec::new();
-        merged.selection.suites = Vec::new();
-        for (m, dir) in manifests.into_iter().zip(&dirs) {
-            merged.selection.suites.extend(m.selection.suites);
-            for mut s in m.suites {
-                s.dir = rebase(dir, &s.dir);
-                merged.suites.push(s);
-            }
-        }
+    if let Some(merged) = merged_manifest(&run, argv, &shards, &rebase) {
         write_json(&run.path.join("manifest.json"), &merged, true)?;
     }
     run.event(
         "runs_merged",
-        serde_json::json!({ "runs": dirs.iter().map(|d| d.to_string()).collect::<Vec<_>>() }),
+        serde_json::json!({ "runs": shards.iter().map(|s| s.dir.to_string()).collect::<Vec<_>>() }),
     );
     let summary = writer.summary();
-    index::append(run_root, &summary);
+    if let Some(e) = index::append(run_root, &summary) {
+        eprintln!("lab: warning: {}", Chain(&e));
+    }
     if args.json {
         crate::report::json::print(&summary)?;
     }
@@ -399,9 +403,81 @@ fn merge(ctx: &Context, run_root: &Utf8Path, args: &RunsMergeArgs) -> Result<u8,
         "{}: {} (from {} runs)\nrun: {}\nreproduce: {}",
         summary.status.name(),
         crate::outputs::counts_phrase(&summary.counts),
-        dirs.len(),
+        shards.len(),
         run.path,
         summary.reproduce
     );
     Ok(code)
+}
+
+/// The merged summary.json: `header` (the first shard's) with times,
+/// counts and flags joined, every shard's suites with their paths rebased.
+fn merged_summary(
+    run: &RunDir,
+    argv: &[String],
+    mut header: Summary,
+    shards: &[ShardRun],
+    rebase: &Rebase,
+) -> SummaryWriter {
+    let summaries = || shards.iter().map(|s| &s.summary);
+    header.run_id = run.id.clone();
+    header.command = argv.to_vec();
+    header.command_id = "cmd.runs.merge".into();
+    header.suites = Vec::new();
+    header.pending = Vec::new();
+    header.started_at = summaries()
+        .map(|s| s.started_at.clone())
+        .min()
+        .unwrap_or_default();
+    header.finished_at = if summaries().all(|s| s.finished_at.is_some()) {
+        summaries().filter_map(|s| s.finished_at.clone()).max()
+    } else {
+        None
+    };
+    header.interrupted = summaries().any(|s| s.interrupted);
+    header.criteria.shard = None;
+    header.counts.selected = summaries().map(|s| s.counts.selected).sum();
+    let mut writer = SummaryWriter::new(run.path.join("summary.json"), header);
+    for shard in shards {
+        writer.add_pending(shard.summary.pending.iter().cloned());
+        for s in &shard.summary.suites {
+            let mut s = s.clone();
+            s.stdout = s.stdout.map(|p| rebase.path(&shard.dir, &p));
+            s.stderr = s.stderr.map(|p| rebase.path(&shard.dir, &p));
+            for a in s.artifacts.iter_mut().filter(|a| !a.missing) {
+                a.path = rebase.path(&shard.dir, &a.path);
+            }
+            writer.push(s);
+        }
+    }
+    writer
+}
+
+/// The merged manifest.json: the first readable manifest with every
+/// readable shard's selection and suites (their directories rebased).
+fn merged_manifest(
+    run: &RunDir,
+    argv: Vec<String>,
+    shards: &[ShardRun],
+    rebase: &Rebase,
+) -> Option<Manifest> {
+    let mut merged = shards.iter().find_map(|s| s.manifest.clone())?;
+    merged.run_id = run.id.clone();
+    merged.command = argv;
+    merged.command_id = "cmd.runs.merge".into();
+    merged.suites = Vec::new();
+    merged.selection.suites = Vec::new();
+    for shard in shards {
+        let Some(m) = &shard.manifest else { continue };
+        merged
+            .selection
+            .suites
+            .extend(m.selection.suites.iter().cloned());
+        for s in &m.suites {
+            let mut s = s.clone();
+            s.dir = rebase.path(&shard.dir, &s.dir);
+            merged.suites.push(s);
+        }
+    }
+    Some(merged)
 }

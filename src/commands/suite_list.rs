@@ -7,42 +7,30 @@ use super::selecting;
 use crate::cli::SuiteListArgs;
 use crate::context::Context;
 use crate::error::{Error, exit_code};
-use crate::outputs::{NotSelected, Rationale, SCHEMA_VERSION, ShardEntry, SuiteList};
+use crate::outputs::{NotSelected, Rationale, SCHEMA_VERSION, ShardEntry, SuiteEntry, SuiteList};
+use crate::registry::Registry;
 use crate::report::suite_view;
-use crate::select::request;
+use crate::select::{ChangedPaths, Selected, request};
 
 /// Runs `lab suite list`.
 pub fn run(ctx: &Context, args: &SuiteListArgs) -> Result<u8, Error> {
     let registry = ctx.registry()?;
     let resolved = selecting::resolve_args(&registry, &args.select)?;
-    let matrix: Option<Vec<ShardEntry>> = args.shards.map(|count| {
-        request::split(
-            &resolved.selected,
-            count,
-            &selecting::expected_ms(&registry),
-        )
-        .into_iter()
-        .enumerate()
-        .map(|(k, members)| ShardEntry {
-            shard: format!("{}/{count}", k + 1),
-            index: k as u32 + 1,
-            count,
-            suites: members
-                .iter()
-                .map(|&i| resolved.selected[i].suite.id.clone())
-                .collect(),
-        })
-        .collect()
-    });
-    let entries: Vec<_> = resolved
+    let matrix = args
+        .shards
+        .map(|count| shard_matrix(&registry, &resolved.selected, count));
+    let entries: Vec<SuiteEntry> = resolved
         .selected
-        .into_iter()
+        .iter()
         .map(|s| suite_view::entry(&registry, s.suite, crate::outputs::rationale(&s.rationale)))
         .collect();
     let not_selected: Vec<NotSelected> = resolved
         .not_selected
-        .into_iter()
-        .map(|(id, reason)| NotSelected { id, reason })
+        .iter()
+        .map(|(id, reason)| NotSelected {
+            id: id.clone(),
+            reason: reason.clone(),
+        })
         .collect();
     if args.json {
         crate::report::json::print(&SuiteList {
@@ -58,6 +46,53 @@ pub fn run(ctx: &Context, args: &SuiteListArgs) -> Result<u8, Error> {
         crate::context::release(registry);
         return Ok(exit_code::SUCCESS);
     }
+    let shown = if args.explain { &not_selected[..] } else { &[] };
+    let text = tables(&entries, matrix.as_deref(), shown);
+    std::io::stdout()
+        .lock()
+        .write_all(text.as_bytes())
+        .or_else(crate::report::json::ignore_broken_pipe)
+        .map_err(|e| Error::io("failed to write to stdout", e))?;
+    let total = registry.suites.len();
+    // Notes for people; the list itself went to stdout above. A failed
+    // write to stderr has nowhere else to go.
+    if let Some(changed) = &resolved.changed {
+        let _ = writeln!(std::io::stderr(), "{}", changed_note(changed));
+    }
+    let _ = writeln!(
+        std::io::stderr(),
+        "{} of {total} suite{} selected",
+        entries.len(),
+        if total == 1 { "" } else { "s" }
+    );
+    crate::context::release(registry);
+    Ok(exit_code::SUCCESS)
+}
+
+/// `--shards N`: the selection split into N shards, as a CI matrix.
+fn shard_matrix(registry: &Registry, selected: &[Selected<'_>], count: u32) -> Vec<ShardEntry> {
+    request::split(selected, count, &selecting::expected_ms(registry))
+        .into_iter()
+        .enumerate()
+        .map(|(k, members)| ShardEntry {
+            shard: format!("{}/{count}", k + 1),
+            index: k as u32 + 1,
+            count,
+            suites: members
+                .iter()
+                .map(|&i| selected[i].suite.id.clone())
+                .collect(),
+        })
+        .collect()
+}
+
+/// The table people read: the selected suites, the shards (with
+/// `--shards`) and what was left out and why (with `--explain`).
+fn tables(
+    entries: &[SuiteEntry],
+    matrix: Option<&[ShardEntry]>,
+    not_selected: &[NotSelected],
+) -> String {
     let rows: Vec<[String; 5]> = entries
         .iter()
         .map(|e| {
@@ -70,53 +105,41 @@ pub fn run(ctx: &Context, args: &SuiteListArgs) -> Result<u8, Error> {
             ]
         })
         .collect();
-    let mut table = render_table(["ID", "LEVEL", "TARGETS", "TAGS", "WHY"], &rows);
-    if let Some(matrix) = &matrix {
-        table.push('\n');
+    let mut text = render_table(["ID", "LEVEL", "TARGETS", "TAGS", "WHY"], &rows);
+    if let Some(matrix) = matrix {
+        text.push('\n');
         for shard in matrix {
-            table.push_str(&format!(
+            text.push_str(&format!(
                 "shard {}: {}\n",
                 shard.shard,
                 shard.suites.join(" ")
             ));
         }
     }
-    if args.explain && !not_selected.is_empty() {
+    if !not_selected.is_empty() {
         let rows: Vec<[String; 2]> = not_selected
             .iter()
             .map(|n| [n.id.clone(), n.reason.clone()])
             .collect();
-        table.push('\n');
-        table.push_str(&render_table(["NOT SELECTED", "WHY NOT"], &rows));
+        text.push('\n');
+        text.push_str(&render_table(["NOT SELECTED", "WHY NOT"], &rows));
     }
-    std::io::stdout()
-        .lock()
-        .write_all(table.as_bytes())
-        .or_else(crate::report::json::ignore_broken_pipe)
-        .map_err(|e| Error::io("failed to write to stdout", e))?;
-    let total = registry.suites.len();
-    if let Some(changed) = &resolved.changed {
-        let _ = writeln!(
-            std::io::stderr(),
-            "{} changed path{} (from {}{})",
-            changed.paths.len(),
-            if changed.paths.len() == 1 { "" } else { "s" },
-            changed.source,
-            changed
-                .base
-                .as_ref()
-                .map(|b| format!(", against {b}"))
-                .unwrap_or_default()
-        );
-    }
-    let _ = writeln!(
-        std::io::stderr(),
-        "{} of {total} suite{} selected",
-        entries.len(),
-        if total == 1 { "" } else { "s" }
-    );
-    crate::context::release(registry);
-    Ok(exit_code::SUCCESS)
+    text
+}
+
+/// `3 changed paths (from git, against main)`.
+fn changed_note(changed: &ChangedPaths) -> String {
+    format!(
+        "{} changed path{} (from {}{})",
+        changed.paths.len(),
+        if changed.paths.len() == 1 { "" } else { "s" },
+        changed.source,
+        changed
+            .base
+            .as_ref()
+            .map(|b| format!(", against {b}"))
+            .unwrap_or_default()
+    )
 }
 
 fn dash(s: String) -> String {

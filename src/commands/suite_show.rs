@@ -1,7 +1,6 @@
 //! `lab suite show ID`: one suite fully resolved — the profile chain merged,
 //! fixtures, runners, services, artifacts and every variable with its origin.
 
-use std::fmt::Write as _;
 use std::io::Write as _;
 
 use crate::cli::SuiteShowArgs;
@@ -37,50 +36,12 @@ pub fn run(ctx: &Context, args: &SuiteShowArgs) -> Result<u8, Error> {
     Ok(exit_code::SUCCESS)
 }
 
+/// `suite show` for people: one `key value` line per non-empty field.
 fn render(view: &SuiteShow) -> String {
-    let s = &view.suite;
-    let mut out = String::new();
-    let mut line = |key: &str, value: &str| {
-        if !value.is_empty() {
-            let _ = writeln!(out, "{key:<12} {value}");
-        }
-    };
-    line("id", &s.id);
-    line("description", s.description.as_deref().unwrap_or(""));
-    line(
-        "defined at",
-        &format!(
-            "{}:{}:{}",
-            s.defined_at.file, s.defined_at.line, s.defined_at.column
-        ),
-    );
-    line("level", s.level.as_deref().unwrap_or(""));
-    line("targets", &s.targets.join(", "));
-    line("platforms", &s.platforms.join(", "));
-    line("risk", s.risk.map(|r| r.name()).unwrap_or(""));
-    line("tags", &s.tags.join(", "));
-    line("paths", &s.paths.join(", "));
-    let from = if view.command_from == "suite" {
-        String::new()
-    } else {
-        format!("   (from {})", view.command_from)
-    };
-    line("command", &format!("{}{from}", s.command));
-    line("cwd", &s.cwd);
-    line("timeout", &format!("{}s", s.timeout_seconds));
-    if s.retries > 0 {
-        line("retries", &s.retries.to_string());
-    }
-    if s.weight > 1 {
-        line("weight", &s.weight.to_string());
-    }
-    if s.exclusive {
-        line("exclusive", "yes");
-    }
-    line("needs", &s.needs.join(", "));
-    line("requires", &s.requires.join(", "));
+    let mut out = Lines::default();
+    suite_lines(&mut out, view);
     if let Some(p) = &view.profile {
-        line("profile", &p.chain.join(" → "));
+        out.line("profile", &p.chain.join(" → "));
         let mut policy = vec![
             format!("network {}", json_name(&p.network)),
             format!("display {}", json_name(&p.display)),
@@ -89,9 +50,70 @@ fn render(view: &SuiteShow) -> String {
         if p.env_clear {
             policy.push(format!("env_clear (pass {})", p.pass_env.join(", ")));
         }
-        line("", &policy.join(", "));
-        line("secrets", &p.secrets.join(", "));
+        out.line("", &policy.join(", "));
+        out.line("secrets", &p.secrets.join(", "));
     }
+    uses_lines(&mut out, view);
+    for (name, entry) in &view.env {
+        out.line(
+            "env",
+            &format!("{name}={}   (from {})", entry.value, entry.from),
+        );
+    }
+    out.0
+}
+
+/// `key value` lines, keys aligned; empty values are left out.
+#[derive(Default)]
+struct Lines(String);
+
+impl Lines {
+    fn line(&mut self, key: &str, value: &str) {
+        if !value.is_empty() {
+            self.0.push_str(&format!("{key:<12} {value}\n"));
+        }
+    }
+}
+
+/// The suite's own fields.
+fn suite_lines(out: &mut Lines, view: &SuiteShow) {
+    let s = &view.suite;
+    out.line("id", &s.id);
+    out.line("description", s.description.as_deref().unwrap_or(""));
+    let at = &s.defined_at;
+    out.line(
+        "defined at",
+        &format!("{}:{}:{}", at.file, at.line, at.column),
+    );
+    out.line("level", s.level.as_deref().unwrap_or(""));
+    out.line("targets", &s.targets.join(", "));
+    out.line("platforms", &s.platforms.join(", "));
+    out.line("risk", s.risk.map(|r| r.name()).unwrap_or(""));
+    out.line("tags", &s.tags.join(", "));
+    out.line("paths", &s.paths.join(", "));
+    let from = if view.command_from == "suite" {
+        String::new()
+    } else {
+        format!("   (from {})", view.command_from)
+    };
+    out.line("command", &format!("{}{from}", s.command));
+    out.line("cwd", &s.cwd);
+    out.line("timeout", &format!("{}s", s.timeout_seconds));
+    if s.retries > 0 {
+        out.line("retries", &s.retries.to_string());
+    }
+    if s.weight > 1 {
+        out.line("weight", &s.weight.to_string());
+    }
+    if s.exclusive {
+        out.line("exclusive", "yes");
+    }
+    out.line("needs", &s.needs.join(", "));
+    out.line("requires", &s.requires.join(", "));
+}
+
+/// The fixtures, runners, services and artifacts the suite uses.
+fn uses_lines(out: &mut Lines, view: &SuiteShow) {
     for f in &view.fixtures {
         let mut parts: Vec<String> = f
             .copy
@@ -99,19 +121,17 @@ fn render(view: &SuiteShow) -> String {
             .map(|c| format!("{} → {}", c.from, c.to))
             .collect();
         if let Some(setup) = &f.setup {
-            parts.push(format!(
-                "setup `{setup}`{}",
-                if f.after_services {
-                    " (after services)"
-                } else {
-                    ""
-                }
-            ));
+            let after = if f.after_services {
+                " (after services)"
+            } else {
+                ""
+            };
+            parts.push(format!("setup `{setup}`{after}"));
         }
         if let Some(t) = &f.teardown {
             parts.push(format!("teardown `{t}`"));
         }
-        line("fixture", &format!("{} {}", f.id, parts.join("; ")));
+        out.line("fixture", &format!("{} {}", f.id, parts.join("; ")));
     }
     for r in &view.runners {
         let program = r
@@ -124,26 +144,19 @@ fn render(view: &SuiteShow) -> String {
             .as_deref()
             .map(|j| format!(", junit {j}"))
             .unwrap_or_default();
-        line("runner", &format!("{} {program}{junit}", r.id));
+        out.line("runner", &format!("{} {program}{junit}", r.id));
     }
     for svc in &view.services {
         let port = if svc.port { " (port)" } else { "" };
-        line("service", &format!("{}{port}: {}", svc.id, svc.command));
+        out.line("service", &format!("{}{port}: {}", svc.id, svc.command));
     }
     for a in &view.artifacts {
         let required = if a.required { ", required" } else { "" };
-        line(
+        out.line(
             "artifact",
             &format!("{} {} ({}{required})", a.id, a.path, json_name(&a.kind)),
         );
     }
-    for (name, entry) in &view.env {
-        line(
-            "env",
-            &format!("{name}={}   (from {})", entry.value, entry.from),
-        );
-    }
-    out
 }
 
 /// The JSON spelling of a unit enum, e.g. `on-success`.

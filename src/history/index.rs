@@ -12,6 +12,7 @@ use std::os::unix::fs::OpenOptionsExt;
 use camino::{Utf8Path, Utf8PathBuf};
 use serde::{Deserialize, Serialize};
 
+use crate::error::{Chain, Error, ErrorKind};
 use crate::outputs::{Counts, Status, Summary};
 
 /// The index file's name inside the run root.
@@ -98,30 +99,92 @@ fn is_run_id(name: &str) -> bool {
     name.len() >= 17 && name.as_bytes()[8] == b'T' && name[..8].bytes().all(|b| b.is_ascii_digit())
 }
 
-/// Appends a finished run to the index.
-pub fn append(run_root: &Utf8Path, summary: &Summary) {
-    if summary.finished_at.is_none() {
-        return;
-    }
-    let Ok(mut line) = serde_json::to_string(&RunRecord::of(summary)) else {
-        return;
-    };
-    line.push('\n');
-    if let Ok(mut f) = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .mode(0o600)
-        .open(run_root.join(INDEX_FILE))
-    {
-        let _ = f.write_all(line.as_bytes());
+/// A run's summary.json could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum SummaryError {
+    /// Missing or unreadable.
+    #[error("summary.json")]
+    Read(#[source] std::io::Error),
+    /// Not a summary lab wrote.
+    #[error("summary.json is corrupt")]
+    Corrupt(#[source] serde_json::Error),
+}
+
+impl From<SummaryError> for Error {
+    /// A run that cannot be read is one the command line named wrongly
+    /// (exit 2), as a run that does not exist is.
+    fn from(e: SummaryError) -> Self {
+        Error::new(ErrorKind::Usage, e)
     }
 }
 
+/// The error and its causes as one message, for callers that still build
+/// their own [`Error`] from a message (`commands/verify.rs` does
+/// `.map_err(Error::usage)`; `?` says the same).
+impl From<SummaryError> for String {
+    fn from(e: SummaryError) -> Self {
+        Chain(&e).to_string()
+    }
+}
+
+/// The history index could not be updated. The index is a cache, so this
+/// is a warning: runs are still read from their own summary.json.
+#[derive(Debug, thiserror::Error)]
+pub enum IndexError {
+    /// A run's record could not be serialized.
+    #[error("failed to serialize the history record of run `{run_id}`")]
+    Serialize {
+        /// The run.
+        run_id: String,
+        /// Why.
+        #[source]
+        source: serde_json::Error,
+    },
+    /// The index file could not be written.
+    #[error("failed to write the history index `{path}`")]
+    Write {
+        /// The index file.
+        path: Utf8PathBuf,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// One index line: the record of `run` as compact JSON and a newline.
+fn index_line(run: &RunRecord) -> Result<String, IndexError> {
+    let mut line = serde_json::to_string(run).map_err(|source| IndexError::Serialize {
+        run_id: run.run_id.clone(),
+        source,
+    })?;
+    line.push('\n');
+    Ok(line)
+}
+
+/// Appends a finished run to the index (an unfinished one is not indexed).
+/// `Some` is a warning for the caller to show: the run was not indexed
+/// (it is read from its summary.json instead, and indexed next time).
+// Not `#[must_use]` (nor a `Result`) while `commands/verify.rs`, owned
+// elsewhere, still calls this as a statement; it should show the warning.
+pub fn append(run_root: &Utf8Path, summary: &Summary) -> Option<IndexError> {
+    summary.finished_at.as_ref()?;
+    let path = run_root.join(INDEX_FILE);
+    let written = index_line(&RunRecord::of(summary)).and_then(|line| {
+        std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .mode(0o600)
+            .open(&path)
+            .and_then(|mut f| f.write_all(line.as_bytes()))
+            .map_err(|source| IndexError::Write { path, source })
+    });
+    written.err()
+}
+
 /// Reads a run's summary.json.
-pub fn read_summary(dir: &Utf8Path) -> Result<Summary, String> {
-    let text = std::fs::read_to_string(dir.join("summary.json"))
-        .map_err(|e| format!("summary.json: {e}"))?;
-    serde_json::from_str(&text).map_err(|e| format!("summary.json is corrupt: {e}"))
+pub fn read_summary(dir: &Utf8Path) -> Result<Summary, SummaryError> {
+    let text = std::fs::read_to_string(dir.join("summary.json")).map_err(SummaryError::Read)?;
+    serde_json::from_str(&text).map_err(SummaryError::Corrupt)
 }
 
 /// Loads the history of `run_root`, reading through the index.
@@ -155,30 +218,54 @@ pub fn load(run_root: &Utf8Path) -> History {
         }
         match read_summary(&run_root.join(&dir)) {
             Ok(summary) => {
-                append(run_root, &summary);
+                // Indexing while reading is only a speed-up for next time;
+                // a run root lab may read but not write (a CI artifact)
+                // would otherwise warn about every run.
+                let _not_indexed = append(run_root, &summary);
                 history.runs.push(RunRecord::of(&summary));
             }
-            Err(e) => history.problems.push(format!("run {dir}: {e}; skipped")),
+            Err(e) => history
+                .problems
+                .push(format!("run {dir}: {}; skipped", Chain(&e))),
         }
     }
     history
 }
 
 /// Rewrites the index with exactly `runs` (after pruning), atomically.
-pub fn rewrite(run_root: &Utf8Path, runs: &[RunRecord]) {
+/// On failure the old index stays, records of deleted runs included (they
+/// are ignored when read, so this is a warning).
+pub fn rewrite(run_root: &Utf8Path, runs: &[RunRecord]) -> Result<(), IndexError> {
     let mut text = String::new();
     for r in runs.iter().filter(|r| r.finished_at.is_some()) {
-        if let Ok(line) = serde_json::to_string(r) {
-            text.push_str(&line);
-            text.push('\n');
-        }
+        text.push_str(&index_line(r)?);
     }
-    let _ = crate::run::run_dir::write_atomic(&run_root.join(INDEX_FILE), text.as_bytes());
+    let path = run_root.join(INDEX_FILE);
+    crate::files::write_atomic(&path, text.as_bytes())
+        .map_err(|source| IndexError::Write { path, source })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_unreadable_summary_is_a_usage_error_naming_its_cause() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let dir = Utf8PathBuf::try_from(dir.path().to_path_buf()).expect("utf-8");
+        let missing = Error::from(read_summary(&dir).expect_err("no summary.json"));
+        assert_eq!(missing.exit_code(), 2);
+        assert_eq!(
+            missing.to_string(),
+            "summary.json: No such file or directory (os error 2)"
+        );
+        std::fs::write(dir.join("summary.json"), "{").expect("write");
+        let corrupt = read_summary(&dir).expect_err("corrupt");
+        assert_eq!(
+            String::from(corrupt),
+            "summary.json is corrupt: EOF while parsing an object at line 1 column 1"
+        );
+    }
 
     #[test]
     fn run_ids_are_recognised() {

@@ -52,60 +52,9 @@ pub const PLATFORMS: &[&str] = &[
 ];
 
 pub(super) fn read_suite(r: &mut Reader<'_, '_>, id: String, span: Span) -> Suite {
-    let mut platforms = Vec::new();
-    for (p, pspan) in r.strings_spanned("platforms") {
-        if PLATFORMS.contains(&p.as_str()) {
-            platforms.push(p);
-        } else {
-            let d = r
-                .error_at(
-                    pspan,
-                    "invalid-value",
-                    format!("unknown platform in `{id}`"),
-                )
-                .found(format!("{p:?}"))
-                .expected(format!("one of {}", list(PLATFORMS)))
-                .maybe_help(
-                    did_you_mean(&p, PLATFORMS.iter().copied())
-                        .map(|m| format!("did you mean `{m}`?")),
-                );
-            r.report(d);
-        }
-    }
-    let mut requires = Vec::new();
-    for (text, rspan) in r.strings_spanned("requires") {
-        match parse_requirement(&text) {
-            Ok(req) => requires.push(req),
-            Err(expected) => {
-                let d = r
-                    .error_at(
-                        rspan,
-                        "invalid-requirement",
-                        format!("unknown requirement in `{id}`"),
-                    )
-                    .found(format!("{text:?}"))
-                    .expected(expected);
-                r.report(d);
-            }
-        }
-    }
-    let timeout = match (r.value("timeout"), r.value("timeout_seconds")) {
-        (Some(_), Some(second)) => {
-            let second = r.span(second);
-            let d = r
-                .error_at(
-                    second,
-                    "conflicting-keys",
-                    format!("`{id}` sets both `timeout` and `timeout_seconds`"),
-                )
-                .help("keep one of them");
-            r.report(d);
-            None
-        }
-        (Some(_), None) => positive(r, "timeout"),
-        (None, Some(_)) => positive(r, "timeout_seconds"),
-        (None, None) => None,
-    };
+    let platforms = platforms(r, &id);
+    let requires = requirements(r, &id);
+    let timeout = timeout(r, &id);
     let mut fixtures: Vec<Ref> = r.reference("fixture").into_iter().collect();
     fixtures.extend(r.references("fixtures"));
     Suite {
@@ -136,6 +85,73 @@ pub(super) fn read_suite(r: &mut Reader<'_, '_>, id: String, span: Span) -> Suit
     }
 }
 
+/// A suite's `platforms`, each one lab knows.
+fn platforms(r: &mut Reader<'_, '_>, id: &str) -> Vec<String> {
+    let mut platforms = Vec::new();
+    for (p, pspan) in r.strings_spanned("platforms") {
+        if PLATFORMS.contains(&p.as_str()) {
+            platforms.push(p);
+            continue;
+        }
+        let d = r
+            .error_at(
+                pspan,
+                "invalid-value",
+                format!("unknown platform in `{id}`"),
+            )
+            .found(format!("{p:?}"))
+            .expected(format!("one of {}", list(PLATFORMS)))
+            .maybe_help(
+                did_you_mean(&p, PLATFORMS.iter().copied()).map(|m| format!("did you mean `{m}`?")),
+            );
+        r.report(d);
+    }
+    platforms
+}
+
+/// A suite's `requires`, parsed.
+fn requirements(r: &mut Reader<'_, '_>, id: &str) -> Vec<Requirement> {
+    let mut requires = Vec::new();
+    for (text, rspan) in r.strings_spanned("requires") {
+        match parse_requirement(&text) {
+            Ok(req) => requires.push(req),
+            Err(expected) => {
+                let d = r
+                    .error_at(
+                        rspan,
+                        "invalid-requirement",
+                        format!("unknown requirement in `{id}`"),
+                    )
+                    .found(format!("{text:?}"))
+                    .expected(expected.to_string());
+                r.report(d);
+            }
+        }
+    }
+    requires
+}
+
+/// A suite's `timeout`, or its older spelling `timeout_seconds` (not both).
+fn timeout(r: &mut Reader<'_, '_>, id: &str) -> Option<Duration> {
+    match (r.value("timeout"), r.value("timeout_seconds")) {
+        (Some(_), Some(second)) => {
+            let second = r.span(second);
+            let d = r
+                .error_at(
+                    second,
+                    "conflicting-keys",
+                    format!("`{id}` sets both `timeout` and `timeout_seconds`"),
+                )
+                .help("keep one of them");
+            r.report(d);
+            None
+        }
+        (Some(_), None) => positive(r, "timeout"),
+        (None, Some(_)) => positive(r, "timeout_seconds"),
+        (None, None) => None,
+    }
+}
+
 /// A workspace-relative directory (`cwd`), `.` when absent.
 fn relative_dir(r: &mut Reader<'_, '_>, key: &str) -> Utf8PathBuf {
     let Some((text, span)) = r.string_spanned(key) else {
@@ -161,40 +177,53 @@ fn relative_dir(r: &mut Reader<'_, '_>, key: &str) -> Utf8PathBuf {
     }
 }
 
+/// Why a `requires` entry is not a requirement; shown as what was expected.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RequirementError {
+    /// Not a requirement lab knows, or one with an empty or spaced argument.
+    #[error("{REQUIREMENTS}")]
+    Unknown,
+    /// `env:` with something that is not a variable name.
+    #[error("{REQUIREMENTS} (`{var}` is not a variable name)")]
+    NotAVariable {
+        /// The name as written.
+        var: String,
+    },
+    /// `os:` with an operating system lab does not know.
+    #[error("{REQUIREMENTS} (os is one of {})", list(PLATFORMS))]
+    UnknownOs,
+}
+
+/// The requirements `requires` may list.
+const REQUIREMENTS: &str =
+    "`cmd:<program>`, `env:<VAR>`, `docker`, `display`, `root`, `netns` or `os:<name>`";
+
 /// Parses one `requires` entry.
-pub fn parse_requirement(text: &str) -> Result<Requirement, String> {
-    const EXPECTED: &str =
-        "`cmd:<program>`, `env:<VAR>`, `docker`, `display`, `root`, `netns` or `os:<name>`";
-    let nonempty = |s: &str| -> Result<String, String> {
+pub fn parse_requirement(text: &str) -> Result<Requirement, RequirementError> {
+    let nonempty = |s: &str| {
         if s.is_empty() || s.chars().any(char::is_whitespace) {
-            Err(EXPECTED.to_string())
+            Err(RequirementError::Unknown)
         } else {
             Ok(s.to_string())
         }
     };
     match text.split_once(':') {
         Some(("cmd", program)) => nonempty(program).map(Requirement::Command),
-        Some(("env", var)) => {
-            if super::reader::is_env_name(var) {
-                Ok(Requirement::Env(var.to_string()))
-            } else {
-                Err(format!("{EXPECTED} (`{var}` is not a variable name)"))
-            }
+        Some(("env", var)) if super::reader::is_env_name(var) => {
+            Ok(Requirement::Env(var.to_string()))
         }
-        Some(("os", os)) => {
-            if PLATFORMS.contains(&os) {
-                Ok(Requirement::Os(os.to_string()))
-            } else {
-                Err(format!("{EXPECTED} (os is one of {})", list(PLATFORMS)))
-            }
-        }
-        Some(_) => Err(EXPECTED.to_string()),
+        Some(("env", var)) => Err(RequirementError::NotAVariable {
+            var: var.to_string(),
+        }),
+        Some(("os", os)) if PLATFORMS.contains(&os) => Ok(Requirement::Os(os.to_string())),
+        Some(("os", _)) => Err(RequirementError::UnknownOs),
+        Some(_) => Err(RequirementError::Unknown),
         None => match text {
             "docker" => Ok(Requirement::Docker),
             "display" => Ok(Requirement::Display),
             "root" => Ok(Requirement::Root),
             "netns" => Ok(Requirement::Netns),
-            _ => Err(EXPECTED.to_string()),
+            _ => Err(RequirementError::Unknown),
         },
     }
 }
@@ -295,46 +324,15 @@ pub(super) fn read_fixture(r: &mut Reader<'_, '_>, id: String, span: Span) -> Fi
     }
 }
 
+/// One `copy` entry of a fixture: `{ from = "…", to = "…" }`, both checked.
 fn read_copy(
     r: &mut Reader<'_, '_>,
     id: &str,
     table: &DeTable<'_>,
     span: Span,
 ) -> Option<(FixtureCopy, Span)> {
-    let owner = format!("{id}.copy");
-    let mut field = |key: &str| -> Option<(String, Span)> {
-        match table.get(key) {
-            Some(v) => match v.get_ref() {
-                DeValue::String(s) => Some((s.to_string(), r.span(v))),
-                other => {
-                    let vspan = r.span(v);
-                    let d = r
-                        .error_at(
-                            vspan,
-                            "wrong-type",
-                            format!("`{key}` in a `copy` entry of `{id}` has the wrong type"),
-                        )
-                        .found(super::reader::describe(other))
-                        .expected("a string");
-                    r.report(d);
-                    None
-                }
-            },
-            None => {
-                let d = r
-                    .error_at(
-                        span,
-                        "missing-key",
-                        format!("a `copy` entry of `{id}` has no `{key}`"),
-                    )
-                    .expected("`{ from = \"fixtures/x\", to = \"data\" }`");
-                r.report(d);
-                None
-            }
-        }
-    };
-    let from = field("from");
-    let to = field("to");
+    let from = copy_field(r, id, table, "from", span);
+    let to = copy_field(r, id, table, "to", span);
     for (key, _) in table.iter() {
         let name = key.get_ref().as_ref();
         if name != "from" && name != "to" {
@@ -343,7 +341,7 @@ fn read_copy(
                 .error_at(
                     kspan,
                     "unknown-key",
-                    format!("unknown key `{name}` in `{owner}`"),
+                    format!("unknown key `{name}` in `{id}.copy`"),
                 )
                 .expected("`from` or `to`");
             r.report(d);
@@ -351,38 +349,10 @@ fn read_copy(
     }
     let (from, from_span) = from?;
     let (to, to_span) = to?;
-    let mut ok = true;
-    if let Err(expected) = normalize_pattern(&from) {
-        let d = r
-            .error_at(
-                from_span,
-                "invalid-path",
-                format!("`from` in a `copy` entry of `{id}` is not valid"),
-            )
-            .found(format!("{from:?}"))
-            .expected(expected);
-        r.report(d);
-        ok = false;
-    }
-    let root = to.split('/').next().unwrap_or_default();
-    let to_valid = matches!(root, "config" | "data" | "secrets")
-        && !to.split('/').any(|s| s == "..")
-        && !to.contains(['*', '?', '[', '{', '\\']);
-    if !to_valid {
-        let d = r
-            .error_at(
-                to_span,
-                "invalid-path",
-                format!("`to` in a `copy` entry of `{id}` is not valid"),
-            )
-            .found(format!("{to:?}"))
-            .expected(
-                "`config`, `data` or `secrets`, optionally with a sub-path such as \"data/mail\"",
-            );
-        r.report(d);
-        ok = false;
-    }
-    ok.then(|| {
+    // Both are checked, so both are reported.
+    let from_ok = copy_from_valid(r, id, &from, from_span);
+    let to_ok = copy_to_valid(r, id, &to, to_span);
+    (from_ok && to_ok).then(|| {
         (
             FixtureCopy {
                 from: from.trim_start_matches("./").to_string(),
@@ -391,6 +361,80 @@ fn read_copy(
             from_span,
         )
     })
+}
+
+/// The string `key` of a `copy` entry, with its span.
+fn copy_field(
+    r: &mut Reader<'_, '_>,
+    id: &str,
+    table: &DeTable<'_>,
+    key: &str,
+    span: Span,
+) -> Option<(String, Span)> {
+    let Some(v) = table.get(key) else {
+        let d = r
+            .error_at(
+                span,
+                "missing-key",
+                format!("a `copy` entry of `{id}` has no `{key}`"),
+            )
+            .expected("`{ from = \"fixtures/x\", to = \"data\" }`");
+        r.report(d);
+        return None;
+    };
+    if let DeValue::String(s) = v.get_ref() {
+        return Some((s.to_string(), r.span(v)));
+    }
+    let vspan = r.span(v);
+    let d = r
+        .error_at(
+            vspan,
+            "wrong-type",
+            format!("`{key}` in a `copy` entry of `{id}` has the wrong type"),
+        )
+        .found(super::reader::describe(v.get_ref()))
+        .expected("a string");
+    r.report(d);
+    None
+}
+
+/// `from`: a path inside the workspace.
+fn copy_from_valid(r: &mut Reader<'_, '_>, id: &str, from: &str, span: Span) -> bool {
+    let Err(expected) = normalize_pattern(from) else {
+        return true;
+    };
+    let d = r
+        .error_at(
+            span,
+            "invalid-path",
+            format!("`from` in a `copy` entry of `{id}` is not valid"),
+        )
+        .found(format!("{from:?}"))
+        .expected(expected.to_string());
+    r.report(d);
+    false
+}
+
+/// `to`: `config`, `data` or `secrets`, optionally with a sub-path.
+fn copy_to_valid(r: &mut Reader<'_, '_>, id: &str, to: &str, span: Span) -> bool {
+    let root = to.split('/').next().unwrap_or_default();
+    let valid = matches!(root, "config" | "data" | "secrets")
+        && !to.split('/').any(|s| s == "..")
+        && !to.contains(['*', '?', '[', '{', '\\']);
+    if !valid {
+        let d = r
+            .error_at(
+                span,
+                "invalid-path",
+                format!("`to` in a `copy` entry of `{id}` is not valid"),
+            )
+            .found(format!("{to:?}"))
+            .expected(
+                "`config`, `data` or `secrets`, optionally with a sub-path such as \"data/mail\"",
+            );
+        r.report(d);
+    }
+    valid
 }
 
 pub(super) fn read_runner(r: &mut Reader<'_, '_>, id: String, span: Span) -> Runner {
@@ -424,53 +468,21 @@ pub(super) fn read_service(r: &mut Reader<'_, '_>, id: String, span: Span) -> Op
     Some(service)
 }
 
+/// The probes `ready` may name.
+const PROBE_KINDS: [&str; 5] = ["http", "tcp", "log", "file", "command"];
+/// What `ready` should look like.
+const PROBE_EXPECTED: &str = "one probe: `{ http = \"…\", status = 200 }`, `{ tcp = \"…\" }`, `{ log = \"<regex>\" }`, `{ file = \"…\" }` or `{ command = \"…\" }`";
+
+/// A service's `ready` probe: a table naming exactly one kind of probe
+/// (and `status`, for `http` only).
 fn read_probe(r: &mut Reader<'_, '_>, id: &str) -> Option<Probe> {
-    const KINDS: [&str; 5] = ["http", "tcp", "log", "file", "command"];
-    const EXPECTED: &str = "one probe: `{ http = \"…\", status = 200 }`, `{ tcp = \"…\" }`, `{ log = \"<regex>\" }`, `{ file = \"…\" }` or `{ command = \"…\" }`";
     let value = r.value("ready")?;
     let vspan = r.span(value);
     let DeValue::Table(t) = value.get_ref() else {
-        r.mismatch("ready", value, EXPECTED);
+        r.mismatch("ready", value, PROBE_EXPECTED);
         return None;
     };
-    let kinds: Vec<&str> = t
-        .iter()
-        .map(|(k, _)| k.get_ref().as_ref())
-        .filter(|k| KINDS.contains(k))
-        .collect();
-    let unknown: Vec<&str> = t
-        .iter()
-        .map(|(k, _)| k.get_ref().as_ref())
-        .filter(|k| !KINDS.contains(k) && *k != "status")
-        .collect();
-    if kinds.len() != 1 || !unknown.is_empty() {
-        let found = t
-            .iter()
-            .map(|(k, _)| format!("`{}`", k.get_ref().as_ref()))
-            .collect::<Vec<_>>()
-            .join(", ");
-        let d = r
-            .error_at(
-                vspan,
-                "invalid-probe",
-                format!("`ready` in `{id}` must name exactly one probe"),
-            )
-            .found(if found.is_empty() {
-                "an empty table".into()
-            } else {
-                found
-            })
-            .expected(EXPECTED)
-            .maybe_help(
-                unknown
-                    .first()
-                    .and_then(|u| did_you_mean(u, KINDS))
-                    .map(|m| format!("did you mean `{m}`?")),
-            );
-        r.report(d);
-        return None;
-    }
-    let kind = kinds[0];
+    let kind = probe_kind(r, id, t, vspan)?;
     let item = t.get(kind)?;
     let ispan = r.span(item);
     let Some(text) = item.get_ref().as_str().map(str::to_string) else {
@@ -484,78 +496,126 @@ fn read_probe(r: &mut Reader<'_, '_>, id: &str) -> Option<Probe> {
                 "invalid-probe",
                 format!("`status` only applies to an `http` probe (in `{id}`)"),
             )
-            .expected(EXPECTED);
+            .expected(PROBE_EXPECTED);
         r.report(d);
         return None;
     }
-    Some(match kind {
-        "http" => {
-            let status = match t.get("status") {
-                None => 200,
-                Some(s) => {
-                    let code = s
-                        .get_ref()
-                        .as_integer()
-                        .and_then(|i| i.as_str().parse::<u16>().ok())
-                        .filter(|c| (100..=599).contains(c));
-                    match code {
-                        Some(c) => c,
-                        None => {
-                            let sspan = r.span(s);
-                            let d = r
-                                .error_at(
-                                    sspan,
-                                    "wrong-type",
-                                    format!("`ready.status` in `{id}` is not an HTTP status"),
-                                )
-                                .found(super::reader::describe(s.get_ref()))
-                                .expected("an integer from 100 to 599");
-                            r.report(d);
-                            return None;
-                        }
-                    }
-                }
+    match kind {
+        "http" => http_probe(r, id, t, text, ispan),
+        "tcp" => Some(Probe::Tcp { address: text }),
+        "log" => log_probe(r, id, text, ispan),
+        "file" => Some(Probe::File { path: text }),
+        _ => Some(Probe::Command { command: text }),
+    }
+}
+
+/// The one kind of probe `ready` names; a diagnostic when it names none,
+/// several, or keys that are no probe.
+fn probe_kind<'t>(
+    r: &mut Reader<'_, '_>,
+    id: &str,
+    t: &'t DeTable<'_>,
+    span: Span,
+) -> Option<&'t str> {
+    let keys = || t.iter().map(|(k, _)| k.get_ref().as_ref());
+    let kinds: Vec<&str> = keys().filter(|k| PROBE_KINDS.contains(k)).collect();
+    let unknown: Vec<&str> = keys()
+        .filter(|k| !PROBE_KINDS.contains(k) && *k != "status")
+        .collect();
+    if let ([kind], []) = (kinds.as_slice(), unknown.as_slice()) {
+        return Some(kind);
+    }
+    let found = keys()
+        .map(|k| format!("`{k}`"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let d = r
+        .error_at(
+            span,
+            "invalid-probe",
+            format!("`ready` in `{id}` must name exactly one probe"),
+        )
+        .found(if found.is_empty() {
+            "an empty table".into()
+        } else {
+            found
+        })
+        .expected(PROBE_EXPECTED)
+        .maybe_help(
+            unknown
+                .first()
+                .and_then(|u| did_you_mean(u, PROBE_KINDS))
+                .map(|m| format!("did you mean `{m}`?")),
+        );
+    r.report(d);
+    None
+}
+
+/// `{ http = "<url>", status = N }`: an http(s) URL, a status from 100 to
+/// 599 (200 when absent).
+fn http_probe(
+    r: &mut Reader<'_, '_>,
+    id: &str,
+    t: &DeTable<'_>,
+    url: String,
+    span: Span,
+) -> Option<Probe> {
+    let status = match t.get("status") {
+        None => 200,
+        Some(s) => {
+            let code = s
+                .get_ref()
+                .as_integer()
+                .and_then(|i| i.as_str().parse::<u16>().ok())
+                .filter(|c| (100..=599).contains(c));
+            let Some(code) = code else {
+                let sspan = r.span(s);
+                let d = r
+                    .error_at(
+                        sspan,
+                        "wrong-type",
+                        format!("`ready.status` in `{id}` is not an HTTP status"),
+                    )
+                    .found(super::reader::describe(s.get_ref()))
+                    .expected("an integer from 100 to 599");
+                r.report(d);
+                return None;
             };
-            if !(text.starts_with("http://") || text.starts_with("https://")) {
-                let d = r
-                    .error_at(
-                        ispan,
-                        "invalid-probe",
-                        format!("`ready.http` in `{id}` is not an http URL"),
-                    )
-                    .found(format!("{text:?}"))
-                    .expected("a URL such as \"http://127.0.0.1:{port}/health\"");
-                r.report(d);
-                return None;
-            }
-            Probe::Http { url: text, status }
+            code
         }
-        "tcp" => Probe::Tcp { address: text },
-        "log" => {
-            if let Err(e) = regex::Regex::new(&text) {
-                let d = r
-                    .error_at(
-                        ispan,
-                        "invalid-regex",
-                        format!("`ready.log` in `{id}` is not a valid regex"),
-                    )
-                    .found(format!("{text:?}"))
-                    .expected(format!(
-                        "a regex ({})",
-                        e.to_string()
-                            .lines()
-                            .last()
-                            .unwrap_or("syntax error")
-                            .trim()
-                    ));
-                r.report(d);
-                return None;
-            }
-            Probe::Log { pattern: text }
-        }
-        "file" => Probe::File { path: text },
-        _ => Probe::Command { command: text },
-    })
+    };
+    if !(url.starts_with("http://") || url.starts_with("https://")) {
+        let d = r
+            .error_at(
+                span,
+                "invalid-probe",
+                format!("`ready.http` in `{id}` is not an http URL"),
+            )
+            .found(format!("{url:?}"))
+            .expected("a URL such as \"http://127.0.0.1:{port}/health\"");
+        r.report(d);
+        return None;
+    }
+    Some(Probe::Http { url, status })
+}
+
+/// `{ log = "<regex>" }`: a regex, checked now.
+fn log_probe(r: &mut Reader<'_, '_>, id: &str, pattern: String, span: Span) -> Option<Probe> {
+    let Err(e) = regex::Regex::new(&pattern) else {
+        return Some(Probe::Log { pattern });
+    };
+    let what = e.to_string();
+    let what = what.lines().last().unwrap_or("syntax error").trim();
+    let d = r
+        .error_at(
+            span,
+            "invalid-regex",
+            format!("`ready.log` in `{id}` is not a valid regex"),
+        )
+        .found(format!("{pattern:?}"))
+        .expected(format!("a regex ({what})"));
+    r.report(d);
+    None
 }
 
 pub(super) fn read_artifact(

@@ -156,54 +156,69 @@ impl Diagnostic {
     /// Renders the diagnostic the way cargo does: a header, the place, the
     /// source line with a caret, then expected/found/help/notes.
     pub fn render(&self, style: Style) -> String {
-        use std::fmt::Write;
-        let (label, paint) = match self.severity {
-            Severity::Error => ("error", style.red_bold()),
-            Severity::Warning => ("warning", style.yellow_bold()),
-        };
-        let mut out = String::new();
-        let _ = writeln!(
-            out,
-            "{}{label}[{}]{}: {}",
-            paint.0, self.code, paint.1, self.message
-        );
-        let blue = style.blue_bold();
-        if let Some(place) = self.place() {
-            let _ = writeln!(out, "  {}-->{} {place}", blue.0, blue.1);
+        Rendered {
+            diagnostic: self,
+            style,
         }
-        if let (Some(snippet), Some(line)) = (&self.snippet, self.line) {
+        .to_string()
+    }
+}
+
+/// A diagnostic as cargo shows one, in `style`.
+struct Rendered<'a> {
+    diagnostic: &'a Diagnostic,
+    style: Style,
+}
+
+impl std::fmt::Display for Rendered<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let d = self.diagnostic;
+        let (label, paint) = match d.severity {
+            Severity::Error => ("error", self.style.red_bold()),
+            Severity::Warning => ("warning", self.style.yellow_bold()),
+        };
+        writeln!(
+            f,
+            "{}{label}[{}]{}: {}",
+            paint.0, d.code, paint.1, d.message
+        )?;
+        let blue = self.style.blue_bold();
+        if let Some(place) = d.place() {
+            writeln!(f, "  {}-->{} {place}", blue.0, blue.1)?;
+        }
+        if let (Some(snippet), Some(line)) = (&d.snippet, d.line) {
             let number = line.to_string();
             let pad = " ".repeat(number.len());
-            let _ = writeln!(out, "{pad} {}|{}", blue.0, blue.1);
-            let _ = writeln!(out, "{}{number} |{} {}", blue.0, blue.1, snippet.text);
+            writeln!(f, "{pad} {}|{}", blue.0, blue.1)?;
+            writeln!(f, "{}{number} |{} {}", blue.0, blue.1, snippet.text)?;
             let lead: String = snippet
                 .text
                 .chars()
                 .take(snippet.column as usize - 1)
                 .map(|c| if c == '\t' { '\t' } else { ' ' })
                 .collect();
-            let _ = writeln!(
-                out,
+            writeln!(
+                f,
                 "{pad} {}|{} {lead}{}{}{}",
                 blue.0,
                 blue.1,
                 paint.0,
                 "^".repeat(snippet.width as usize),
                 paint.1
-            );
+            )?;
         }
-        for (name, value) in [("found", &self.found), ("expected", &self.expected)] {
+        for (name, value) in [("found", &d.found), ("expected", &d.expected)] {
             if let Some(v) = value {
-                let _ = writeln!(out, "  = {name}: {v}");
+                writeln!(f, "  = {name}: {v}")?;
             }
         }
-        if let Some(help) = &self.help {
-            let _ = writeln!(out, "  = help: {help}");
+        if let Some(help) = &d.help {
+            writeln!(f, "  = help: {help}")?;
         }
-        for note in &self.notes {
-            let _ = writeln!(out, "  = note: {note}");
+        for note in &d.notes {
+            writeln!(f, "  = note: {note}")?;
         }
-        out
+        Ok(())
     }
 }
 

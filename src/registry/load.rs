@@ -123,8 +123,8 @@ pub fn load(path: &Utf8Path) -> Loaded {
                     }
                 }
             }
-            Err(message) => diags.push(
-                Diagnostic::error("missing-include", message)
+            Err(e) => diags.push(
+                Diagnostic::error("missing-include", e.to_string())
                     .in_file(root_name.as_str())
                     .expected("an existing file, or a glob such as \"profiles/*.toml\""),
             ),
@@ -233,20 +233,39 @@ struct FileOut {
     syntax_error: bool,
 }
 
+/// Why an `[lab].include` pattern names no files.
+#[derive(Debug, thiserror::Error)]
+pub enum IncludeError {
+    /// A plain path that is not a file.
+    #[error("included file `{pattern}` does not exist")]
+    Missing {
+        /// The path as written.
+        pattern: String,
+    },
+    /// A glob globset rejects.
+    #[error("include pattern `{pattern}` is not a valid glob: {kind}")]
+    InvalidGlob {
+        /// The pattern as written.
+        pattern: String,
+        /// What is wrong with it.
+        kind: globset::ErrorKind,
+    },
+}
+
 /// Expands one `[lab].include` pattern into workspace-relative files, sorted.
-fn expand_include(workspace: &Utf8Path, pattern: &str) -> Result<Vec<Utf8PathBuf>, String> {
+fn expand_include(workspace: &Utf8Path, pattern: &str) -> Result<Vec<Utf8PathBuf>, IncludeError> {
     if !crate::files::is_glob(pattern) {
         return if workspace.join(pattern).is_file() {
             Ok(vec![Utf8PathBuf::from(pattern)])
         } else {
-            Err(format!("included file `{pattern}` does not exist"))
+            Err(IncludeError::Missing {
+                pattern: pattern.to_string(),
+            })
         };
     }
-    crate::files::glob_files(workspace, pattern).map_err(|e| {
-        format!(
-            "include pattern `{pattern}` is not a valid glob: {}",
-            e.kind()
-        )
+    crate::files::glob_files(workspace, pattern).map_err(|e| IncludeError::InvalidGlob {
+        pattern: pattern.to_string(),
+        kind: e.kind().clone(),
     })
 }
 
@@ -518,7 +537,7 @@ impl Visit<'_> {
                                 "include pattern is not valid".into(),
                             )
                             .found(format!("{pattern:?}"))
-                            .expected(expected);
+                            .expected(expected.to_string());
                         r.report(d);
                     }
                 }

@@ -251,8 +251,8 @@ impl<'a, 'i> Reader<'a, 'i> {
                 .ok()
                 .and_then(|n| u64::try_from(n).ok())
                 .map(Duration::from_secs)
-                .ok_or_else(|| "a non-negative number of seconds".to_string()),
-            _ => Err("a duration such as \"90s\" or an integer of seconds".to_string()),
+                .ok_or(units::DurationError::NegativeSeconds),
+            _ => Err(units::DurationError::WrongType),
         };
         self.unit_result(key, value, result, "invalid-duration")
     }
@@ -265,17 +265,19 @@ impl<'a, 'i> Reader<'a, 'i> {
             DeValue::Integer(i) => i64::from_str_radix(i.as_str(), i.radix())
                 .ok()
                 .and_then(|n| u64::try_from(n).ok())
-                .ok_or_else(|| "a non-negative number of bytes".to_string()),
-            _ => Err("a size such as \"64MiB\" or an integer of bytes".to_string()),
+                .ok_or(units::SizeError::NegativeBytes),
+            _ => Err(units::SizeError::WrongType),
         };
         self.unit_result(key, value, result, "invalid-size")
     }
 
-    fn unit_result<T>(
+    /// The value, or a diagnostic whose `expected` is what `result`'s
+    /// error says was expected.
+    fn unit_result<T, E: std::fmt::Display>(
         &mut self,
         key: &str,
         value: &Spanned<DeValue<'_>>,
-        result: Result<T, String>,
+        result: Result<T, E>,
         code: &'static str,
     ) -> Option<T> {
         match result {
@@ -289,7 +291,7 @@ impl<'a, 'i> Reader<'a, 'i> {
                         format!("`{key}` in `{}` is not valid", self.owner),
                     )
                     .found(describe(value.get_ref()))
-                    .expected(expected);
+                    .expected(expected.to_string());
                 self.report(d);
                 None
             }
@@ -385,7 +387,7 @@ impl<'a, 'i> Reader<'a, 'i> {
                             format!("path pattern in `{key}` of `{}` is not valid", self.owner),
                         )
                         .found(format!("{text:?}"))
-                        .expected(expected);
+                        .expected(expected.to_string());
                     self.report(d);
                 }
             }
@@ -394,21 +396,42 @@ impl<'a, 'i> Reader<'a, 'i> {
     }
 }
 
+/// Why a path pattern in the registry is not one; shown as what was
+/// expected.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PatternError {
+    /// Nothing, or only `.`.
+    #[error("a path relative to the workspace, e.g. \"src/\" or \"src/**/*.rs\"")]
+    Empty,
+    /// Absolute, or `\`-separated.
+    #[error("a `/`-separated path relative to the workspace, not an absolute one")]
+    Absolute,
+    /// A `..` segment.
+    #[error("a path inside the workspace (no `..`)")]
+    LeavesWorkspace,
+    /// Glob syntax globset rejects.
+    #[error("a valid glob ({kind})")]
+    Glob {
+        /// What is wrong with it (the pattern itself is shown beside).
+        kind: globset::ErrorKind,
+    },
+}
+
 /// Normalizes a workspace-relative pattern (`./a` → `a`) and checks it:
 /// not empty, not absolute, no `..`, valid glob syntax.
-pub fn normalize_pattern(text: &str) -> Result<String, String> {
+pub fn normalize_pattern(text: &str) -> Result<String, PatternError> {
     let mut t = text.trim();
     while let Some(rest) = t.strip_prefix("./") {
         t = rest;
     }
     if t.is_empty() || t == "." {
-        return Err("a path relative to the workspace, e.g. \"src/\" or \"src/**/*.rs\"".into());
+        return Err(PatternError::Empty);
     }
     if t.starts_with('/') || t.contains('\\') {
-        return Err("a `/`-separated path relative to the workspace, not an absolute one".into());
+        return Err(PatternError::Absolute);
     }
     if t.split('/').any(|segment| segment == "..") {
-        return Err("a path inside the workspace (no `..`)".into());
+        return Err(PatternError::LeavesWorkspace);
     }
     if t.contains(['*', '?', '[', '{']) {
         // Registries repeat patterns; parsing each distinct glob once per
@@ -418,16 +441,13 @@ pub fn normalize_pattern(text: &str) -> Result<String, String> {
                 std::cell::RefCell::default();
         }
         if !VALID.with(|v| v.borrow().contains(t)) {
-            globset::Glob::new(t).map_err(|e| format!("a valid glob ({})", glob_error(&e)))?;
+            globset::Glob::new(t).map_err(|e| PatternError::Glob {
+                kind: e.kind().clone(),
+            })?;
             VALID.with(|v| v.borrow_mut().insert(t.to_string()));
         }
     }
     Ok(t.to_string())
-}
-
-/// A globset error without its repetition of the pattern.
-pub fn glob_error(e: &globset::Error) -> String {
-    e.kind().to_string()
 }
 
 /// `true` for a portable environment variable name.

@@ -3,13 +3,72 @@
 
 use std::time::Duration;
 
+/// What a duration should have looked like.
+const DURATION: &str = "a duration such as \"90s\", \"10m\", \"1h30m\" or \"500ms\"";
+/// What a size should have looked like.
+const SIZE: &str = "a size such as \"64MiB\", \"1GB\" or a number of bytes";
+
+/// Why a duration in the registry is not one; shown as what was expected.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DurationError {
+    /// Empty, or not starting with a number.
+    #[error("{DURATION}")]
+    Malformed,
+    /// A number without a unit after it.
+    #[error("{DURATION} (a unit is missing after {number})")]
+    MissingUnit {
+        /// The number.
+        number: u64,
+    },
+    /// A unit lab does not know.
+    #[error("{DURATION} (unknown unit `{unit}`)")]
+    UnknownUnit {
+        /// The unit as written.
+        unit: String,
+    },
+    /// A unit repeated, or a smaller one before a larger one.
+    #[error("{DURATION} (units must go from largest to smallest)")]
+    OutOfOrder,
+    /// More milliseconds than fit in 64 bits.
+    #[error("{DURATION} (too large)")]
+    TooLarge,
+    /// An integer that is not a non-negative number of seconds.
+    #[error("a non-negative number of seconds")]
+    NegativeSeconds,
+    /// Neither a string nor an integer.
+    #[error("a duration such as \"90s\" or an integer of seconds")]
+    WrongType,
+}
+
+/// Why a size in the registry is not one; shown as what was expected.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SizeError {
+    /// Not starting with a number.
+    #[error("{SIZE}")]
+    Malformed,
+    /// A unit lab does not know.
+    #[error("{SIZE} (unknown unit `{unit}`)")]
+    UnknownUnit {
+        /// The unit as written.
+        unit: String,
+    },
+    /// More bytes than fit in 64 bits.
+    #[error("{SIZE} (too large)")]
+    TooLarge,
+    /// An integer that is not a non-negative number of bytes.
+    #[error("a non-negative number of bytes")]
+    NegativeBytes,
+    /// Neither a string nor an integer.
+    #[error("a size such as \"64MiB\" or an integer of bytes")]
+    WrongType,
+}
+
 /// Parses `"90s"`, `"10m"`, `"1h30m"`, `"1500ms"`, `"2d"`; units may repeat
-/// in descending order. Returns what was expected on failure.
-pub fn parse_duration(text: &str) -> Result<Duration, String> {
-    const EXPECTED: &str = "a duration such as \"90s\", \"10m\", \"1h30m\" or \"500ms\"";
+/// in descending order.
+pub fn parse_duration(text: &str) -> Result<Duration, DurationError> {
     let text = text.trim();
     if text.is_empty() {
-        return Err(EXPECTED.into());
+        return Err(DurationError::Malformed);
     }
     let mut total = Duration::ZERO;
     let mut rest = text;
@@ -19,49 +78,53 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
             .find(|c: char| !c.is_ascii_digit())
             .unwrap_or(rest.len());
         if digits == 0 {
-            return Err(EXPECTED.into());
+            return Err(DurationError::Malformed);
         }
-        let number: u64 = rest[..digits].parse().map_err(|_| EXPECTED.to_string())?;
+        let number: u64 = rest[..digits]
+            .parse()
+            .map_err(|_| DurationError::Malformed)?;
         rest = &rest[digits..];
         let unit_len = rest
             .find(|c: char| c.is_ascii_digit())
             .unwrap_or(rest.len());
         let unit = &rest[..unit_len];
         rest = &rest[unit_len..];
-        let (rank, millis) = match unit {
-            "d" => (0, 86_400_000),
-            "h" => (1, 3_600_000),
-            "m" | "min" => (2, 60_000),
-            "s" => (3, 1_000),
-            "ms" => (4, 1),
-            "" => return Err(format!("{EXPECTED} (a unit is missing after {number})")),
-            other => return Err(format!("{EXPECTED} (unknown unit `{other}`)")),
-        };
+        let (rank, millis) = duration_unit(unit, number)?;
         if last_rank.is_some_and(|last| rank <= last) {
-            return Err(format!(
-                "{EXPECTED} (units must go from largest to smallest)"
-            ));
+            return Err(DurationError::OutOfOrder);
         }
         last_rank = Some(rank);
-        let add = number
-            .checked_mul(millis)
-            .ok_or_else(|| format!("{EXPECTED} (too large)"))?;
+        let add = number.checked_mul(millis).ok_or(DurationError::TooLarge)?;
         total += Duration::from_millis(add);
     }
     Ok(total)
 }
 
+/// A duration unit's rank (largest first) and length in milliseconds.
+fn duration_unit(unit: &str, number: u64) -> Result<(usize, u64), DurationError> {
+    match unit {
+        "d" => Ok((0, 86_400_000)),
+        "h" => Ok((1, 3_600_000)),
+        "m" | "min" => Ok((2, 60_000)),
+        "s" => Ok((3, 1_000)),
+        "ms" => Ok((4, 1)),
+        "" => Err(DurationError::MissingUnit { number }),
+        other => Err(DurationError::UnknownUnit {
+            unit: other.to_string(),
+        }),
+    }
+}
+
 /// Parses `"64MiB"`, `"1GB"`, `"512KiB"`, `"100B"` or `"100"` into bytes.
-pub fn parse_size(text: &str) -> Result<u64, String> {
-    const EXPECTED: &str = "a size such as \"64MiB\", \"1GB\" or a number of bytes";
+pub fn parse_size(text: &str) -> Result<u64, SizeError> {
     let text = text.trim();
     let digits = text
         .find(|c: char| !c.is_ascii_digit())
         .unwrap_or(text.len());
     if digits == 0 {
-        return Err(EXPECTED.into());
+        return Err(SizeError::Malformed);
     }
-    let number: u64 = text[..digits].parse().map_err(|_| EXPECTED.to_string())?;
+    let number: u64 = text[..digits].parse().map_err(|_| SizeError::Malformed)?;
     let multiplier: u64 = match text[digits..].trim_start() {
         "" | "B" => 1,
         "KB" | "kB" => 1_000,
@@ -72,11 +135,13 @@ pub fn parse_size(text: &str) -> Result<u64, String> {
         "MiB" => 1 << 20,
         "GiB" => 1 << 30,
         "TiB" => 1 << 40,
-        other => return Err(format!("{EXPECTED} (unknown unit `{other}`)")),
+        other => {
+            return Err(SizeError::UnknownUnit {
+                unit: other.to_string(),
+            });
+        }
     };
-    number
-        .checked_mul(multiplier)
-        .ok_or_else(|| format!("{EXPECTED} (too large)"))
+    number.checked_mul(multiplier).ok_or(SizeError::TooLarge)
 }
 
 #[cfg(test)]

@@ -4,11 +4,11 @@
 //! to logs and artifacts, and a trend strip per suite over the last runs.
 
 use std::collections::HashMap;
-use std::fmt::Write;
+use std::fmt;
 
 use crate::history::index::RunRecord;
 use crate::history::queries::RunDiff;
-use crate::outputs::{Status, Summary};
+use crate::outputs::{Status, SuiteResult, Summary, TestCounts};
 
 /// How many runs the trend strips cover.
 pub const TREND_RUNS: usize = 30;
@@ -41,45 +41,50 @@ fn color(s: Status) -> &'static str {
 
 /// The trend strip of one suite: a cell per run (oldest left) and a
 /// duration sparkline.
-fn trend(points: &[(Status, u64)]) -> String {
-    if points.is_empty() {
-        return String::new();
+struct Trend<'a>(&'a [(Status, u64)]);
+
+impl fmt::Display for Trend<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let points = self.0;
+        if points.is_empty() {
+            return Ok(());
+        }
+        let cell = 8;
+        let width = points.len() * cell;
+        let max = points.iter().map(|p| p.1).max().unwrap_or(1).max(1) as f64;
+        write!(
+            f,
+            r#"<svg class="trend" width="{width}" height="26" viewBox="0 0 {width} 26" role="img" aria-label="last {} runs">"#,
+            points.len()
+        )?;
+        for (i, (status, ms)) in points.iter().enumerate() {
+            write!(
+                f,
+                r#"<rect x="{}" y="16" width="{}" height="10" fill="{}"><title>{} {} ms</title></rect>"#,
+                i * cell,
+                cell - 1,
+                color(*status),
+                status.name(),
+                ms
+            )?;
+        }
+        let line: Vec<String> = points
+            .iter()
+            .enumerate()
+            .map(|(i, (_, ms))| {
+                format!(
+                    "{:.1},{:.1}",
+                    (i * cell) as f64 + cell as f64 / 2.0,
+                    13.0 - (*ms as f64 / max) * 12.0
+                )
+            })
+            .collect();
+        write!(
+            f,
+            r##"<polyline points="{}" fill="none" stroke="#57606a" stroke-width="1"/></svg>"##,
+            line.join(" ")
+        )
     }
-    let cell = 8;
-    let width = points.len() * cell;
-    let max = points.iter().map(|p| p.1).max().unwrap_or(1).max(1) as f64;
-    let mut svg = format!(
-        r#"<svg class="trend" width="{width}" height="26" viewBox="0 0 {width} 26" role="img" aria-label="last {} runs">"#,
-        points.len()
-    );
-    for (i, (status, ms)) in points.iter().enumerate() {
-        let _ = write!(
-            svg,
-            r#"<rect x="{}" y="16" width="{}" height="10" fill="{}"><title>{} {} ms</title></rect>"#,
-            i * cell,
-            cell - 1,
-            color(*status),
-            status.name(),
-            ms
-        );
-    }
-    let line: Vec<String> = points
-        .iter()
-        .enumerate()
-        .map(|(i, (_, ms))| {
-            format!(
-                "{:.1},{:.1}",
-                (i * cell) as f64 + cell as f64 / 2.0,
-                13.0 - (*ms as f64 / max) * 12.0
-            )
-        })
-        .collect();
-    let _ = write!(
-        svg,
-        r##"<polyline points="{}" fill="none" stroke="#57606a" stroke-width="1"/></svg>"##,
-        line.join(" ")
-    );
-    svg
 }
 
 /// Renders the page. `history` is newest first and may include this run.
@@ -93,10 +98,37 @@ pub fn render(summary: &Summary, diff: Option<&RunDiff>, history: &[RunRecord]) 
                 .push((s.status, s.duration_ms));
         }
     }
-    let c = &summary.counts;
-    let mut h = String::new();
-    let _ = write!(
-        h,
+    Page {
+        summary,
+        diff,
+        trends,
+    }
+    .to_string()
+}
+
+/// The whole page: head, header, reproduce, diff, suites.
+struct Page<'a> {
+    summary: &'a Summary,
+    diff: Option<&'a RunDiff>,
+    /// Suite id → (status, duration) per run, oldest first.
+    trends: HashMap<&'a str, Vec<(Status, u64)>>,
+}
+
+impl fmt::Display for Page<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        head(f, self.summary)?;
+        header(f, self.summary)?;
+        reproduce(f, self.summary)?;
+        diff_section(f, self.diff)?;
+        suites_section(f, self.summary, &self.trends)?;
+        f.write_str("</main></body></html>\n")
+    }
+}
+
+/// `<head>` with the inline style sheet.
+fn head(f: &mut fmt::Formatter<'_>, summary: &Summary) -> fmt::Result {
+    write!(
+        f,
         r#"<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>lab {status}: {run}</title><style>
 body{{font:14px/1.45 system-ui,-apple-system,Segoe UI,sans-serif;margin:0;color:#1f2328;background:#f6f8fa}}
 header{{padding:20px 28px;color:#fff;background:{bg}}}
@@ -115,9 +147,14 @@ ul.diff{{margin:0;padding-left:18px}}
         status = esc(summary.status.name()),
         run = esc(&summary.run_id),
         bg = color(summary.status),
-    );
-    let _ = write!(
-        h,
+    )
+}
+
+/// The coloured header: status, counts, run id; opens `<main>`.
+fn header(f: &mut fmt::Formatter<'_>, summary: &Summary) -> fmt::Result {
+    let c = &summary.counts;
+    write!(
+        f,
         r#"<header><h1 id="status" data-status="{s}">lab: {s}{interrupted}</h1><p class="counts"><span>{} selected</span><span>{} passed</span><span>{} failed</span><span>{} blocked</span><span>{} skipped</span><span>{} flaky</span><span>{:.1} s</span></p><p>run <code>{}</code> · started {}</p></header><main>"#,
         c.selected,
         c.passed,
@@ -134,70 +171,86 @@ ul.diff{{margin:0;padding-left:18px}}
         } else {
             ""
         },
-    );
-    let _ = write!(
-        h,
+    )
+}
+
+/// The reproduce command and the first failure.
+fn reproduce(f: &mut fmt::Formatter<'_>, summary: &Summary) -> fmt::Result {
+    write!(
+        f,
         r#"<section><h2>Reproduce</h2><pre id="reproduce">{}</pre>"#,
         esc(&summary.reproduce)
-    );
-    if let Some(f) = &summary.first_failure {
-        let _ = write!(
-            h,
+    )?;
+    if let Some(first) = &summary.first_failure {
+        write!(
+            f,
             r#"<p>First failure: <b>{}</b>{} — {}</p>"#,
-            esc(&f.suite),
-            f.step
+            esc(&first.suite),
+            first
+                .step
                 .as_ref()
                 .map(|s| format!(" at <code>{}</code>", esc(s)))
                 .unwrap_or_default(),
-            esc(&f.message)
-        );
+            esc(&first.message)
+        )?;
     }
-    h.push_str("</section>");
-    h.push_str(r#"<section id="diff"><h2>Since the previous run</h2>"#);
-    match diff {
-        None => h.push_str(r#"<p class="muted">No earlier run of these suites.</p>"#),
-        Some(d) => {
-            let _ = write!(
-                h,
-                r#"<p class="muted">compared with <code>{}</code></p>"#,
-                esc(&d.from)
-            );
-            let mut any = false;
-            for (key, title, list) in [
-                ("newly-failing", "Newly failing", &d.newly_failing),
-                ("newly-fixed", "Newly fixed", &d.newly_fixed),
-                ("still-failing", "Still failing", &d.still_failing),
-                ("added", "Added", &d.added),
-                ("removed", "Removed", &d.removed),
-            ] {
-                if list.is_empty() {
-                    continue;
-                }
-                any = true;
-                let _ = write!(
-                    h,
-                    r#"<h3 class="{key}">{title} ({})</h3><ul class="diff">"#,
-                    list.len()
-                );
-                for e in list {
-                    let _ = write!(
-                        h,
-                        "<li><code>{}</code>{}</li>",
-                        esc(&e.id),
-                        e.duration_change_ms
-                            .map(|c| format!(" <span class=\"muted\">{c:+} ms</span>"))
-                            .unwrap_or_default()
-                    );
-                }
-                h.push_str("</ul>");
-            }
-            if !any {
-                h.push_str("<p>No status changes.</p>");
-            }
+    f.write_str("</section>")
+}
+
+/// What changed since the previous comparable run.
+fn diff_section(f: &mut fmt::Formatter<'_>, diff: Option<&RunDiff>) -> fmt::Result {
+    f.write_str(r#"<section id="diff"><h2>Since the previous run</h2>"#)?;
+    let Some(d) = diff else {
+        return f.write_str(r#"<p class="muted">No earlier run of these suites.</p></section>"#);
+    };
+    write!(
+        f,
+        r#"<p class="muted">compared with <code>{}</code></p>"#,
+        esc(&d.from)
+    )?;
+    let mut any = false;
+    for (key, title, list) in [
+        ("newly-failing", "Newly failing", &d.newly_failing),
+        ("newly-fixed", "Newly fixed", &d.newly_fixed),
+        ("still-failing", "Still failing", &d.still_failing),
+        ("added", "Added", &d.added),
+        ("removed", "Removed", &d.removed),
+    ] {
+        if list.is_empty() {
+            continue;
         }
+        any = true;
+        write!(
+            f,
+            r#"<h3 class="{key}">{title} ({})</h3><ul class="diff">"#,
+            list.len()
+        )?;
+        for e in list {
+            write!(
+                f,
+                "<li><code>{}</code>{}</li>",
+                esc(&e.id),
+                e.duration_change_ms
+                    .map(|c| format!(" <span class=\"muted\">{c:+} ms</span>"))
+                    .unwrap_or_default()
+            )?;
+        }
+        f.write_str("</ul>")?;
     }
-    h.push_str("</section>");
-    h.push_str(r#"<section><h2>Suites</h2><table id="suites"><thead><tr><th>Status</th><th>Suite</th><th>Duration</th><th>Why it ran / what happened</th><th>Trend (last runs)</th></tr></thead><tbody>"#);
+    if !any {
+        f.write_str("<p>No status changes.</p>")?;
+    }
+    f.write_str("</section>")
+}
+
+/// The table of suites, what needs attention first, and what did not
+/// finish.
+fn suites_section(
+    f: &mut fmt::Formatter<'_>,
+    summary: &Summary,
+    trends: &HashMap<&str, Vec<(Status, u64)>>,
+) -> fmt::Result {
+    f.write_str(r#"<section><h2>Suites</h2><table id="suites"><thead><tr><th>Status</th><th>Suite</th><th>Duration</th><th>Why it ran / what happened</th><th>Trend (last runs)</th></tr></thead><tbody>"#)?;
     // What needs attention first: failed, blocked, flaky, skipped, passed.
     let rank = |s: Status| match s {
         Status::Failed => 0,
@@ -209,76 +262,89 @@ ul.diff{{margin:0;padding-left:18px}}
     let mut suites: Vec<_> = summary.suites.iter().collect();
     suites.sort_by(|a, b| rank(a.status).cmp(&rank(b.status)).then(a.id.cmp(&b.id)));
     for s in suites {
-        let rationale: Vec<String> = s.rationale.iter().map(|r| esc(&r.phrase())).collect();
-        let _ = write!(
-            h,
-            r#"<tr class="suite" data-id="{id}" data-status="{st}"><td><span class="badge" style="background:{bg}">{st}</span></td><td><code>{id}</code></td><td>{dur:.2} s</td><td>"#,
-            id = esc(&s.id),
-            st = s.status.name(),
-            bg = color(s.status),
-            dur = s.duration_ms as f64 / 1000.0,
-        );
-        if let Some(reason) = &s.reason {
-            let _ = write!(h, "<div>{}</div>", esc(reason));
-        }
-        if !rationale.is_empty() {
-            let _ = write!(h, r#"<div class="muted">{}</div>"#, rationale.join("; "));
-        }
-        if let Some(t) = &s.tests {
-            let _ = write!(
-                h,
-                r#"<div class="muted">tests: {} passed, {} failed, {} skipped</div>"#,
-                t.passed, t.failed, t.skipped
-            );
-            if !t.failures.is_empty() {
-                h.push_str(r#"<ul class="failures">"#);
-                for f in &t.failures {
-                    let _ = write!(
-                        h,
-                        "<li><code>{}</code>: {}</li>",
-                        esc(&f.name),
-                        esc(f.message.lines().next().unwrap_or(""))
-                    );
-                }
-                h.push_str("</ul>");
-            }
-        }
-        if !s.excerpt.is_empty() {
-            let _ = write!(
-                h,
-                r#"<details><summary>excerpt</summary><pre class="excerpt">{}</pre></details>"#,
-                esc(&s.excerpt.join("\n"))
-            );
-        }
-        let mut links: Vec<String> = Vec::new();
-        for (name, path) in [("stdout", &s.stdout), ("stderr", &s.stderr)] {
-            if let Some(p) = path {
-                links.push(format!(r#"<a href="{}">{name}</a>"#, esc(p)));
-            }
-        }
-        for a in s.artifacts.iter().filter(|a| !a.missing) {
-            let name = a.path.rsplit('/').next().unwrap_or(&a.path);
-            links.push(format!(r#"<a href="{}">{}</a>"#, esc(&a.path), esc(name)));
-        }
-        if !links.is_empty() {
-            let _ = write!(h, r#"<div class="links">{}</div>"#, links.join(" · "));
-        }
-        let _ = write!(
-            h,
-            "</td><td>{}</td></tr>",
-            trend(trends.get(s.id.as_str()).map_or(&[][..], |v| v.as_slice()))
-        );
+        let trend = trends.get(s.id.as_str()).map_or(&[][..], |v| v.as_slice());
+        suite_row(f, s, trend)?;
     }
-    h.push_str("</tbody></table>");
+    f.write_str("</tbody></table>")?;
     if !summary.pending.is_empty() {
-        let _ = write!(
-            h,
+        write!(
+            f,
             r#"<p class="muted">Not finished: {}</p>"#,
             esc(&summary.pending.join(", "))
-        );
+        )?;
     }
-    h.push_str("</section></main></body></html>\n");
-    h
+    f.write_str("</section>")
+}
+
+/// One suite's row: status, id, duration, what happened, trend.
+fn suite_row(f: &mut fmt::Formatter<'_>, s: &SuiteResult, trend: &[(Status, u64)]) -> fmt::Result {
+    write!(
+        f,
+        r#"<tr class="suite" data-id="{id}" data-status="{st}"><td><span class="badge" style="background:{bg}">{st}</span></td><td><code>{id}</code></td><td>{dur:.2} s</td><td>"#,
+        id = esc(&s.id),
+        st = s.status.name(),
+        bg = color(s.status),
+        dur = s.duration_ms as f64 / 1000.0,
+    )?;
+    if let Some(reason) = &s.reason {
+        write!(f, "<div>{}</div>", esc(reason))?;
+    }
+    let rationale: Vec<String> = s.rationale.iter().map(|r| esc(&r.phrase())).collect();
+    if !rationale.is_empty() {
+        write!(f, r#"<div class="muted">{}</div>"#, rationale.join("; "))?;
+    }
+    if let Some(t) = &s.tests {
+        tests(f, t)?;
+    }
+    if !s.excerpt.is_empty() {
+        write!(
+            f,
+            r#"<details><summary>excerpt</summary><pre class="excerpt">{}</pre></details>"#,
+            esc(&s.excerpt.join("\n"))
+        )?;
+    }
+    let links = links(s);
+    if !links.is_empty() {
+        write!(f, r#"<div class="links">{}</div>"#, links.join(" · "))?;
+    }
+    write!(f, "</td><td>{}</td></tr>", Trend(trend))
+}
+
+/// A suite's JUnit counts and failures.
+fn tests(f: &mut fmt::Formatter<'_>, t: &TestCounts) -> fmt::Result {
+    write!(
+        f,
+        r#"<div class="muted">tests: {} passed, {} failed, {} skipped</div>"#,
+        t.passed, t.failed, t.skipped
+    )?;
+    if t.failures.is_empty() {
+        return Ok(());
+    }
+    f.write_str(r#"<ul class="failures">"#)?;
+    for failure in &t.failures {
+        write!(
+            f,
+            "<li><code>{}</code>: {}</li>",
+            esc(&failure.name),
+            esc(failure.message.lines().next().unwrap_or(""))
+        )?;
+    }
+    f.write_str("</ul>")
+}
+
+/// Links to a suite's logs and kept artifacts.
+fn links(s: &SuiteResult) -> Vec<String> {
+    let mut links: Vec<String> = Vec::new();
+    for (name, path) in [("stdout", &s.stdout), ("stderr", &s.stderr)] {
+        if let Some(p) = path {
+            links.push(format!(r#"<a href="{}">{name}</a>"#, esc(p)));
+        }
+    }
+    for a in s.artifacts.iter().filter(|a| !a.missing) {
+        let name = a.path.rsplit('/').next().unwrap_or(&a.path);
+        links.push(format!(r#"<a href="{}">{}</a>"#, esc(&a.path), esc(name)));
+    }
+    links
 }
 
 #[cfg(test)]

@@ -3,10 +3,10 @@
 //! and for GitHub Actions the same appended to `$GITHUB_STEP_SUMMARY` plus
 //! `::error` annotations at each failing suite's definition.
 
-use std::fmt::Write;
+use std::fmt;
 
 use crate::history::queries::RunDiff;
-use crate::outputs::{Status, Summary};
+use crate::outputs::{Status, SuiteResult, Summary};
 
 /// Escapes a table cell.
 fn cell(text: &str) -> String {
@@ -15,68 +15,85 @@ fn cell(text: &str) -> String {
 
 /// The markdown comment.
 pub fn render(summary: &Summary, diff: Option<&RunDiff>) -> String {
-    let c = &summary.counts;
-    let mut m = String::new();
-    let _ = writeln!(
-        m,
-        "### lab: **{}**{} — {} passed, {} failed, {} blocked, {} skipped, {} flaky ({:.1} s)\n",
-        summary.status.name(),
-        if summary.interrupted {
-            " (interrupted)"
-        } else {
-            ""
-        },
-        c.passed,
-        c.failed,
-        c.blocked,
-        c.skipped,
-        c.flaky,
-        summary.duration_ms as f64 / 1000.0
-    );
-    let bad: Vec<_> = summary
-        .suites
-        .iter()
-        .filter(|s| !matches!(s.status, Status::Passed))
-        .collect();
-    if !bad.is_empty() {
-        m.push_str("| status | suite | reason |\n|---|---|---|\n");
-        for s in &bad {
-            let _ = writeln!(
-                m,
-                "| {} | `{}` | {} |",
-                s.status.name(),
-                s.id,
-                cell(s.reason.as_deref().unwrap_or(""))
-            );
-        }
-        m.push('\n');
-    }
-    if let Some(d) = diff {
-        let mut lines = Vec::new();
-        for (title, list) in [
-            ("Newly failing", &d.newly_failing),
-            ("Newly fixed", &d.newly_fixed),
-            ("Still failing", &d.still_failing),
-        ] {
-            if !list.is_empty() {
-                let ids: Vec<String> = list.iter().map(|e| format!("`{}`", e.id)).collect();
-                lines.push(format!("- **{title}:** {}", ids.join(", ")));
+    Comment { summary, diff }.to_string()
+}
+
+/// A run as a PR comment.
+struct Comment<'a> {
+    summary: &'a Summary,
+    diff: Option<&'a RunDiff>,
+}
+
+impl fmt::Display for Comment<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let summary = self.summary;
+        let c = &summary.counts;
+        writeln!(
+            f,
+            "### lab: **{}**{} — {} passed, {} failed, {} blocked, {} skipped, {} flaky ({:.1} s)\n",
+            summary.status.name(),
+            if summary.interrupted {
+                " (interrupted)"
+            } else {
+                ""
+            },
+            c.passed,
+            c.failed,
+            c.blocked,
+            c.skipped,
+            c.flaky,
+            summary.duration_ms as f64 / 1000.0
+        )?;
+        let bad: Vec<&SuiteResult> = summary
+            .suites
+            .iter()
+            .filter(|s| !matches!(s.status, Status::Passed))
+            .collect();
+        if !bad.is_empty() {
+            f.write_str("| status | suite | reason |\n|---|---|---|\n")?;
+            for s in &bad {
+                writeln!(
+                    f,
+                    "| {} | `{}` | {} |",
+                    s.status.name(),
+                    s.id,
+                    cell(s.reason.as_deref().unwrap_or(""))
+                )?;
             }
+            f.write_str("\n")?;
         }
-        if !lines.is_empty() {
-            let _ = writeln!(m, "Since `{}`:\n{}\n", d.from, lines.join("\n"));
+        if let Some(d) = self.diff {
+            since(f, d)?;
+        }
+        for s in bad.iter().filter(|s| !s.excerpt.is_empty()) {
+            writeln!(
+                f,
+                "<details><summary><code>{}</code></summary>\n\n```\n{}\n```\n</details>\n",
+                s.id,
+                s.excerpt.join("\n")
+            )?;
+        }
+        writeln!(f, "Reproduce:\n```sh\n{}\n```", summary.reproduce)
+    }
+}
+
+/// What changed since the previous comparable run, when anything did.
+fn since(f: &mut fmt::Formatter<'_>, d: &RunDiff) -> fmt::Result {
+    let mut lines = Vec::new();
+    for (title, list) in [
+        ("Newly failing", &d.newly_failing),
+        ("Newly fixed", &d.newly_fixed),
+        ("Still failing", &d.still_failing),
+    ] {
+        if !list.is_empty() {
+            let ids: Vec<String> = list.iter().map(|e| format!("`{}`", e.id)).collect();
+            lines.push(format!("- **{title}:** {}", ids.join(", ")));
         }
     }
-    for s in bad.iter().filter(|s| !s.excerpt.is_empty()) {
-        let _ = writeln!(
-            m,
-            "<details><summary><code>{}</code></summary>\n\n```\n{}\n```\n</details>\n",
-            s.id,
-            s.excerpt.join("\n")
-        );
+    if lines.is_empty() {
+        return Ok(());
     }
-    let _ = writeln!(m, "Reproduce:\n```sh\n{}\n```", summary.reproduce);
-    m
+    writeln!(f, "Since `{}`:\n{}\n", d.from, lines.join("\n"))
 }
 
 /// Escapes a GitHub workflow-command property or message.
@@ -102,18 +119,11 @@ pub fn annotations(summary: &Summary, place: &dyn Fn(&str) -> Option<(String, u3
     {
         let title = gh(&format!("{} {}", s.id, s.status.name()), true);
         let message = gh(s.reason.as_deref().unwrap_or(s.status.name()), false);
-        match place(&s.id) {
-            Some((file, line)) => {
-                let _ = writeln!(
-                    out,
-                    "::error file={},line={line},title={title}::{message}",
-                    gh(&file, true)
-                );
-            }
-            None => {
-                let _ = writeln!(out, "::error title={title}::{message}");
-            }
-        }
+        let at = match place(&s.id) {
+            Some((file, line)) => format!("file={},line={line},", gh(&file, true)),
+            None => String::new(),
+        };
+        out.push_str(&format!("::error {at}title={title}::{message}\n"));
     }
     out
 }

@@ -45,7 +45,22 @@ pub fn entry(registry: &Registry, suite: &Suite, rationale: Vec<Rationale>) -> S
 /// `suite show`: the suite with everything it uses resolved.
 pub fn show(registry: &Registry, suite: &Suite) -> SuiteShow {
     let (_, runner) = registry.suite_command(suite);
-    let profile = registry.merged_profile(suite).map(|m| ProfileView {
+    SuiteShow {
+        schema_version: SCHEMA_VERSION,
+        suite: entry(registry, suite, Vec::new()),
+        command_from: runner.map_or_else(|| "suite".to_string(), |r| r.id.clone()),
+        profile: profile(registry, suite),
+        fixtures: fixtures(registry, suite),
+        runners: runners(registry, suite),
+        services: services(registry, suite),
+        artifacts: artifacts(registry, suite),
+        env: env(registry, suite),
+    }
+}
+
+/// The suite's profile, its chain merged.
+fn profile(registry: &Registry, suite: &Suite) -> Option<ProfileView> {
+    registry.merged_profile(suite).map(|m| ProfileView {
         id: m.chain.first().map(|p| p.id.clone()).unwrap_or_default(),
         chain: m.chain.iter().map(|p| p.id.clone()).collect(),
         env_clear: m.env_clear,
@@ -54,8 +69,11 @@ pub fn show(registry: &Registry, suite: &Suite) -> SuiteShow {
         network: m.network.into(),
         display: m.display.into(),
         cleanup: m.cleanup.into(),
-    });
-    let fixtures = suite
+    })
+}
+
+fn fixtures(registry: &Registry, suite: &Suite) -> Vec<FixtureView> {
+    suite
         .fixtures
         .iter()
         .filter_map(|r| registry.fixtures.get(&r.id))
@@ -66,8 +84,11 @@ pub fn show(registry: &Registry, suite: &Suite) -> SuiteShow {
             after_services: f.after_services,
             teardown: f.teardown.clone(),
         })
-        .collect();
-    let runners = suite
+        .collect()
+}
+
+fn runners(registry: &Registry, suite: &Suite) -> Vec<RunnerView> {
+    suite
         .runners
         .iter()
         .filter_map(|r| registry.runners.get(&r.id))
@@ -78,8 +99,12 @@ pub fn show(registry: &Registry, suite: &Suite) -> SuiteShow {
             command: r.command.clone(),
             junit: r.junit.clone(),
         })
-        .collect();
-    let services = registry
+        .collect()
+}
+
+/// The services the suite starts: its own and its profile's.
+fn services(registry: &Registry, suite: &Suite) -> Vec<ServiceView> {
+    registry
         .suite_services(suite)
         .iter()
         .filter_map(|id| registry.services.get(id))
@@ -91,8 +116,11 @@ pub fn show(registry: &Registry, suite: &Suite) -> SuiteShow {
             ready_timeout_seconds: s.ready_timeout.as_secs_f64(),
             stop_timeout_seconds: s.stop_timeout.as_secs_f64(),
         })
-        .collect();
-    let artifacts = suite
+        .collect()
+}
+
+fn artifacts(registry: &Registry, suite: &Suite) -> Vec<ArtifactView> {
+    suite
         .artifacts
         .iter()
         .filter_map(|r| registry.artifacts.get(&r.id))
@@ -102,26 +130,20 @@ pub fn show(registry: &Registry, suite: &Suite) -> SuiteShow {
             kind: a.kind.into(),
             required: a.required,
         })
-        .collect();
-    let mut env = BTreeMap::new();
-    for (name, value, from) in registry.suite_env(suite) {
-        env.insert(
-            name.to_string(),
-            EnvEntry {
+        .collect()
+}
+
+/// Every variable the suite gets, with where its value comes from.
+fn env(registry: &Registry, suite: &Suite) -> BTreeMap<String, EnvEntry> {
+    registry
+        .suite_env(suite)
+        .into_iter()
+        .map(|(name, value, from)| {
+            let entry = EnvEntry {
                 value: value.to_string(),
                 from: from.to_string(),
-            },
-        );
-    }
-    SuiteShow {
-        schema_version: SCHEMA_VERSION,
-        suite: entry(registry, suite, Vec::new()),
-        command_from: runner.map_or_else(|| "suite".to_string(), |r| r.id.clone()),
-        profile,
-        fixtures,
-        runners,
-        services,
-        artifacts,
-        env,
-    }
+            };
+            (name.to_string(), entry)
+        })
+        .collect()
 }

@@ -9,10 +9,54 @@ use std::sync::Mutex;
 use crate::files::find_program;
 use crate::registry::model::Requirement;
 
+/// A requirement of `requires` the host does not meet: the reason a suite
+/// is blocked.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Unmet {
+    /// `cmd:<program>`.
+    #[error("requires cmd:{program}, but `{program}` is not on PATH")]
+    Command {
+        /// The program.
+        program: String,
+    },
+    /// `env:<VAR>`.
+    #[error("requires env:{var}, but {var} is not set")]
+    Env {
+        /// The variable.
+        var: String,
+    },
+    /// `os:<name>`.
+    #[error("requires os:{os}, but this host runs {}", std::env::consts::OS)]
+    Os {
+        /// The operating system asked for.
+        os: String,
+    },
+    /// `display`, with a virtual display asked for.
+    #[error(
+        "requires display: the profile asks for a virtual display, but `xvfb-run` is not on PATH"
+    )]
+    VirtualDisplay,
+    /// `display`.
+    #[error("requires display, but neither DISPLAY nor WAYLAND_DISPLAY is set")]
+    Display,
+    /// `root`.
+    #[error("requires root, but lab does not run as root")]
+    Root,
+    /// `docker`.
+    #[error("requires docker, but no Docker daemon answers on {socket}")]
+    Docker {
+        /// The socket asked.
+        socket: String,
+    },
+    /// `netns`.
+    #[error("requires netns, but `unshare -rn` cannot create a network namespace here")]
+    Netns,
+}
+
 /// Cached answers about the host.
 #[derive(Debug, Default)]
 pub struct Host {
-    cache: Mutex<HashMap<String, Result<(), String>>>,
+    cache: Mutex<HashMap<String, Result<(), Unmet>>>,
 }
 
 impl Host {
@@ -23,59 +67,47 @@ impl Host {
         req: &Requirement,
         env: &std::collections::BTreeMap<String, String>,
         virtual_display: bool,
-    ) -> Result<(), String> {
+    ) -> Result<(), Unmet> {
         let path = env.get("PATH").map(String::as_str);
+        let require = |met: bool, unmet: Unmet| if met { Ok(()) } else { Err(unmet) };
         match req {
-            Requirement::Command(program) => match find_program(program, path) {
-                Some(_) => Ok(()),
-                None => Err(format!(
-                    "requires cmd:{program}, but `{program}` is not on PATH"
-                )),
-            },
-            Requirement::Env(var) => match env.get(var) {
-                Some(_) => Ok(()),
-                None => Err(format!("requires env:{var}, but {var} is not set")),
-            },
+            Requirement::Command(program) => require(
+                find_program(program, path).is_some(),
+                Unmet::Command {
+                    program: program.clone(),
+                },
+            ),
+            Requirement::Env(var) => {
+                require(env.contains_key(var), Unmet::Env { var: var.clone() })
+            }
             Requirement::Os(os) => {
-                if std::env::consts::OS == os {
-                    Ok(())
-                } else {
-                    Err(format!(
-                        "requires os:{os}, but this host runs {}",
-                        std::env::consts::OS
-                    ))
-                }
+                require(std::env::consts::OS == os, Unmet::Os { os: os.clone() })
             }
             Requirement::Display => {
                 let has = env.contains_key("DISPLAY") || env.contains_key("WAYLAND_DISPLAY");
-                if has || (virtual_display && find_program("xvfb-run", path).is_some()) {
-                    Ok(())
-                } else if virtual_display {
-                    Err("requires display: the profile asks for a virtual display, but `xvfb-run` is not on PATH".into())
+                if virtual_display {
+                    require(
+                        has || find_program("xvfb-run", path).is_some(),
+                        Unmet::VirtualDisplay,
+                    )
                 } else {
-                    Err("requires display, but neither DISPLAY nor WAYLAND_DISPLAY is set".into())
+                    require(has, Unmet::Display)
                 }
             }
-            Requirement::Root => {
-                if rustix::process::geteuid().is_root() {
-                    Ok(())
-                } else {
-                    Err("requires root, but lab does not run as root".into())
-                }
-            }
+            Requirement::Root => require(rustix::process::geteuid().is_root(), Unmet::Root),
             Requirement::Docker => self.cached("docker", docker),
             Requirement::Netns => self.cached("netns", netns),
         }
     }
 
-    fn cached(&self, key: &str, probe: fn() -> Result<(), String>) -> Result<(), String> {
+    fn cached(&self, key: &str, probe: fn() -> Result<(), Unmet>) -> Result<(), Unmet> {
         let mut cache = self.cache.lock().unwrap_or_else(|e| e.into_inner());
         cache.entry(key.to_string()).or_insert_with(probe).clone()
     }
 }
 
 /// A Docker daemon answers on its socket (DOCKER_HOST's unix socket, or the default).
-fn docker() -> Result<(), String> {
+fn docker() -> Result<(), Unmet> {
     use std::io::{Read, Write};
     let socket = std::env::var("DOCKER_HOST")
         .ok()
@@ -91,15 +123,13 @@ fn docker() -> Result<(), String> {
     })();
     match answer {
         Ok(true) => Ok(()),
-        _ => Err(format!(
-            "requires docker, but no Docker daemon answers on {socket}"
-        )),
+        _ => Err(Unmet::Docker { socket }),
     }
 }
 
 /// A network namespace can be created (`unshare -rn true`, the tool lab
 /// itself would use).
-fn netns() -> Result<(), String> {
+fn netns() -> Result<(), Unmet> {
     let ok = super::process::spawn::output(
         std::process::Command::new("unshare")
             .args(["-rn", "true"])
@@ -108,9 +138,5 @@ fn netns() -> Result<(), String> {
             .stderr(std::process::Stdio::null()),
     )
     .is_ok_and(|o| o.status.success());
-    if ok {
-        Ok(())
-    } else {
-        Err("requires netns, but `unshare -rn` cannot create a network namespace here".into())
-    }
+    if ok { Ok(()) } else { Err(Unmet::Netns) }
 }

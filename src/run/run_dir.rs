@@ -10,7 +10,64 @@ use std::sync::Mutex;
 use camino::{Utf8Path, Utf8PathBuf};
 use serde::Serialize;
 
-use crate::error::Error;
+use crate::error::{Error, ErrorKind};
+
+/// lab could not record a run: its directory, summary.json or
+/// manifest.json could not be created or written. Ends lab with exit 74.
+#[derive(Debug, thiserror::Error)]
+pub enum RecordError {
+    /// A directory of the run could not be created.
+    #[error("failed to create `{path}`")]
+    Create {
+        /// The directory (or file) being created.
+        path: Utf8PathBuf,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The run root could not be resolved.
+    #[error("failed to resolve `{path}`")]
+    Resolve {
+        /// The run root.
+        path: Utf8PathBuf,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+    /// Every run id tried was taken.
+    #[error("failed to create a unique run directory under `{root}`")]
+    Unique {
+        /// The run root.
+        root: Utf8PathBuf,
+        /// The last collision.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A document of the run could not be written.
+    #[error("failed to write `{path}`")]
+    Write {
+        /// The document.
+        path: Utf8PathBuf,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A document of the run could not be serialized.
+    #[error("failed to serialize `{path}`")]
+    Serialize {
+        /// The document.
+        path: Utf8PathBuf,
+        /// Why.
+        #[source]
+        source: serde_json::Error,
+    },
+}
+
+impl From<RecordError> for Error {
+    fn from(e: RecordError) -> Self {
+        Error::new(ErrorKind::Record, e)
+    }
+}
 
 /// One run's directory.
 #[derive(Debug)]
@@ -28,29 +85,36 @@ pub fn create_private_subdir(path: &Utf8Path) -> std::io::Result<()> {
 }
 
 /// Creates a directory (and its parents) readable by the owner only.
-pub fn create_private_dir(path: &Utf8Path) -> Result<(), Error> {
+pub fn create_private_dir(path: &Utf8Path) -> Result<(), RecordError> {
     std::fs::DirBuilder::new()
         .recursive(true)
         .mode(0o700)
         .create(path)
-        .map_err(|e| Error::io(format!("failed to create `{path}`"), e))
+        .map_err(|source| RecordError::Create {
+            path: path.to_path_buf(),
+            source,
+        })
 }
 
 impl RunDir {
     /// Creates a new run directory under `root` and points `latest` at it.
-    pub fn create(root: &Utf8Path) -> Result<Self, Error> {
+    pub fn create(root: &Utf8Path) -> Result<Self, RecordError> {
         create_private_dir(root)?;
         // Resolved once, so artifact paths can be compared without
         // resolving the run directory again for every suite.
         let root = &root
             .canonicalize_utf8()
-            .map_err(|e| Error::io(format!("failed to resolve `{root}`"), e))?;
+            .map_err(|source| RecordError::Resolve {
+                path: root.to_path_buf(),
+                source,
+            })?;
         let now = jiff::Timestamp::now();
         let stamp = now.strftime("%Y%m%dT%H%M%SZ").to_string();
         // The suffix starts with the milliseconds, so runs within one second
         // still sort by time; three random hex digits (and a retry on
         // collision) keep concurrent runs apart.
         let millis = now.subsec_millisecond();
+        let mut collision = None;
         for _ in 0..64 {
             let id = format!(
                 "{stamp}-{millis:03}{:03x}",
@@ -58,38 +122,44 @@ impl RunDir {
             );
             let path = root.join(&id);
             match std::fs::DirBuilder::new().mode(0o700).create(&path) {
-                Ok(()) => {
-                    let events = OpenOptions::new()
-                        .create_new(true)
-                        .append(true)
-                        .mode(0o600)
-                        .open(path.join("lab.log.jsonl"))
-                        .map_err(|e| {
-                            Error::io(format!("failed to create `{path}/lab.log.jsonl`"), e)
-                        })?;
-                    point_latest(root, &id);
-                    let suites = path.join("suites");
-                    create_private_subdir(&suites)
-                        .map_err(|e| Error::io(format!("failed to create `{suites}`"), e))?;
-                    return Ok(RunDir {
-                        id,
-                        path,
-                        events: Mutex::new(events),
-                    });
-                }
-                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
-                Err(e) => return Err(Error::io(format!("failed to create `{path}`"), e)),
+                Ok(()) => return RunDir::fill(root, id, path),
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => collision = Some(e),
+                Err(source) => return Err(RecordError::Create { path, source }),
             }
         }
-        Err(Error::io(
-            format!("failed to create a unique run directory under `{root}`"),
-            std::io::Error::from(std::io::ErrorKind::AlreadyExists),
-        ))
+        Err(RecordError::Unique {
+            root: root.clone(),
+            source: collision
+                .unwrap_or_else(|| std::io::Error::from(std::io::ErrorKind::AlreadyExists)),
+        })
+    }
+
+    /// Fills a just created run directory: its event log, `suites/`, and
+    /// `latest` pointing at it.
+    fn fill(root: &Utf8Path, id: String, path: Utf8PathBuf) -> Result<Self, RecordError> {
+        let log = path.join("lab.log.jsonl");
+        let events = OpenOptions::new()
+            .create_new(true)
+            .append(true)
+            .mode(0o600)
+            .open(&log)
+            .map_err(|source| RecordError::Create { path: log, source })?;
+        point_latest(root, &id);
+        let suites = path.join("suites");
+        create_private_subdir(&suites).map_err(|source| RecordError::Create {
+            path: suites,
+            source,
+        })?;
+        Ok(RunDir {
+            id,
+            path,
+            events: Mutex::new(events),
+        })
     }
 
     /// Writes `bytes` to `rel` atomically: a temp file, then a rename, so a
     /// reader or a crash never sees a torn file.
-    pub fn write_atomic(&self, rel: &str, bytes: &[u8]) -> Result<(), Error> {
+    pub fn write_atomic(&self, rel: &str, bytes: &[u8]) -> Result<(), RecordError> {
         write_atomic(&self.path.join(rel), bytes)
     }
 
@@ -104,22 +174,41 @@ impl RunDir {
         let mut text = serde_json::Value::Object(line).to_string();
         text.push('\n');
         if let Ok(mut file) = self.events.lock() {
-            // One write call per line, on an O_APPEND file: lines never interleave.
+            // One write call per line, on an O_APPEND file: lines never
+            // interleave. The event log narrates the run; its record is
+            // summary.json and manifest.json, whose failed writes end lab
+            // (exit 74) — a lost event line is not worth stopping suites for.
             let _ = file.write_all(text.as_bytes());
         }
     }
 }
 
 /// Atomically replaces `path` with `bytes` ([`crate::files::write_atomic`]).
-pub fn write_atomic(path: &Utf8Path, bytes: &[u8]) -> Result<(), Error> {
-    crate::files::write_atomic(path, bytes)
-        .map_err(|e| Error::io(format!("failed to write `{path}`"), e))
+pub fn write_atomic(path: &Utf8Path, bytes: &[u8]) -> Result<(), RecordError> {
+    crate::files::write_atomic(path, bytes).map_err(|source| RecordError::Write {
+        path: path.to_path_buf(),
+        source,
+    })
 }
 
-/// Serializes `value` and writes it atomically, with a final newline.
-pub fn write_json<T: Serialize>(path: &Utf8Path, value: &T, pretty: bool) -> Result<(), Error> {
-    crate::files::write_json(path, value, pretty)
-        .map_err(|e| Error::io(format!("failed to write `{path}`"), e))
+/// Serializes `value` (pretty or compact) and writes it atomically, with
+/// a final newline.
+pub fn write_json<T: Serialize>(
+    path: &Utf8Path,
+    value: &T,
+    pretty: bool,
+) -> Result<(), RecordError> {
+    let serialized = if pretty {
+        serde_json::to_vec_pretty(value)
+    } else {
+        serde_json::to_vec(value)
+    };
+    let mut text = serialized.map_err(|source| RecordError::Serialize {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    text.push(b'\n');
+    write_atomic(path, &text)
 }
 
 /// Points `<root>/latest` at `id`, replacing any older link atomically.
@@ -131,6 +220,8 @@ fn point_latest(root: &Utf8Path, id: &str) {
     if std::os::unix::fs::symlink(id, &tmp).is_ok()
         && std::fs::rename(&tmp, root.join("latest")).is_err()
     {
+        // A stray temp link is harmless (its name never collides); `latest`
+        // is a convenience, the run itself is in place.
         let _ = std::fs::remove_file(&tmp);
     }
 }

@@ -241,6 +241,8 @@ impl SuiteDirs {
         }
         // Not a link followed: std removes a symlink itself, never its target.
         if std::fs::remove_dir(dir).is_err() {
+            // Disposal of what a finished suite left: whatever cannot be
+            // removed stays in a spare directory, out of every run's way.
             let _ = std::fs::remove_dir_all(dir);
         }
     }

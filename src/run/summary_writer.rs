@@ -4,7 +4,7 @@
 
 use camino::Utf8PathBuf;
 
-use crate::error::Error;
+use super::run_dir::RecordError;
 use crate::outputs::*;
 
 /// Keeps summary.json current as suites finish.
@@ -88,10 +88,10 @@ impl SummaryWriter {
     }
 
     /// The document as JSON text, suites spliced in from their cached fragments.
-    pub fn render(&self) -> String {
+    pub fn render(&self) -> Result<String, serde_json::Error> {
         let mut header = self.header.clone();
         header.suites = Vec::new();
-        let text = serde_json::to_string(&header).unwrap_or_default();
+        let text = serde_json::to_string(&header)?;
         let mut out = String::with_capacity(text.len() + self.suites_json.len() + 16);
         match text.split_once("\"suites\":[]") {
             Some((before, after)) => {
@@ -104,12 +104,16 @@ impl SummaryWriter {
             None => out.push_str(&text),
         }
         out.push('\n');
-        out
+        Ok(out)
     }
 
     /// Writes summary.json atomically.
-    pub fn write(&self) -> Result<(), Error> {
-        super::run_dir::write_atomic(&self.path, self.render().as_bytes())
+    pub fn write(&self) -> Result<(), RecordError> {
+        let text = self.render().map_err(|source| RecordError::Serialize {
+            path: self.path.clone(),
+            source,
+        })?;
+        super::run_dir::write_atomic(&self.path, text.as_bytes())
     }
 
     /// The whole summary as a value.
@@ -181,7 +185,8 @@ mod tests {
         w.push(result("b", Status::Failed));
         let code = w.refresh(10);
         assert_eq!(code, 1);
-        let spliced: serde_json::Value = serde_json::from_str(&w.render()).expect("valid JSON");
+        let spliced: serde_json::Value =
+            serde_json::from_str(&w.render().expect("renders")).expect("valid JSON");
         let plain = serde_json::to_value(w.summary()).expect("value");
         assert_eq!(spliced, plain);
         assert_eq!(spliced["pending"], serde_json::json!(["c"]));

@@ -90,13 +90,24 @@ fn changed_definitions(
 /// What `changed` selects in `registry`.
 pub fn select_changed(registry: &Registry, changed: &ChangedPaths) -> ChangeSelection {
     let mut sel = ChangeSelection::new();
-    let all_suites = |sel: &mut ChangeSelection, r: Reason| {
-        for id in registry.suites.keys() {
-            add(sel, id, r.clone());
-        }
-    };
+    by_suite_paths(registry, changed, &mut sel);
+    by_global_paths(registry, changed, &mut sel);
+    let changed_ids = changed_definition_ids(registry, changed);
+    by_definitions(registry, &changed_ids, &mut sel);
+    by_fixture_data(registry, changed, &mut sel);
+    by_escalations(registry, changed, &changed_ids, &mut sel);
+    sel
+}
 
-    // Suites' own path patterns.
+/// Adds `r` to every suite.
+fn add_to_all(registry: &Registry, sel: &mut ChangeSelection, r: Reason) {
+    for id in registry.suites.keys() {
+        add(sel, id, r.clone());
+    }
+}
+
+/// Suites whose own `paths` match a changed path.
+fn by_suite_paths(registry: &Registry, changed: &ChangedPaths, sel: &mut ChangeSelection) {
     let owners: Vec<(&str, &str)> = registry
         .suites
         .values()
@@ -106,40 +117,45 @@ pub fn select_changed(registry: &Registry, changed: &ChangedPaths) -> ChangeSele
                 .map(move |p| (s.id.as_str(), p.text.as_str()))
         })
         .collect();
-    if let Ok(index) = PathIndex::new(owners.iter().map(|(_, p)| *p)) {
-        let mut hits = Vec::new();
-        for path in &changed.paths {
-            hits.clear();
-            index.matches(path, &mut hits);
-            hits.sort_unstable();
-            hits.dedup();
-            for &i in &hits {
-                let (suite, pattern) = owners[i];
-                add(
-                    &mut sel,
-                    suite,
-                    why(ReasonKind::ChangedPath, format!("{path} matches {pattern}")),
-                );
-            }
+    // Patterns were checked when the registry was loaded.
+    let Ok(index) = PathIndex::new(owners.iter().map(|(_, p)| *p)) else {
+        return;
+    };
+    let mut hits = Vec::new();
+    for path in &changed.paths {
+        hits.clear();
+        index.matches(path, &mut hits);
+        hits.sort_unstable();
+        hits.dedup();
+        for &i in &hits {
+            let (suite, pattern) = owners[i];
+            let detail = format!("{path} matches {pattern}");
+            add(sel, suite, why(ReasonKind::ChangedPath, detail));
         }
     }
+}
 
-    // Global paths.
+/// Every suite, for each changed path under a `[lab].global_paths` entry.
+fn by_global_paths(registry: &Registry, changed: &ChangedPaths, sel: &mut ChangeSelection) {
     let globals = &registry.settings.global_paths;
-    if let Ok(index) = PathIndex::new(globals.iter().map(|p| p.text.as_str())) {
-        let mut hits = Vec::new();
-        for path in &changed.paths {
-            hits.clear();
-            index.matches(path, &mut hits);
-            if let Some(&i) = hits.first() {
-                let detail = format!("{path} (global path {})", globals[i].text);
-                all_suites(&mut sel, why(ReasonKind::RegistryChanged, detail));
-            }
+    let Ok(index) = PathIndex::new(globals.iter().map(|p| p.text.as_str())) else {
+        return;
+    };
+    let mut hits = Vec::new();
+    for path in &changed.paths {
+        hits.clear();
+        index.matches(path, &mut hits);
+        if let Some(&i) = hits.first() {
+            let detail = format!("{path} (global path {})", globals[i].text);
+            add_to_all(registry, sel, why(ReasonKind::RegistryChanged, detail));
         }
     }
+}
 
-    // Registry files: which definitions changed.
-    let mut changed_ids: BTreeMap<String, String> = BTreeMap::new(); // id → the file
+/// The definitions that changed in changed registry files (compared with
+/// the base when it can be read), each with its file: id → file.
+fn changed_definition_ids(registry: &Registry, changed: &ChangedPaths) -> BTreeMap<String, String> {
+    let mut changed_ids = BTreeMap::new();
     for file in registry.sources.iter() {
         let path = file.path.as_str();
         if !changed.paths.iter().any(|p| p == path) {
@@ -159,26 +175,34 @@ pub fn select_changed(registry: &Registry, changed: &ChangedPaths) -> ChangeSele
             changed_ids.insert(id, path.to_string());
         }
     }
+    changed_ids
+}
+
+/// Every suite when `[lab]` changed; else the suites that are, or use, a
+/// changed definition.
+fn by_definitions(
+    registry: &Registry,
+    changed_ids: &BTreeMap<String, String>,
+    sel: &mut ChangeSelection,
+) {
     if let Some(file) = changed_ids.get("lab") {
-        all_suites(
-            &mut sel,
-            why(
-                ReasonKind::RegistryChanged,
-                format!("{file}: [lab] changed"),
-            ),
-        );
+        let detail = format!("{file}: [lab] changed");
+        add_to_all(registry, sel, why(ReasonKind::RegistryChanged, detail));
     }
-    if changed_ids.len() > usize::from(changed_ids.contains_key("lab")) {
-        for suite in registry.suites.values() {
-            for id in uses(registry, suite) {
-                if changed_ids.contains_key(&id) {
-                    add(&mut sel, &suite.id, why(ReasonKind::DefinitionChanged, id));
-                }
+    if changed_ids.len() <= usize::from(changed_ids.contains_key("lab")) {
+        return;
+    }
+    for suite in registry.suites.values() {
+        for id in uses(registry, suite) {
+            if changed_ids.contains_key(&id) {
+                add(sel, &suite.id, why(ReasonKind::DefinitionChanged, id));
             }
         }
     }
+}
 
-    // Fixture data.
+/// The users of a fixture whose `copy` data changed.
+fn by_fixture_data(registry: &Registry, changed: &ChangedPaths, sel: &mut ChangeSelection) {
     for fixture in registry.fixtures.values() {
         let touched = fixture.copy.iter().find_map(|c| {
             let from = c.from.trim_end_matches('/');
@@ -187,21 +211,24 @@ pub fn select_changed(registry: &Registry, changed: &ChangedPaths) -> ChangeSele
                 .iter()
                 .find(|p| *p == from || p.strip_prefix(from).is_some_and(|r| r.starts_with('/')))
         });
-        if let Some(path) = touched {
-            for suite in registry.suites.values() {
-                if suite.fixtures.iter().any(|f| f.id == fixture.id) {
-                    let detail = format!("{} (data {path})", fixture.id);
-                    add(
-                        &mut sel,
-                        &suite.id,
-                        why(ReasonKind::DefinitionChanged, detail),
-                    );
-                }
+        let Some(path) = touched else { continue };
+        for suite in registry.suites.values() {
+            if suite.fixtures.iter().any(|f| f.id == fixture.id) {
+                let detail = format!("{} (data {path})", fixture.id);
+                add(sel, &suite.id, why(ReasonKind::DefinitionChanged, detail));
             }
         }
     }
+}
 
-    // Escalation rules: those whose `when` matches, and those that changed.
+/// What `[escalate.*]` rules select: those whose `when` matches a changed
+/// path, and those that changed themselves.
+fn by_escalations(
+    registry: &Registry,
+    changed: &ChangedPaths,
+    changed_ids: &BTreeMap<String, String>,
+    sel: &mut ChangeSelection,
+) {
     for rule in registry.escalations.values() {
         let fired = PathIndex::new(rule.when.iter().map(|p| p.text.as_str()))
             .ok()
@@ -213,8 +240,7 @@ pub fn select_changed(registry: &Registry, changed: &ChangedPaths) -> ChangeSele
                     !hits.is_empty()
                 })
             });
-        let redefined = changed_ids.contains_key(&rule.id);
-        if fired.is_none() && !redefined {
+        if fired.is_none() && !changed_ids.contains_key(&rule.id) {
             continue;
         }
         let detail = match &rule.reason {
@@ -229,15 +255,10 @@ pub fn select_changed(registry: &Registry, changed: &ChangedPaths) -> ChangeSele
                 || suite.targets.iter().any(|t| s.targets.contains(t))
                 || suite.level.as_ref().is_some_and(|l| s.levels.contains(l));
             if picked {
-                add(
-                    &mut sel,
-                    &suite.id,
-                    why(ReasonKind::Escalation, detail.clone()),
-                );
+                add(sel, &suite.id, why(ReasonKind::Escalation, detail.clone()));
             }
         }
     }
-    sel
 }
 
 #[cfg(test)]

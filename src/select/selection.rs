@@ -59,6 +59,48 @@ fn first_shared<'a>(have: &[String], wanted: &'a [String]) -> Option<&'a String>
     wanted.iter().find(|w| have.contains(w))
 }
 
+/// Why a suite does not meet the criteria (`lab suite list --explain`).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Mismatch {
+    /// It has a tag `--exclude-tag` names.
+    #[error("excluded by --exclude-tag {tag}")]
+    ExcludedTag {
+        /// The tag.
+        tag: String,
+    },
+    /// Its id matches none of the ids and globs asked for.
+    #[error("its id matches none of {}", .ids.join(", "))]
+    Id {
+        /// The ids and globs asked for.
+        ids: Vec<String>,
+    },
+    /// It has none of the tags, targets or levels asked for.
+    #[error("{what} none of {}", .wanted.join(", "))]
+    NoneOf {
+        /// `tagged`, `targets` or `at level`.
+        what: &'static str,
+        /// The values asked for.
+        wanted: Vec<String>,
+    },
+    /// It runs only on other platforms.
+    #[error("runs only on {}", .platforms.join(", "))]
+    Platform {
+        /// The platforms it runs on.
+        platforms: Vec<String>,
+    },
+    /// Its risk is below `--risk`.
+    #[error("risk {} is below {}", .risk.name(), .threshold.name())]
+    Risk {
+        /// Its risk (undeclared counts as low).
+        risk: Risk,
+        /// The threshold.
+        threshold: Risk,
+    },
+    /// `--changed`, and no change selects it.
+    #[error("no change touches its paths or what it uses")]
+    Unchanged,
+}
+
 /// Whether `suite` meets every criterion (different flags AND, values of
 /// one flag OR): the rationale when it does, why not when it does not.
 fn matches(
@@ -66,26 +108,60 @@ fn matches(
     criteria: &Criteria,
     ids: &[IdPattern],
     changed: Option<&ChangeSelection>,
-) -> Result<Vec<Reason>, String> {
-    let mut why = Vec::new();
-    if suite.tags.iter().any(|t| criteria.exclude_tags.contains(t)) {
-        let tag = suite
-            .tags
-            .iter()
-            .find(|t| criteria.exclude_tags.contains(t));
-        return Err(format!(
-            "excluded by --exclude-tag {}",
-            tag.map_or("", |t| t.as_str())
-        ));
+) -> Result<Vec<Reason>, Mismatch> {
+    if let Some(tag) = suite
+        .tags
+        .iter()
+        .find(|t| criteria.exclude_tags.contains(t))
+    {
+        return Err(Mismatch::ExcludedTag { tag: tag.clone() });
     }
+    let mut why = Vec::new();
     if !ids.is_empty() {
         let i = ids
             .iter()
             .position(|p| p.is_match(&suite.id))
-            .ok_or_else(|| format!("its id matches none of {}", criteria.ids.join(", ")))?;
+            .ok_or_else(|| Mismatch::Id {
+                ids: criteria.ids.clone(),
+            })?;
         why.push(rationale(ReasonKind::Id, &criteria.ids[i]));
     }
-    let none_of = |what: &str, wanted: &[String]| format!("{what} none of {}", wanted.join(", "));
+    why.extend(matching_labels(suite, criteria)?);
+    if !criteria.platforms.is_empty() {
+        why.push(matching_platform(suite, &criteria.platforms)?);
+    }
+    if let Some(threshold) = criteria.risk {
+        // An undeclared risk counts as low.
+        let risk = suite.risk.unwrap_or(Risk::Low);
+        if risk < threshold {
+            return Err(Mismatch::Risk { risk, threshold });
+        }
+        let detail = format!("{} ≥ {}", risk.name(), threshold.name());
+        why.push(rationale(ReasonKind::Risk, detail));
+    }
+    if criteria.changed {
+        let reasons = changed
+            .and_then(|c| c.get(&suite.id))
+            .ok_or(Mismatch::Unchanged)?;
+        why.extend(reasons.iter().cloned());
+    }
+    if criteria.all {
+        why.push(rationale(ReasonKind::All, "--all"));
+    }
+    if criteria.is_empty() {
+        why.push(rationale(ReasonKind::All, "no selector: every suite"));
+    }
+    Ok(why)
+}
+
+/// The tag, target and level `suite` shares with each of those criteria
+/// that is set.
+fn matching_labels(suite: &Suite, criteria: &Criteria) -> Result<Vec<Reason>, Mismatch> {
+    let none_of = |what, wanted: &[String]| Mismatch::NoneOf {
+        what,
+        wanted: wanted.to_vec(),
+    };
+    let mut why = Vec::new();
     if !criteria.tags.is_empty() {
         let tag = first_shared(&suite.tags, &criteria.tags)
             .ok_or_else(|| none_of("tagged", &criteria.tags))?;
@@ -104,44 +180,22 @@ fn matches(
             .ok_or_else(|| none_of("at level", &criteria.levels))?;
         why.push(rationale(ReasonKind::Level, wanted));
     }
-    if !criteria.platforms.is_empty() {
-        let detail = if suite.platforms.is_empty() {
-            format!("{} (runs anywhere)", criteria.platforms[0])
-        } else {
-            first_shared(&suite.platforms, &criteria.platforms)
-                .ok_or_else(|| format!("runs only on {}", suite.platforms.join(", ")))?
-                .clone()
-        };
-        why.push(rationale(ReasonKind::Platform, detail));
-    }
-    if let Some(threshold) = criteria.risk {
-        // An undeclared risk counts as low.
-        let risk = suite.risk.unwrap_or(Risk::Low);
-        if risk < threshold {
-            return Err(format!(
-                "risk {} is below {}",
-                risk.name(),
-                threshold.name()
-            ));
-        }
-        why.push(rationale(
-            ReasonKind::Risk,
-            format!("{} ≥ {}", risk.name(), threshold.name()),
-        ));
-    }
-    if criteria.changed {
-        let reasons = changed
-            .and_then(|c| c.get(&suite.id))
-            .ok_or_else(|| "no change touches its paths or what it uses".to_string())?;
-        why.extend(reasons.iter().cloned());
-    }
-    if criteria.all {
-        why.push(rationale(ReasonKind::All, "--all"));
-    }
-    if criteria.is_empty() {
-        why.push(rationale(ReasonKind::All, "no selector: every suite"));
-    }
     Ok(why)
+}
+
+/// The platform of `wanted` that `suite` runs on (a suite without
+/// `platforms` runs anywhere).
+fn matching_platform(suite: &Suite, wanted: &[String]) -> Result<Reason, Mismatch> {
+    let detail = if suite.platforms.is_empty() {
+        format!("{} (runs anywhere)", wanted[0])
+    } else {
+        first_shared(&suite.platforms, wanted)
+            .ok_or_else(|| Mismatch::Platform {
+                platforms: suite.platforms.clone(),
+            })?
+            .clone()
+    };
+    Ok(rationale(ReasonKind::Platform, detail))
 }
 
 /// Selects suites by `criteria` (with `--changed`, `changed` says what the
@@ -180,7 +234,7 @@ pub fn select_explained<'r>(
         }
     }
     let mut chosen: BTreeMap<&str, Selected<'r>> = BTreeMap::new();
-    let mut left_out: BTreeMap<&str, String> = BTreeMap::new();
+    let mut left_out: BTreeMap<&str, Mismatch> = BTreeMap::new();
     for suite in registry.suites.values() {
         match matches(suite, criteria, &ids, changed) {
             Ok(rationale) => {
@@ -195,7 +249,7 @@ pub fn select_explained<'r>(
     let not_selected = left_out
         .into_iter()
         .filter(|(id, _)| !chosen.contains_key(id))
-        .map(|(id, reason)| (id.to_string(), reason))
+        .map(|(id, reason)| (id.to_string(), reason.to_string()))
         .collect();
     Ok((chosen.into_values().collect(), not_selected))
 }

@@ -6,8 +6,6 @@
 
 use std::collections::HashMap;
 
-use crate::error::Error;
-
 /// `K/N`: the K-th (1-based) of N shards.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Shard {
@@ -17,22 +15,47 @@ pub struct Shard {
     pub count: u32,
 }
 
+/// Why `--shard` is not `K/N`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ShardError {
+    /// No `/`.
+    #[error("`{text}` is not K/N (e.g. 2/4)")]
+    NotKOfN {
+        /// As given.
+        text: String,
+    },
+    /// K or N is not a number.
+    #[error("`{text}` is not a number")]
+    NotANumber {
+        /// The part that is not.
+        text: String,
+    },
+    /// K is 0 or above N.
+    #[error("`{text}`: K must be from 1 to N, and N at least 1")]
+    OutOfRange {
+        /// As given.
+        text: String,
+    },
+}
+
 impl std::str::FromStr for Shard {
-    type Err = String;
-    fn from_str(text: &str) -> Result<Self, String> {
-        let (k, n) = text
-            .split_once('/')
-            .ok_or_else(|| format!("`{text}` is not K/N (e.g. 2/4)"))?;
-        let (k, n): (u32, u32) = (
-            k.trim()
-                .parse()
-                .map_err(|_| format!("`{k}` is not a number"))?,
-            n.trim()
-                .parse()
-                .map_err(|_| format!("`{n}` is not a number"))?,
-        );
+    type Err = ShardError;
+    fn from_str(text: &str) -> Result<Self, ShardError> {
+        let (k, n) = text.split_once('/').ok_or_else(|| ShardError::NotKOfN {
+            text: text.to_string(),
+        })?;
+        let number = |part: &str| {
+            part.trim()
+                .parse::<u32>()
+                .map_err(|_| ShardError::NotANumber {
+                    text: part.to_string(),
+                })
+        };
+        let (k, n) = (number(k)?, number(n)?);
         if n == 0 || k == 0 || k > n {
-            return Err(format!("`{text}`: K must be from 1 to N, and N at least 1"));
+            return Err(ShardError::OutOfRange {
+                text: text.to_string(),
+            });
         }
         Ok(Shard { index: k, count: n })
     }
@@ -114,11 +137,6 @@ pub fn partition(
         shard.sort_unstable();
     }
     shards
-}
-
-/// Parses `K/N` for clap.
-pub fn parse(text: &str) -> Result<Shard, Error> {
-    text.parse().map_err(Error::usage)
 }
 
 #[cfg(test)]

@@ -5,39 +5,81 @@ use std::path::Path;
 
 use camino::{Utf8Path, Utf8PathBuf};
 
-use super::{Changes, State};
-use crate::error::Error;
+use super::{Changes, State, VcsError};
 use crate::files::normalize_relative;
+
+/// libgit2's message without its class and code, which say nothing to a
+/// user.
+#[derive(Debug)]
+pub struct GitMessage(git2::Error);
+
+impl std::fmt::Display for GitMessage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.0.message())
+    }
+}
+
+impl std::error::Error for GitMessage {}
+
+fn git_error(what: &'static str) -> impl FnOnce(git2::Error) -> VcsError {
+    move |e| VcsError::Git {
+        what,
+        source: GitMessage(e),
+    }
+}
+
+/// What the changes are counted from: the base's name, its tree and
+/// commit (all `None` before the first commit).
+struct Base<'r> {
+    name: Option<String>,
+    tree: Option<git2::Tree<'r>>,
+    commit: Option<String>,
+}
 
 /// Committed since the merge base with the base, staged, unstaged and
 /// untracked (not ignored); deletions and both names of renames. `None`
 /// outside a git repository.
-pub fn changes(workspace: &Utf8Path, base: &str) -> Result<Option<Changes>, Error> {
+pub fn changes(workspace: &Utf8Path, base: &str) -> Result<Option<Changes>, VcsError> {
     let Ok(repo) = git2::Repository::discover(workspace.as_std_path()) else {
         return Ok(None);
     };
-    let git_err = |what: &str, e: git2::Error| {
-        Error::io(
-            format!("git: failed to {what}"),
-            std::io::Error::other(e.message().to_string()),
-        )
-    };
+    let prefix = workspace_prefix(&repo, workspace)?;
+    let mut notes = Vec::new();
+    let base = resolve_base(&repo, base, &mut notes)?;
+    let paths = changed_paths(&repo, base.tree.as_ref(), &prefix)?;
+    Ok(Some(Changes {
+        source: "git",
+        base: base.name,
+        base_commit: base.commit,
+        paths,
+        notes,
+    }))
+}
+
+/// Where the workspace sits in the repository's working tree (`""` at its
+/// root): the workspace may be a sub-directory.
+fn workspace_prefix(repo: &git2::Repository, workspace: &Utf8Path) -> Result<String, VcsError> {
     let Some(workdir) = repo.workdir().map(Path::to_path_buf) else {
-        return Err(Error::usage(
-            "--changed cannot work in a bare git repository",
-        ));
+        return Err(VcsError::BareRepository);
     };
     let workdir = std::fs::canonicalize(&workdir).unwrap_or(workdir);
     let workspace = std::fs::canonicalize(workspace).unwrap_or_else(|_| workspace.into());
-    // The workspace may be a sub-directory of the repository.
-    let prefix = workspace
+    Ok(workspace
         .strip_prefix(&workdir)
         .ok()
         .and_then(|p| p.to_str())
         .map(|p| p.replace('\\', "/"))
-        .unwrap_or_default();
+        .unwrap_or_default())
+}
 
-    let mut notes = Vec::new();
+/// The first of `base`, `origin/<base>`, `master` and `origin/master`
+/// that exists, as its merge base with HEAD; what was settled for instead
+/// goes to `notes`.
+fn resolve_base<'r>(
+    repo: &'r git2::Repository,
+    base: &str,
+    notes: &mut Vec<String>,
+) -> Result<Base<'r>, VcsError> {
     let head = repo.head().ok().and_then(|h| h.peel_to_commit().ok());
     let candidates = [
         base.to_string(),
@@ -45,30 +87,42 @@ pub fn changes(workspace: &Utf8Path, base: &str) -> Result<Option<Changes>, Erro
         "master".to_string(),
         "origin/master".to_string(),
     ];
-    let base = candidates.iter().find_map(|name| {
+    let found = candidates.iter().find_map(|name| {
         let obj = repo.revparse_single(name).ok()?;
         obj.peel_to_commit().ok().map(|c| (name.clone(), c))
     });
-    let (base_name, base_tree, base_commit) = match (&head, base) {
+    match (&head, found) {
         (None, _) => {
             notes.push(
                 "git: no commits yet; every file in the index or working tree counts as changed"
                     .into(),
             );
-            (None, None, None)
+            Ok(Base {
+                name: None,
+                tree: None,
+                commit: None,
+            })
         }
         (Some(head), Some((name, base))) => match repo.merge_base(head.id(), base.id()) {
             Ok(mb) => {
                 let commit = repo
                     .find_commit(mb)
-                    .map_err(|e| git_err("read the merge base", e))?;
-                (Some(name), commit.tree().ok(), Some(mb.to_string()))
+                    .map_err(git_error("read the merge base"))?;
+                Ok(Base {
+                    name: Some(name),
+                    tree: commit.tree().ok(),
+                    commit: Some(mb.to_string()),
+                })
             }
             Err(_) => {
                 notes.push(format!(
                     "git: no merge base between HEAD and `{name}` (a shallow clone?); diffing against the tip of `{name}`"
                 ));
-                (Some(name), base.tree().ok(), Some(base.id().to_string()))
+                Ok(Base {
+                    name: Some(name),
+                    tree: base.tree().ok(),
+                    commit: Some(base.id().to_string()),
+                })
             }
         },
         (Some(head), None) => {
@@ -76,13 +130,22 @@ pub fn changes(workspace: &Utf8Path, base: &str) -> Result<Option<Changes>, Erro
                 "git: none of `{}` exists; only uncommitted changes count",
                 candidates.join("`, `")
             ));
-            (
-                Some("HEAD".to_string()),
-                head.tree().ok(),
-                Some(head.id().to_string()),
-            )
+            Ok(Base {
+                name: Some("HEAD".to_string()),
+                tree: head.tree().ok(),
+                commit: Some(head.id().to_string()),
+            })
         }
-    };
+    }
+}
+
+/// The paths that differ between `base_tree` and the working tree (index
+/// included), relative to the workspace at `prefix`.
+fn changed_paths(
+    repo: &git2::Repository,
+    base_tree: Option<&git2::Tree<'_>>,
+    prefix: &str,
+) -> Result<Vec<String>, VcsError> {
     let mut options = git2::DiffOptions::new();
     options
         .include_untracked(true)
@@ -92,30 +155,25 @@ pub fn changes(workspace: &Utf8Path, base: &str) -> Result<Option<Changes>, Erro
         options.pathspec(format!("{prefix}/"));
     }
     let diff = repo
-        .diff_tree_to_workdir_with_index(base_tree.as_ref(), Some(&mut options))
-        .map_err(|e| git_err("diff the working tree", e))?;
+        .diff_tree_to_workdir_with_index(base_tree, Some(&mut options))
+        .map_err(git_error("diff the working tree"))?;
     let mut paths = Vec::new();
     for delta in diff.deltas() {
         for file in [delta.old_file(), delta.new_file()] {
-            if let Some(p) = file.path().and_then(Path::to_str) {
-                let rel = if prefix.is_empty() {
-                    Some(p)
-                } else {
-                    p.strip_prefix(&prefix).and_then(|r| r.strip_prefix('/'))
-                };
-                if let Some(rel) = rel.and_then(normalize_relative) {
-                    paths.push(rel);
-                }
+            let Some(p) = file.path().and_then(Path::to_str) else {
+                continue;
+            };
+            let rel = if prefix.is_empty() {
+                Some(p)
+            } else {
+                p.strip_prefix(prefix).and_then(|r| r.strip_prefix('/'))
+            };
+            if let Some(rel) = rel.and_then(normalize_relative) {
+                paths.push(rel);
             }
         }
     }
-    Ok(Some(Changes {
-        source: "git",
-        base: base_name,
-        base_commit,
-        paths,
-        notes,
-    }))
+    Ok(paths)
 }
 
 /// Reads `path` (workspace-relative) as it was at `commit`, for comparing

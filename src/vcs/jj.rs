@@ -3,13 +3,12 @@
 
 use camino::Utf8Path;
 
-use super::{Changes, State};
-use crate::error::Error;
+use super::{Changes, State, VcsError};
 use crate::files::normalize_relative;
 
 /// `jj diff --name-only -r '<base>..@'`; a base that does not exist falls
 /// back to `trunk()..@`, then to the working-copy change alone, with a note.
-pub fn changes(workspace: &Utf8Path, base: &str) -> Result<Changes, Error> {
+pub fn changes(workspace: &Utf8Path, base: &str) -> Result<Changes, VcsError> {
     let attempts = [
         format!("{base}..@"),
         "trunk()..@".to_string(),
@@ -24,7 +23,7 @@ pub fn changes(workspace: &Utf8Path, base: &str) -> Result<Changes, Error> {
             .current_dir(workspace)
             .stdin(std::process::Stdio::null())
             .output()
-            .map_err(|e| Error::io("failed to run jj", e))?;
+            .map_err(VcsError::JjSpawn)?;
         if out.status.success() {
             let text = String::from_utf8_lossy(&out.stdout);
             return Ok(Changes {
@@ -48,9 +47,7 @@ pub fn changes(workspace: &Utf8Path, base: &str) -> Result<Changes, Error> {
                 attempts[i + 1]
             ));
         } else {
-            return Err(Error::usage(format!(
-                "jj could not list changed paths: {first}"
-            )));
+            return Err(VcsError::Jj { first });
         }
     }
     unreachable!("the last attempt returns")

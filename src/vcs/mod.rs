@@ -11,9 +11,47 @@ mod jj;
 
 use camino::Utf8Path;
 
-use crate::error::Error;
+use crate::error::{Error, ErrorKind};
 
 pub use git::read_at_base;
+
+/// Why the changed paths could not be listed.
+#[derive(Debug, thiserror::Error)]
+pub enum VcsError {
+    /// `--changed` in a bare git repository: no working tree to compare.
+    #[error("--changed cannot work in a bare git repository")]
+    BareRepository,
+    /// libgit2 failed.
+    #[error("git: failed to {what}")]
+    Git {
+        /// What lab was doing: `diff the working tree`, …
+        what: &'static str,
+        /// libgit2's message.
+        #[source]
+        source: git::GitMessage,
+    },
+    /// `jj` could not be started.
+    #[error("failed to run jj")]
+    JjSpawn(#[source] std::io::Error),
+    /// `jj diff` failed for every revset tried.
+    #[error("jj could not list changed paths: {first}")]
+    Jj {
+        /// The first line jj printed.
+        first: String,
+    },
+}
+
+impl From<VcsError> for Error {
+    /// A workspace `--changed` cannot work in is a usage error; a tool that
+    /// fails underneath is an I/O error.
+    fn from(e: VcsError) -> Self {
+        let kind = match e {
+            VcsError::BareRepository | VcsError::Jj { .. } => ErrorKind::Usage,
+            VcsError::Git { .. } | VcsError::JjSpawn(_) => ErrorKind::Io,
+        };
+        Error::new(kind, e)
+    }
+}
 
 /// The version control system of a workspace.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -88,10 +126,31 @@ pub fn changes(
     workspace: &Utf8Path,
     base: &str,
     path_var: Option<&str>,
-) -> Result<Option<Changes>, Error> {
+) -> Result<Option<Changes>, VcsError> {
     match system(workspace, path_var) {
         Some(System::Jj) => jj::changes(workspace, base).map(Some),
         Some(System::Git) => git::changes(workspace, base),
         None => Ok(None),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_workspace_changed_cannot_use_is_usage_and_a_failing_tool_is_io() {
+        let bare = Error::from(VcsError::BareRepository);
+        assert_eq!(
+            (bare.exit_code(), bare.to_string().as_str()),
+            (2, "--changed cannot work in a bare git repository")
+        );
+        let jj = Error::from(VcsError::JjSpawn(std::io::Error::from(
+            std::io::ErrorKind::NotFound,
+        )));
+        assert_eq!(
+            (jj.exit_code(), jj.to_string().as_str()),
+            (1, "failed to run jj: entity not found")
+        );
     }
 }

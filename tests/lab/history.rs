@@ -174,6 +174,26 @@ fn prune_keeps_the_newest_and_the_last_run_of_failing_suites() {
 }
 
 #[test]
+fn prune_says_when_the_index_cannot_be_rewritten() {
+    let ws = Workspace::with(&[("suites.toml", REGISTRY)]);
+    let older = run(&ws, false);
+    let newer = run(&ws, false);
+    let runs = ws.path().join("target/lab/runs");
+    // Nothing can replace a directory with a file: the rewrite fails.
+    let index = runs.join(".lab-index.jsonl");
+    std::fs::remove_file(&index).expect("remove index");
+    std::fs::create_dir(&index).expect("index as a directory");
+    ws.cmd(&["runs", "prune", "--keep", "1"])
+        .stdout(&format!("{older}\n"))
+        .stderr(&format!(
+            "lab: warning: failed to write the history index `{}`: Is a directory (os error 21)\ndeleted 1 run, kept 1\n",
+            runs.canonicalize().expect("run root").join(".lab-index.jsonl").display()
+        ))
+        .run();
+    assert!(!runs.join(&older).exists() && runs.join(&newer).exists());
+}
+
+#[test]
 fn report_formats_junit_markdown_github() {
     let ws = Workspace::with(&[("suites.toml", REGISTRY)]);
     run(&ws, false);

@@ -761,3 +761,35 @@ setsid sh -c 'echo $$ > d.pid; read x < hold; : "$0"' "$SVC_PASSWORD" > /dev/nul
         "{events}"
     );
 }
+
+#[test]
+fn a_run_lab_cannot_record_exits_74() {
+    // The run root sits below a regular file: no run directory can be made.
+    let ws = Workspace::with(&[
+        (
+            "suites.toml",
+            "[lab]\nrun_root = \"occupied/runs\"\n\n[suite.a]\ncommand = \"true\"\n",
+        ),
+        ("occupied", "a file, not a directory\n"),
+    ]);
+    let root = ws.path().join("occupied/runs");
+    ws.cmd(&["verify", "a"])
+        .status(74)
+        .stderr(&format!(
+            "error: failed to create `{}`: Not a directory (os error 20)\n  hint: the run root must be writable and its disk not full; what lab could write is kept\n",
+            root.display()
+        ))
+        .run();
+
+    // A suite that removes its own run directory: summary.json cannot be
+    // written once it finishes, and lab says so with 74, not a suite status.
+    let ws = Workspace::with(&[(
+        "suites.toml",
+        "[suite.vandal]\ncommand = \"rm -rf \\\"$LAB_RUN_DIR\\\"\"\n",
+    )]);
+    ws.cmd(&["verify", "vandal"])
+        .status(74)
+        .stderr_contains("error: failed to write `")
+        .stderr_contains("/summary.json`: No such file or directory (os error 2)\n  hint: the run root must be writable")
+        .run();
+}

@@ -70,10 +70,46 @@ pub struct Running {
     command: String,
     stop_timeout: Duration,
     log_ready: Arc<AtomicBool>,
-    reader: Option<std::thread::JoinHandle<()>>,
+    reader: Option<std::thread::JoinHandle<std::io::Result<()>>>,
     redactor: Arc<Redactor>,
     /// Its log, relative to the run directory.
     pub log: String,
+}
+
+/// Why a service did not become ready; the suite is blocked with it.
+#[derive(Debug, thiserror::Error)]
+pub enum ReadyError {
+    /// Its command could not be started.
+    #[error("{id} could not start")]
+    Spawn {
+        /// The service.
+        id: String,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+    /// It ended before its probe succeeded.
+    #[error("{id} {how} before it was ready")]
+    Ended {
+        /// The service.
+        id: String,
+        /// `exited with 1`, `was killed by SIGKILL`, …
+        how: String,
+    },
+    /// Its probe did not succeed within `ready_timeout`.
+    #[error("{id} was not ready within {}", human_duration(*.after))]
+    Timeout {
+        /// The service.
+        id: String,
+        /// Its `ready_timeout`.
+        after: Duration,
+    },
+    /// Ctrl-C while waiting.
+    #[error("interrupted while waiting for {id}")]
+    Interrupted {
+        /// The service.
+        id: String,
+    },
 }
 
 /// Why a service could not be used.
@@ -81,8 +117,31 @@ pub struct Running {
 pub struct NotReady {
     /// `service:<id>:ready`.
     pub step: String,
-    /// One line.
-    pub reason: String,
+    /// What happened.
+    pub reason: ReadyError,
+}
+
+/// A stopped service: its process record, what it left behind, and
+/// whether its log was written in full.
+#[derive(Debug)]
+pub struct Stopped {
+    /// For manifest.json.
+    pub process: ProcessRecord,
+    /// Processes it left behind (killed).
+    pub leaked: Vec<LeakedRecord>,
+    /// Why `services/<id>.log` is incomplete or missing, if it is.
+    pub log_error: Option<LogError>,
+}
+
+/// A service's log could not be written in full.
+#[derive(Debug, thiserror::Error)]
+pub enum LogError {
+    /// Creating or writing it failed.
+    #[error("failed to write the service log")]
+    Write(#[source] std::io::Error),
+    /// The thread reading the service's output panicked.
+    #[error("the service log reader stopped unexpectedly")]
+    ReaderPanicked,
 }
 
 /// A service that did not become ready: what was started (to stop), and why.
@@ -113,7 +172,9 @@ pub struct Launch<'a> {
 }
 
 /// Reads a service's two pipes into one log, raising `ready` when a line
-/// matches `pattern`.
+/// matches `pattern`. Reads to the end even when the log cannot be
+/// written (the service must not block on a full pipe); the first write
+/// error is returned then.
 fn read_output(
     mut out: Option<std::process::ChildStdout>,
     mut err: Option<std::process::ChildStderr>,
@@ -121,52 +182,68 @@ fn read_output(
     redactor: Arc<Redactor>,
     pattern: Option<regex::Regex>,
     ready: Arc<AtomicBool>,
-) {
-    let Ok(mut capture) = Capture::new(&config, &redactor) else {
-        return;
-    };
+) -> std::io::Result<()> {
+    let mut capture = Capture::new(&config, &redactor);
+    let mut failed: Option<std::io::Error> = None;
     let mut buf = vec![0u8; 64 * 1024];
     let mut line: Vec<u8> = Vec::new();
     while out.is_some() || err.is_some() {
-        let [o_ready, e_ready, _] =
-            child::poll_pipes(out.as_ref(), err.as_ref(), None, Duration::from_millis(200));
-        let mut chunk: Option<usize> = None;
-        if o_ready && let Some(o) = &mut out {
-            match o.read(&mut buf) {
-                Ok(0) | Err(_) => out = None,
-                Ok(n) => chunk = Some(n),
-            }
-        }
-        if chunk.is_none()
-            && e_ready
-            && let Some(e) = &mut err
+        let Some(n) = read_chunk(&mut out, &mut err, &mut buf) else {
+            continue;
+        };
+        if let Ok(c) = &mut capture
+            && let Err(e) = c.feed(&buf[..n])
         {
-            match e.read(&mut buf) {
-                Ok(0) | Err(_) => err = None,
-                Ok(n) => chunk = Some(n),
-            }
+            failed.get_or_insert(e);
         }
-        let Some(n) = chunk else { continue };
-        let _ = capture.feed(&buf[..n]);
         if let Some(re) = &pattern
             && !ready.load(Ordering::SeqCst)
+            && log_line_matches(re, &mut line, &buf[..n])
         {
-            for &b in &buf[..n] {
-                if b == b'\n' {
-                    if re.is_match(&String::from_utf8_lossy(&line)) {
-                        ready.store(true, Ordering::SeqCst);
-                    }
-                    line.clear();
-                } else if line.len() < 64 * 1024 {
-                    line.push(b);
-                }
-            }
-            if re.is_match(&String::from_utf8_lossy(&line)) {
-                ready.store(true, Ordering::SeqCst);
-            }
+            ready.store(true, Ordering::SeqCst);
         }
     }
-    let _ = capture.finish();
+    capture?.finish()?;
+    failed.map_or(Ok(()), Err)
+}
+
+/// The next chunk from whichever pipe has one, into `buf`; a pipe at its
+/// end (or failing) is closed.
+fn read_chunk(
+    out: &mut Option<std::process::ChildStdout>,
+    err: &mut Option<std::process::ChildStderr>,
+    buf: &mut [u8],
+) -> Option<usize> {
+    let [o_ready, e_ready, _] =
+        child::poll_pipes(out.as_ref(), err.as_ref(), None, Duration::from_millis(200));
+    if o_ready && let Some(o) = out {
+        match o.read(buf) {
+            Ok(0) | Err(_) => *out = None,
+            Ok(n) => return Some(n),
+        }
+    }
+    if e_ready && let Some(e) = err {
+        match e.read(buf) {
+            Ok(0) | Err(_) => *err = None,
+            Ok(n) => return Some(n),
+        }
+    }
+    None
+}
+
+/// Feeds `chunk` into the current `line`: `true` when a finished line, or
+/// the unfinished rest, matches `re`.
+fn log_line_matches(re: &regex::Regex, line: &mut Vec<u8>, chunk: &[u8]) -> bool {
+    let mut matched = false;
+    for &b in chunk {
+        if b == b'\n' {
+            matched |= re.is_match(&String::from_utf8_lossy(line));
+            line.clear();
+        } else if line.len() < 64 * 1024 {
+            line.push(b);
+        }
+    }
+    matched || re.is_match(&String::from_utf8_lossy(line))
 }
 
 /// Starts `service` and waits until its probe succeeds.
@@ -175,29 +252,38 @@ pub fn start(
     port: Option<u16>,
     launch: &Launch<'_>,
 ) -> Result<(Running, Duration), Box<StartFailure>> {
-    let step = format!("service:{}:ready", service.id);
-    let not_ready = |reason: String| NotReady {
-        step: step.clone(),
+    let not_ready = |reason| NotReady {
+        step: format!("service:{}:ready", service.id),
         reason,
     };
+    let mut running = spawn(service, port, launch).map_err(|source| {
+        let reason = ReadyError::Spawn {
+            id: service.id.clone(),
+            source,
+        };
+        Box::new((None, not_ready(reason)))
+    })?;
+    match wait_ready(&mut running, service, port, launch) {
+        Ok(elapsed) => Ok((running, elapsed)),
+        Err(reason) => Err(Box::new((Some(running), not_ready(reason)))),
+    }
+}
+
+/// Starts `service`'s command with its output read into
+/// `services/<id>.log`.
+fn spawn(service: &Service, port: Option<u16>, launch: &Launch<'_>) -> std::io::Result<Running> {
     let mut env = launch.env.clone();
     for (k, v) in &service.env {
         env.insert(k.clone(), (launch.fill)(v, port));
     }
     let command = (launch.fill)(&service.command, port);
-    let log_rel = format!("services/{}.log", service.id);
-    let log = launch.suite_dir.join(&log_rel);
+    let log = log_path(launch.suite_dir, &service.id);
     if let Some(dir) = log.parent() {
+        // Should this fail, creating the log fails too, and says why
+        // (`Stopped::log_error`).
         let _ = std::fs::create_dir_all(dir);
     }
-    let mut child =
-        process::spawn_shell(&command, launch.cwd, &env, launch.wrapper).map_err(|e| {
-            (
-                None,
-                not_ready(format!("{} could not start: {e}", service.id)),
-            )
-        })?;
-    let pid = child.id();
+    let mut child = process::spawn_shell(&command, launch.cwd, &env, launch.wrapper)?;
     let pattern = match &service.ready {
         Some(Probe::Log { pattern }) => regex::Regex::new(pattern).ok(),
         _ => None,
@@ -212,103 +298,108 @@ pub fn start(
     };
     let (redactor, flag) = (Arc::clone(&launch.redactor), Arc::clone(&log_ready));
     let reader = std::thread::spawn(move || read_output(out, err, config, redactor, pattern, flag));
-    let rel_to_run = log
-        .strip_prefix(launch.run_dir)
-        .map(|p| p.to_string())
-        .unwrap_or_else(|_| log.to_string());
-    let mut running = Running {
+    Ok(Running {
         id: service.id.clone(),
+        pid: child.id(),
         child,
-        pid,
         command: launch.redactor.redact_str(&command),
         stop_timeout: service.stop_timeout,
         log_ready,
         reader: Some(reader),
         redactor: Arc::clone(&launch.redactor),
-        log: rel_to_run,
-    };
-    match wait_ready(&mut running, service, port, launch) {
-        Ok(elapsed) => Ok((running, elapsed)),
-        Err(reason) => Err(Box::new((Some(running), not_ready(reason)))),
-    }
+        log: log
+            .strip_prefix(launch.run_dir)
+            .map(|p| p.to_string())
+            .unwrap_or_else(|_| log.to_string()),
+    })
 }
 
+/// `service`'s probe with its placeholders filled (`{port}` is `port`).
+fn filled_probe(service: &Service, port: Option<u16>, launch: &Launch<'_>) -> Option<Probe> {
+    let fill = |text: &str| (launch.fill)(text, port);
+    service.ready.as_ref().map(|p| match p {
+        Probe::Http { url, status } => Probe::Http {
+            url: fill(url),
+            status: *status,
+        },
+        Probe::Tcp { address } => Probe::Tcp {
+            address: fill(address),
+        },
+        Probe::File { path } => Probe::File { path: fill(path) },
+        Probe::Command { command } => Probe::Command {
+            command: fill(command),
+        },
+        other => other.clone(),
+    })
+}
+
+/// Polls the probe, backing off, until it succeeds, the service ends, its
+/// `ready_timeout` passes or Ctrl-C.
 fn wait_ready(
     running: &mut Running,
     service: &Service,
     port: Option<u16>,
     launch: &Launch<'_>,
-) -> Result<Duration, String> {
+) -> Result<Duration, ReadyError> {
     let started = Instant::now();
-    let probe = service.ready.as_ref().map(|p| match p {
-        Probe::Http { url, status } => Probe::Http {
-            url: (launch.fill)(url, port),
-            status: *status,
-        },
-        Probe::Tcp { address } => Probe::Tcp {
-            address: (launch.fill)(address, port),
-        },
-        Probe::File { path } => Probe::File {
-            path: (launch.fill)(path, port),
-        },
-        Probe::Command { command } => Probe::Command {
-            command: (launch.fill)(command, port),
-        },
-        other => other.clone(),
-    });
+    let probe = filled_probe(service, port, launch);
     // Spawning probes (commands, or anything inside a namespace) back off further.
     let spawns = matches!(probe, Some(Probe::Command { .. }))
         || (!launch.wrapper.is_empty()
             && matches!(probe, Some(Probe::Http { .. } | Probe::Tcp { .. })));
     let cap = Duration::from_millis(if spawns { 50 } else { 10 });
     let mut delay = Duration::from_millis(1);
+    let id = || service.id.clone();
     loop {
         if let Ok(Some(status)) = running.child.try_wait() {
-            let (code, signal) = exit_parts(status);
-            let how = match (code, signal) {
+            let how = match exit_parts(status) {
                 (_, Some(s)) => format!("was killed by {}", signal_name(s)),
                 (Some(c), _) => format!("exited with {c}"),
                 _ => "exited".into(),
             };
-            return Err(format!("{} {how} before it was ready", service.id));
+            return Err(ReadyError::Ended { id: id(), how });
         }
-        let ready = match &probe {
-            None => true,
-            Some(Probe::Log { .. }) => running.log_ready.load(Ordering::SeqCst),
-            Some(Probe::File { path }) => std::path::Path::new(path).exists(),
-            Some(p @ (Probe::Http { .. } | Probe::Tcp { .. })) if !launch.wrapper.is_empty() => {
-                probe_inside(p, launch)
-            }
-            Some(Probe::Tcp { address }) => super::probe::tcp(address),
-            Some(Probe::Http { url, status }) => super::probe::http_status(url) == Some(*status),
-            Some(Probe::Command { command }) => {
-                let env = launch.env.clone();
-                process::spawn_shell(command, launch.cwd, &env, launch.wrapper)
-                    .ok()
-                    .and_then(|mut c| {
-                        let pid = c.id();
-                        let status = c.wait().ok();
-                        process::forget(pid);
-                        status
-                    })
-                    .is_some_and(|s| s.success())
-            }
-        };
-        if ready {
+        if probe
+            .as_ref()
+            .is_none_or(|p| probe_ready(p, running, launch))
+        {
             return Ok(started.elapsed());
         }
         if started.elapsed() >= service.ready_timeout {
-            return Err(format!(
-                "{} was not ready within {}",
-                service.id,
-                human_duration(service.ready_timeout)
-            ));
+            return Err(ReadyError::Timeout {
+                id: id(),
+                after: service.ready_timeout,
+            });
         }
         if launch.interrupts.interrupted() {
-            return Err(format!("interrupted while waiting for {}", service.id));
+            return Err(ReadyError::Interrupted { id: id() });
         }
         std::thread::sleep(delay);
         delay = (delay * 2).min(cap);
+    }
+}
+
+/// One try of `probe`.
+fn probe_ready(probe: &Probe, running: &Running, launch: &Launch<'_>) -> bool {
+    match probe {
+        Probe::Log { .. } => running.log_ready.load(Ordering::SeqCst),
+        Probe::File { path } => std::path::Path::new(path).exists(),
+        p @ (Probe::Http { .. } | Probe::Tcp { .. }) if !launch.wrapper.is_empty() => {
+            probe_inside(p, launch)
+        }
+        Probe::Tcp { address } => super::probe::tcp(address),
+        Probe::Http { url, status } => super::probe::http_status(url) == Some(*status),
+        Probe::Command { command } => {
+            process::spawn_shell(command, launch.cwd, launch.env, launch.wrapper)
+                .ok()
+                .and_then(|mut c| {
+                    let pid = c.id();
+                    let status = c.wait().ok();
+                    process::forget(pid);
+                    status
+                })
+                .is_some_and(|s| s.success())
+        }
     }
 }
 
@@ -341,11 +432,7 @@ fn probe_inside(probe: &Probe, launch: &Launch<'_>) -> bool {
 impl Running {
     /// Stops the service: TERM its group, up to `stop_timeout`, KILL, then
     /// sweep what it left behind; waits for its log to be complete.
-    pub fn stop(
-        mut self,
-        tag: &[String],
-        interrupts: &Interrupts,
-    ) -> (ProcessRecord, Vec<LeakedRecord>) {
+    pub fn stop(mut self, tag: &[String], interrupts: &Interrupts) -> Stopped {
         let mut status = self.child.try_wait().ok().flatten();
         if status.is_none() {
             process::signal_group(self.pid, Signal::TERM);
@@ -366,12 +453,13 @@ impl Running {
         process::forget(self.pid);
         let leaked =
             process::sweep_redacted(self.pid, tag, self.stop_timeout, interrupts, &self.redactor);
-        if let Some(reader) = self.reader.take() {
-            let _ = reader.join();
-        }
+        let log_error = self.reader.take().and_then(|reader| match reader.join() {
+            Ok(written) => written.err().map(LogError::Write),
+            Err(_) => Some(LogError::ReaderPanicked),
+        });
         let (exit_code, signal) = status.map(exit_parts).unwrap_or((None, None));
-        (
-            ProcessRecord {
+        Stopped {
+            process: ProcessRecord {
                 pid: self.pid,
                 role: "service".into(),
                 command: self.command.clone(),
@@ -379,7 +467,8 @@ impl Running {
                 signal,
             },
             leaked,
-        )
+            log_error,
+        }
     }
 }
 

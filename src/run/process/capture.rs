@@ -220,6 +220,8 @@ impl CappedLog {
                 copied += take as u64;
             }
             drop(ring);
+            // The tail is copied into the log; a leftover ring file is a
+            // hidden scratch file in the suite directory, nothing more.
             let _ = std::fs::remove_file(self.ring_path());
         }
         Ok((total, dropped))
@@ -318,6 +320,8 @@ impl LineTee {
                 text.push(b'\n');
             }
             if let Ok(out) = self.out.lock() {
+                // `--stream` is a copy for people watching; the log on
+                // disk is the record and is written separately.
                 let _ = out.lock().write_all(&text);
             }
             self.partial.drain(..=last);

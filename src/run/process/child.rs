@@ -100,108 +100,165 @@ pub fn poll_pipes(
         slots[2] = fds.len();
         fds.push(PollFd::new(p, PollFlags::IN));
     }
+    // A failed poll (EINTR) reports nothing ready; the caller polls again.
     let _ = rustix::event::poll(&mut fds, Some(&timespec(wait)));
     slots.map(|slot| slot != usize::MAX && !fds[slot].revents().is_empty())
 }
 
 /// Runs `spec` to its end. Fails only when the child cannot be started or
-/// its logs cannot be created.
+/// its logs cannot be created or written.
 pub fn drive(spec: &Spec<'_>) -> std::io::Result<Driven> {
     let started = Instant::now();
-    let mut out_cap = Capture::new(&spec.stdout, spec.redactor)?;
-    let mut err_cap = Capture::new(&spec.stderr, spec.redactor)?;
-    let mut child = process::spawn_shell(spec.command, spec.cwd, spec.env, spec.wrapper)?;
-    let pid = child.id();
-    let mut out = child.stdout.take();
-    let mut err = child.stderr.take();
-    #[cfg(target_os = "linux")]
-    let pidfd = rustix::process::Pid::from_raw(pid as i32)
-        .and_then(|p| rustix::process::pidfd_open(p, rustix::process::PidfdFlags::empty()).ok());
-    #[cfg(not(target_os = "linux"))]
-    let pidfd: Option<std::os::fd::OwnedFd> = None;
-
     let deadline = spec.timeout.map(|t| started + t);
-    let mut driven = Driven {
-        pid,
-        ..Driven::default()
-    };
-    let mut status: Option<std::process::ExitStatus> = None;
-    let mut term_sent: Option<Instant> = None;
-    let mut drain_until: Option<Instant> = None;
+    let mut child = Driving::start(spec)?;
     let mut buf = vec![0u8; 64 * 1024];
     loop {
-        if status.is_none() && pidfd.is_none() {
-            status = child.try_wait().ok().flatten();
+        if child.status.is_none() && child.pidfd.is_none() {
+            child.status = child.child.try_wait().ok().flatten();
         }
-        if status.is_some() && drain_until.is_none() {
-            process::forget(pid);
-            let grace = if spec.interrupts.again() {
-                Duration::ZERO
-            } else {
-                STOP_GRACE
-            };
-            driven.leaked =
-                process::sweep_redacted(pid, spec.tag, grace, spec.interrupts, spec.redactor);
-            drain_until = Some(Instant::now() + DRAIN_LIMIT);
+        if child.status.is_some() && child.drain_until.is_none() {
+            child.sweep(spec);
         }
-        if status.is_some() && out.is_none() && err.is_none() {
+        if child.status.is_some() && child.out.is_none() && child.err.is_none() {
             break;
         }
-        if drain_until.is_some_and(|d| Instant::now() >= d) {
+        if child.drain_until.is_some_and(|d| Instant::now() >= d) {
             break; // a writer lab could not kill holds the pipes; stop reading
         }
         // Wait for output, the exit, or the next check of timeout and signals.
-        let mut wait = Duration::from_millis(if pidfd.is_some() { 100 } else { 10 });
-        if let (None, Some(d)) = (term_sent, deadline) {
+        let mut wait = Duration::from_millis(if child.pidfd.is_some() { 100 } else { 10 });
+        if let (None, Some(d)) = (child.term_sent, deadline) {
             wait = wait.min(d.saturating_duration_since(Instant::now()));
         }
-        let pid_fd = if status.is_none() {
-            pidfd.as_ref()
+        child.read_or_reap(wait, &mut buf)?;
+        if child.status.is_none() {
+            child.stop_when_due(spec, deadline);
+        }
+    }
+    child.finish(started)
+}
+
+/// A child being driven: its pipes and logs, and how far its end has come.
+struct Driving<'r> {
+    child: std::process::Child,
+    /// Readable once the child exited (Linux), so the wait needs no polling.
+    pidfd: Option<std::os::fd::OwnedFd>,
+    out: Option<std::process::ChildStdout>,
+    err: Option<std::process::ChildStderr>,
+    out_cap: Capture<'r>,
+    err_cap: Capture<'r>,
+    status: Option<std::process::ExitStatus>,
+    /// When TERM went to its group (timeout or Ctrl-C).
+    term_sent: Option<Instant>,
+    /// After the exit: read what is left in the pipes until then.
+    drain_until: Option<Instant>,
+    driven: Driven,
+}
+
+impl<'r> Driving<'r> {
+    /// Creates the logs and starts the child.
+    fn start(spec: &Spec<'r>) -> std::io::Result<Self> {
+        let out_cap = Capture::new(&spec.stdout, spec.redactor)?;
+        let err_cap = Capture::new(&spec.stderr, spec.redactor)?;
+        let mut child = process::spawn_shell(spec.command, spec.cwd, spec.env, spec.wrapper)?;
+        let pid = child.id();
+        #[cfg(target_os = "linux")]
+        let pidfd = rustix::process::Pid::from_raw(pid as i32).and_then(|p| {
+            rustix::process::pidfd_open(p, rustix::process::PidfdFlags::empty()).ok()
+        });
+        #[cfg(not(target_os = "linux"))]
+        let pidfd: Option<std::os::fd::OwnedFd> = None;
+        Ok(Driving {
+            out: child.stdout.take(),
+            err: child.stderr.take(),
+            child,
+            pidfd,
+            out_cap,
+            err_cap,
+            status: None,
+            term_sent: None,
+            drain_until: None,
+            driven: Driven {
+                pid,
+                ..Driven::default()
+            },
+        })
+    }
+
+    /// The child exited: everything it left running is swept (at once on
+    /// a second Ctrl-C), then its pipes are drained for a while.
+    fn sweep(&mut self, spec: &Spec<'_>) {
+        let pid = self.driven.pid;
+        process::forget(pid);
+        let grace = if spec.interrupts.again() {
+            Duration::ZERO
+        } else {
+            STOP_GRACE
+        };
+        self.driven.leaked =
+            process::sweep_redacted(pid, spec.tag, grace, spec.interrupts, spec.redactor);
+        self.drain_until = Some(Instant::now() + DRAIN_LIMIT);
+    }
+
+    /// Waits up to `wait` for output or the exit; logs what arrived.
+    fn read_or_reap(&mut self, wait: Duration, buf: &mut [u8]) -> std::io::Result<()> {
+        let pid_fd = if self.status.is_none() {
+            self.pidfd.as_ref()
         } else {
             None
         };
-        let [out_ready, err_ready, exited] = poll_pipes(out.as_ref(), err.as_ref(), pid_fd, wait);
-        if out_ready && let Some(o) = &mut out {
-            match o.read(&mut buf) {
-                Ok(0) | Err(_) => out = None,
-                Ok(n) => out_cap.feed(&buf[..n])?,
+        let [out_ready, err_ready, exited] =
+            poll_pipes(self.out.as_ref(), self.err.as_ref(), pid_fd, wait);
+        if out_ready && let Some(o) = &mut self.out {
+            match o.read(buf) {
+                Ok(0) | Err(_) => self.out = None,
+                Ok(n) => self.out_cap.feed(&buf[..n])?,
             }
         }
-        if err_ready && let Some(e) = &mut err {
-            match e.read(&mut buf) {
-                Ok(0) | Err(_) => err = None,
-                Ok(n) => err_cap.feed(&buf[..n])?,
+        if err_ready && let Some(e) = &mut self.err {
+            match e.read(buf) {
+                Ok(0) | Err(_) => self.err = None,
+                Ok(n) => self.err_cap.feed(&buf[..n])?,
             }
         }
         if exited {
-            status = child.wait().ok();
+            self.status = self.child.wait().ok();
         }
-        if status.is_none() {
-            match term_sent {
-                None => {
-                    if deadline.is_some_and(|d| Instant::now() >= d) {
-                        driven.timed_out = true;
-                    } else if spec.interrupts.interrupted() {
-                        driven.interrupted = true;
-                    } else {
-                        continue;
-                    }
-                    process::signal_group(pid, Signal::TERM);
-                    term_sent = Some(Instant::now());
+        Ok(())
+    }
+
+    /// Past the deadline or on Ctrl-C: TERM to the group, and KILL once
+    /// the grace is over (or on a second Ctrl-C).
+    fn stop_when_due(&mut self, spec: &Spec<'_>, deadline: Option<Instant>) {
+        let pid = self.driven.pid;
+        match self.term_sent {
+            None => {
+                if deadline.is_some_and(|d| Instant::now() >= d) {
+                    self.driven.timed_out = true;
+                } else if spec.interrupts.interrupted() {
+                    self.driven.interrupted = true;
+                } else {
+                    return;
                 }
-                Some(at) => {
-                    if at.elapsed() >= STOP_GRACE || spec.interrupts.again() {
-                        process::signal_group(pid, Signal::KILL);
-                    }
+                process::signal_group(pid, Signal::TERM);
+                self.term_sent = Some(Instant::now());
+            }
+            Some(at) => {
+                if at.elapsed() >= STOP_GRACE || spec.interrupts.again() {
+                    process::signal_group(pid, Signal::KILL);
                 }
             }
         }
     }
-    if let Some(s) = status {
-        (driven.exit_code, driven.signal) = exit_parts(s);
+
+    /// How it ended, with its logs completed.
+    fn finish(mut self, started: Instant) -> std::io::Result<Driven> {
+        if let Some(s) = self.status {
+            (self.driven.exit_code, self.driven.signal) = exit_parts(s);
+        }
+        self.driven.stdout = self.out_cap.finish()?;
+        self.driven.stderr = self.err_cap.finish()?;
+        self.driven.duration = started.elapsed();
+        Ok(self.driven)
     }
-    driven.stdout = out_cap.finish()?;
-    driven.stderr = err_cap.finish()?;
-    driven.duration = started.elapsed();
-    Ok(driven)
 }

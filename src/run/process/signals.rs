@@ -24,6 +24,8 @@ impl Interrupts {
             signal_hook::consts::SIGTERM,
             signal_hook::consts::SIGHUP,
         ] {
+            // Fails only for signals a process may not catch (KILL, STOP),
+            // never these three.
             let _ = signal_hook::flag::register_usize(
                 signal,
                 Arc::clone(&this.latest),
@@ -45,6 +47,7 @@ impl Interrupts {
     pub fn signal(&self) -> Option<i32> {
         let latest = self.latest.load(Ordering::SeqCst);
         if latest != 0 {
+            // Fails when a first signal is already recorded: it stays first.
             let _ = self
                 .first
                 .compare_exchange(0, latest, Ordering::SeqCst, Ordering::SeqCst);

@@ -23,6 +23,8 @@ static KNOWN: Mutex<Option<HashSet<u32>>> = Mutex::new(None);
 /// Makes lab the child subreaper: daemonized descendants are reparented to
 /// lab instead of init, where they can be found and killed.
 pub fn become_subreaper() {
+    // Without it (an old kernel) daemonized descendants go to init; sweeps
+    // by tag still find them, so nothing else depends on this.
     #[cfg(target_os = "linux")]
     let _ = rustix::process::set_child_subreaper(Some(rustix::process::getpid()));
 }
@@ -108,6 +110,7 @@ pub fn tree(pid: u32) -> Vec<u32> {
 pub fn signal_each(pids: &[u32], signal: Signal) {
     for &p in pids {
         if let Some(id) = pid(p) {
+            // A process that is gone already is what a kill wants.
             let _ = rustix::process::kill_process(id, signal);
         }
     }
@@ -153,6 +156,7 @@ pub fn signal_group(pgid: u32, signal: Signal) {
     if let Some(p) = pid(pgid)
         && p != rustix::process::getpgrp()
     {
+        // ESRCH: the group is gone, which is fine (see above).
         let _ = rustix::process::kill_process_group(p, signal);
     }
 }
@@ -224,6 +228,7 @@ fn orphan_forest(tag: &[String]) -> Vec<u32> {
         if state(child) == Some('Z') {
             // An orphan that already died: reap it so its pid and group go away.
             if let Some(p) = pid(child) {
+                // Someone else may have reaped it first; either way it is gone.
                 let _ = rustix::process::waitpid(Some(p), WaitOptions::NOHANG);
             }
             continue;
@@ -280,6 +285,7 @@ pub fn sweep(
             let own_group = rustix::process::getpgrp();
             for &p in &forest {
                 if let Some(id) = pid(p) {
+                    // Best effort: it may have exited since it was found.
                     let _ = rustix::process::kill_process(id, signal);
                     // Its whole group too, unless that is lab's own (an
                     // interactive launch shares lab's group).

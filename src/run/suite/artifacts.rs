@@ -38,8 +38,45 @@ pub struct Collector<'a> {
     pub cwd: &'a Utf8Path,
 }
 
+/// Why a path printed after the marker was not kept (an `artifact_ignored`
+/// event says so).
+#[derive(Debug, thiserror::Error)]
+pub enum MarkerRefusal {
+    /// Nothing is there.
+    #[error("`{printed}` does not exist")]
+    Missing {
+        /// The path as printed.
+        printed: String,
+    },
+    /// It resolves outside the run directory.
+    #[error("`{printed}` resolves to `{}`, outside the run directory", .resolved.display())]
+    Outside {
+        /// The path as printed.
+        printed: String,
+        /// Where it resolves to.
+        resolved: PathBuf,
+    },
+    /// A segment of it looks like a secret.
+    #[error("`{printed}` has the secret-like segment `{segment}`")]
+    SecretLike {
+        /// The path as printed.
+        printed: String,
+        /// The segment.
+        segment: String,
+    },
+    /// Copying it into the artifact directory failed.
+    #[error("`{printed}` could not be copied")]
+    Copy {
+        /// The path as printed.
+        printed: String,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+}
+
 /// Why a marker path was ignored, or the record of its copy.
-pub type MarkerOutcome = Result<ArtifactRecord, String>;
+pub type MarkerOutcome = Result<ArtifactRecord, MarkerRefusal>;
 
 impl Collector<'_> {
     /// A free name in the artifact directory for `base`.
@@ -107,21 +144,27 @@ impl Collector<'_> {
         } else {
             self.cwd.as_std_path().join(given)
         };
+        let printed_owned = || printed.to_string();
         let Some(resolved) = crate::files::resolve(&joined) else {
-            return Err(format!("`{printed}` does not exist"));
+            return Err(MarkerRefusal::Missing {
+                printed: printed_owned(),
+            });
         };
         let Some(below) = crate::files::inside(&resolved, &self.run_dir) else {
-            return Err(format!(
-                "`{printed}` resolves to `{}`, outside the run directory",
-                resolved.display()
-            ));
+            return Err(MarkerRefusal::Outside {
+                printed: printed_owned(),
+                resolved,
+            });
         };
-        if let Some(seg) = below
+        if let Some(segment) = below
             .components()
             .map(|c| c.as_os_str().to_string_lossy())
             .find(|s| is_secret_segment(s))
         {
-            return Err(format!("`{printed}` has the secret-like segment `{seg}`"));
+            return Err(MarkerRefusal::SecretLike {
+                printed: printed_owned(),
+                segment: segment.into_owned(),
+            });
         }
         let kind = guess_kind(&resolved);
         let path = if resolved.starts_with(&self.artifact_dir) {
@@ -132,8 +175,10 @@ impl Collector<'_> {
                 .map(|n| n.to_string_lossy().into_owned())
                 .unwrap_or_default();
             let dest = self.destination(&base);
-            crate::files::copy_tree(&resolved, &dest)
-                .map_err(|e| format!("`{printed}` could not be copied: {e}"))?;
+            crate::files::copy_tree(&resolved, &dest).map_err(|source| MarkerRefusal::Copy {
+                printed: printed_owned(),
+                source,
+            })?;
             dest
         };
         Ok(ArtifactRecord {

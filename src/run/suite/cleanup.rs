@@ -14,10 +14,30 @@ use crate::run::suite_dirs::SuiteDirs;
 /// The roots the cleanup policy removes.
 const POLICY_ROOTS: [&str; 4] = ["tmp", "state.config", "state.data", "state.secrets"];
 
-/// Applies the cleanup policy to `prep`'s directory.
-pub fn cleanup(prep: &Prepared, policy: Cleanup, status: Status, dirs: Option<&SuiteDirs>) {
+/// A secret the suite was given could not be removed after it.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot remove the secret `{path}`")]
+pub struct SecretLeft {
+    /// The file (or directory) left.
+    pub path: Utf8PathBuf,
+    /// Why.
+    #[source]
+    pub source: std::io::Error,
+}
+
+/// Applies the cleanup policy to `prep`'s directory. `Some` names a
+/// secret that is still there, for the caller to report (the rest of the
+/// cleanup is best effort: what stays is disposable).
+// Not a `Result`: its callers in `steps.rs` and `launch.rs` (changed
+// elsewhere) call it as a statement; they should report `SecretLeft`.
+pub fn cleanup(
+    prep: &Prepared,
+    policy: Cleanup,
+    status: Status,
+    dirs: Option<&SuiteDirs>,
+) -> Option<SecretLeft> {
     // Secrets never outlive the suite, whatever the policy.
-    empty_dir(&prep.dir.join("state.secrets"));
+    let secret_left = empty_dir(&prep.dir.join("state.secrets"));
     let remove_state = match policy {
         Cleanup::Always => true,
         Cleanup::Never => false,
@@ -38,25 +58,36 @@ pub fn cleanup(prep: &Prepared, policy: Cleanup, status: Status, dirs: Option<&S
                 // One rmdir when empty; `remove_dir_all` removes a symlink
                 // itself, never what it points at.
                 if std::fs::remove_dir(&dir).is_err() {
+                    // Disposable (the policy said so); secrets were
+                    // emptied above, and their failure is reported.
                     let _ = std::fs::remove_dir_all(&dir);
                 }
             }
         }
     }
+    secret_left
 }
 
-/// Removes everything inside `dir`, keeping `dir`.
-fn empty_dir(dir: &camino::Utf8Path) {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
+/// Removes everything inside `dir`, keeping `dir`; the first entry that
+/// could not be removed, if any. A missing `dir` holds nothing.
+fn empty_dir(dir: &camino::Utf8Path) -> Option<SecretLeft> {
+    let entries = std::fs::read_dir(dir).ok()?;
+    let mut left = None;
     for entry in entries.flatten() {
         let path = entry.path();
         let is_dir = entry.file_type().is_ok_and(|t| t.is_dir());
-        let _ = if is_dir {
+        let removed = if is_dir {
             std::fs::remove_dir_all(&path)
         } else {
             std::fs::remove_file(&path)
         };
+        if let Err(source) = removed {
+            left.get_or_insert(SecretLeft {
+                path: Utf8PathBuf::from_path_buf(path)
+                    .unwrap_or_else(|p| Utf8PathBuf::from(p.to_string_lossy().into_owned())),
+                source,
+            });
+        }
     }
+    left
 }

@@ -92,6 +92,8 @@ fn keep_previous_logs(prep: &Prepared, previous: usize) {
         return;
     }
     for stream in ["stdout", "stderr"] {
+        // Fails when the attempt left no log (it never started): nothing
+        // to keep then.
         let _ = std::fs::rename(
             prep.dir.join(format!("{stream}.log")),
             prep.dir.join(format!("{stream}.attempt-{previous}.log")),

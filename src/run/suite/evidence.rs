@@ -7,6 +7,7 @@ use std::io::Read;
 use camino::Utf8Path;
 
 use super::prepare::Prepared;
+use crate::error::Chain;
 use crate::outputs::{Status, TestCounts};
 use crate::registry::model::Suite;
 use crate::run::context::{EXCERPT_LINES, Outcome, RunContext};
@@ -46,7 +47,7 @@ pub fn collect_evidence(
             Ok(record) => outcome.artifacts.push(record),
             Err(reason) => cx.run.event(
                 "artifact_ignored",
-                serde_json::json!({ "suite": suite.id, "path": prep.redactor.redact_str(printed), "reason": prep.redactor.redact_str(&reason) }),
+                serde_json::json!({ "suite": suite.id, "path": prep.redactor.redact_str(printed), "reason": prep.redactor.redact_str(&Chain(&reason).to_string()) }),
             ),
         }
     }
@@ -69,7 +70,7 @@ pub fn collect_evidence(
             }
             Some(Err(e)) => cx.run.event(
                 "junit_unreadable",
-                serde_json::json!({ "suite": suite.id, "runner": r.id, "error": e }),
+                serde_json::json!({ "suite": suite.id, "runner": r.id, "error": Chain(&e).to_string() }),
             ),
         }
     }
@@ -95,6 +96,8 @@ pub fn tail_lines(path: &Utf8Path, n: usize) -> Vec<String> {
         return Vec::new();
     }
     let mut buf = Vec::new();
+    // An excerpt from what could be read is still an excerpt; the log
+    // itself is in the run directory.
     let _ = file.read_to_end(&mut buf);
     let text = String::from_utf8_lossy(&buf);
     let mut lines: Vec<String> = text

@@ -50,7 +50,7 @@ pub fn preflight(
     for req in &suite.requires {
         cx.host
             .check(req, &prep.env.vars, virtual_display)
-            .map_err(|reason| (Status::Blocked, "requires", reason))?;
+            .map_err(|unmet| (Status::Blocked, "requires", unmet.to_string()))?;
     }
     let path = prep.env.vars.get("PATH").map(String::as_str);
     for r in suite

@@ -1,7 +1,7 @@
 //! A suite before anything runs: its directory, working directory,
 //! command and environment worked out ([`prepare`], no I/O), its outcome
 //! before anything happened ([`new_outcome`]), and the profile's secrets
-//! written into it ([`write_secrets`]). The directory itself comes from
+//! written into it ([`write_secret_files`]). The directory itself comes from
 //! `run/suite_dirs.rs`.
 
 use camino::Utf8PathBuf;
@@ -119,8 +119,20 @@ pub fn new_outcome(
     }
 }
 
+/// A profile's secret could not be written into the suite directory; the
+/// suite is blocked.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot write `{path}`")]
+pub struct SecretsError {
+    /// The secret's file.
+    pub path: Utf8PathBuf,
+    /// Why.
+    #[source]
+    pub source: std::io::Error,
+}
+
 /// Writes the profile's secrets into `state.secrets/` (0600 each).
-pub fn write_secrets(prep: &Prepared) -> Result<(), String> {
+pub fn write_secret_files(prep: &Prepared) -> Result<(), SecretsError> {
     use std::io::Write;
     use std::os::unix::fs::OpenOptionsExt;
     for (name, value) in &prep.env.profile_secrets {
@@ -131,7 +143,15 @@ pub fn write_secrets(prep: &Prepared) -> Result<(), String> {
             .mode(0o600)
             .open(&path)
             .and_then(|mut f| f.write_all(value.as_bytes()))
-            .map_err(|e| format!("cannot write `{path}`: {e}"))?;
+            .map_err(|source| SecretsError { path, source })?;
     }
     Ok(())
+}
+
+/// [`write_secret_files`], its error as one line. Kept only for
+/// `run/suite/steps.rs` and `commands/launch.rs` (changed elsewhere), which
+/// chain it after a `String` error; they should call
+/// [`write_secret_files`] and keep its error.
+pub fn write_secrets(prep: &Prepared) -> Result<(), String> {
+    write_secret_files(prep).map_err(|e| crate::error::Chain(&e).to_string())
 }

@@ -9,6 +9,7 @@ use std::time::Instant;
 use super::evidence::tail_lines;
 use super::fixtures::{setup_after_services, setup_fixtures, teardown};
 use super::prepare::Prepared;
+use crate::error::Chain;
 use crate::files::find_program;
 use crate::outputs::Status;
 use crate::registry::model::{Display, Fixture, Network, Suite};
@@ -36,67 +37,26 @@ pub fn set_up<'r>(
     started: Instant,
 ) -> Result<Active<'r>, ()> {
     let profile = cx.registry.merged_profile(suite);
-    let virtual_display = profile
-        .as_ref()
-        .is_some_and(|p| p.display == Display::Virtual);
     // Isolation: a network namespace for every process, a virtual display
     // for the command. Whatever cannot be had blocks the suite.
-    let path = prep.env.vars.get("PATH").cloned();
-    let mut namespace = None;
+    let loopback = profile
+        .as_ref()
+        .is_some_and(|p| p.network == Network::Loopback);
+    let namespace = if loopback {
+        Some(enter_namespace(prep, outcome, started)?)
+    } else {
+        None
+    };
+    prep.command_wrapper = prep.wrapper.clone();
     if profile
         .as_ref()
-        .is_some_and(|p| p.network == Network::Loopback)
+        .is_some_and(|p| p.display == Display::Virtual)
     {
-        match netns::Namespace::create(path.as_deref()) {
-            Ok(ns) => {
-                prep.wrapper = ns.wrapper.clone();
-                outcome.ran.isolation.push(format!("network: {}", ns.how));
-                namespace = Some(ns);
-            }
-            Err(reason) => {
-                outcome.finish_early(Status::Blocked, "network", reason, started);
-                return Err(());
-            }
-        }
-    }
-    prep.command_wrapper = prep.wrapper.clone();
-    if virtual_display {
-        match find_program("xvfb-run", path.as_deref()) {
-            Some(xvfb) => {
-                prep.command_wrapper
-                    .push(xvfb.to_string_lossy().into_owned());
-                prep.command_wrapper.push("-a".into());
-                outcome.ran.isolation.push("display: xvfb-run -a".into());
-            }
-            None => {
-                let reason =
-                    "display = \"virtual\" needs `xvfb-run` on PATH (Debian: xvfb)".to_string();
-                outcome.finish_early(Status::Blocked, "display", reason, started);
-                return Err(());
-            }
-        }
+        add_virtual_display(prep, outcome, started)?;
     }
     // Ports first: every process of the suite sees every service's port.
+    allocate_ports(cx, prep, outcome, started)?;
     let service_ids = outcome.ran.services.clone();
-    match services::allocate_ports(cx.registry, &service_ids) {
-        Ok(ports) => {
-            for p in &ports {
-                let name = services::port_var(&cx.registry.settings.env_prefix, &p.service);
-                prep.env.vars.insert(name, p.port.to_string());
-            }
-            outcome.ran.ports = ports;
-            outcome.ran.env = prep.env.redacted();
-        }
-        Err(e) => {
-            outcome.finish_early(
-                Status::Blocked,
-                "ports",
-                format!("cannot allocate a port: {e}"),
-                started,
-            );
-            return Err(());
-        }
-    }
     let fixtures = setup_fixtures(cx, prep, suite, outcome, started)?;
     let mut running = Vec::new();
     if !start_services(cx, prep, &service_ids, &mut running, outcome, started)
@@ -112,6 +72,71 @@ pub fn set_up<'r>(
         running,
         fixtures,
     })
+}
+
+/// `network = "loopback"`: a namespace every process of the suite enters.
+fn enter_namespace(
+    prep: &mut Prepared,
+    outcome: &mut Outcome,
+    started: Instant,
+) -> Result<netns::Namespace, ()> {
+    let path = prep.env.vars.get("PATH").map(String::as_str);
+    match netns::Namespace::create(path) {
+        Ok(ns) => {
+            prep.wrapper = ns.wrapper.clone();
+            outcome.ran.isolation.push(format!("network: {}", ns.how));
+            Ok(ns)
+        }
+        Err(e) => {
+            outcome.finish_early(Status::Blocked, "network", Chain(&e).to_string(), started);
+            Err(())
+        }
+    }
+}
+
+/// `display = "virtual"`: the command runs under `xvfb-run -a`.
+fn add_virtual_display(
+    prep: &mut Prepared,
+    outcome: &mut Outcome,
+    started: Instant,
+) -> Result<(), ()> {
+    let path = prep.env.vars.get("PATH").map(String::as_str);
+    let Some(xvfb) = find_program("xvfb-run", path) else {
+        let reason = "display = \"virtual\" needs `xvfb-run` on PATH (Debian: xvfb)".to_string();
+        outcome.finish_early(Status::Blocked, "display", reason, started);
+        return Err(());
+    };
+    prep.command_wrapper
+        .push(xvfb.to_string_lossy().into_owned());
+    prep.command_wrapper.push("-a".into());
+    outcome.ran.isolation.push("display: xvfb-run -a".into());
+    Ok(())
+}
+
+/// A free port for every service that asks for one, in every process's
+/// environment as `<PREFIX>_PORT_<NAME>`.
+fn allocate_ports(
+    cx: &RunContext<'_>,
+    prep: &mut Prepared,
+    outcome: &mut Outcome,
+    started: Instant,
+) -> Result<(), ()> {
+    match services::allocate_ports(cx.registry, &outcome.ran.services) {
+        Ok(ports) => {
+            for p in &ports {
+                let name = services::port_var(&cx.registry.settings.env_prefix, &p.service);
+                prep.env.vars.insert(name, p.port.to_string());
+            }
+            outcome.ran.ports = ports;
+            outcome.ran.env = prep.env.redacted();
+            Ok(())
+        }
+        Err(e) => {
+            let reason = format!("cannot allocate a port: {e}");
+            outcome.finish_early(Status::Blocked, "ports", reason, started);
+            Err(())
+        }
+    }
 }
 
 /// Everything after the command: services stopped, fixture teardown, the
@@ -176,7 +201,8 @@ fn start_services(
                 // Stop first, so the log is complete before its tail is read.
                 stop_services(cx, prep, std::mem::take(running), outcome);
                 outcome.excerpt = tail_lines(&services::log_path(&prep.dir, id), EXCERPT_LINES);
-                outcome.finish_early(Status::Blocked, &why.step, why.reason, started);
+                let reason = Chain(&why.reason).to_string();
+                outcome.finish_early(Status::Blocked, &why.step, reason, started);
                 return false;
             }
         }
@@ -192,8 +218,15 @@ fn stop_services(
     outcome: &mut Outcome,
 ) {
     for svc in running.into_iter().rev() {
-        let (record, leaked) = svc.stop(&prep.tag, cx.interrupts);
-        outcome.ran.processes.push(record);
-        outcome.ran.leaked.extend(leaked);
+        let id = svc.id.clone();
+        let stopped = svc.stop(&prep.tag, cx.interrupts);
+        if let Some(e) = stopped.log_error {
+            cx.run.event(
+                "service_log_failed",
+                serde_json::json!({ "suite": outcome.id, "service": id, "error": Chain(&e).to_string() }),
+            );
+        }
+        outcome.ran.processes.push(stopped.process);
+        outcome.ran.leaked.extend(stopped.leaked);
     }
 }
