@@ -52,6 +52,7 @@ impl Progress {
                         ))
                     });
                     if let (Some(line), Ok(out)) = (line, out.lock()) {
+                        // A terminal that cannot be written to shows nothing: nothing to do.
                         let _ = out.lock().write_all(line.as_bytes());
                     }
                 }
@@ -86,6 +87,7 @@ impl Progress {
         if let Ok(out) = self.out.lock() {
             let mut e = out.lock();
             if self.enabled {
+                // Best effort: stderr gone (closed pipe) loses only what people see.
                 let _ = e.write_all(b"\r\x1b[2K");
             }
             let _ = e.write_all(text.as_bytes());

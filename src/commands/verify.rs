@@ -14,7 +14,7 @@ pub fn run(ctx: &Context, args: &VerifyArgs) -> Result<u8, Error> {
         let registry = ctx.registry()?;
         let run_root = registry.workspace.join(&registry.settings.run_root);
         let dir = crate::commands::runs::resolve_run(&run_root, &ctx.cwd, run)?;
-        let summary = crate::history::index::read_summary(&dir).map_err(Error::usage)?;
+        let summary = crate::history::index::read_summary(&dir)?;
         let failed: Vec<String> = summary
             .suites
             .iter()
@@ -68,7 +68,9 @@ pub fn run(ctx: &Context, args: &VerifyArgs) -> Result<u8, Error> {
     let output = super::verify_output::VerifyOutput::new(&registry.workspace, args.stream);
     let result = engine::run(&registry, request, &options, &interrupts, &output)?;
     let run_root = registry.workspace.join(&registry.settings.run_root);
-    crate::history::index::append(&run_root, &result.summary);
+    if let Some(warning) = crate::history::index::append(&run_root, &result.summary) {
+        eprintln!("lab: warning: {}", crate::error::Chain(&warning));
+    }
     if !args.no_report {
         match crate::commands::report::write_html(&run_root, &result.run_dir, &result.summary) {
             Ok(path) => {

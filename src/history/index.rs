@@ -118,15 +118,6 @@ impl From<SummaryError> for Error {
     }
 }
 
-/// The error and its causes as one message, for callers that still build
-/// their own [`Error`] from a message (`commands/verify.rs` does
-/// `.map_err(Error::usage)`; `?` says the same).
-impl From<SummaryError> for String {
-    fn from(e: SummaryError) -> Self {
-        Chain(&e).to_string()
-    }
-}
-
 /// The history index could not be updated. The index is a cache, so this
 /// is a warning: runs are still read from their own summary.json.
 #[derive(Debug, thiserror::Error)]
@@ -262,7 +253,7 @@ mod tests {
         std::fs::write(dir.join("summary.json"), "{").expect("write");
         let corrupt = read_summary(&dir).expect_err("corrupt");
         assert_eq!(
-            String::from(corrupt),
+            Chain(&corrupt).to_string(),
             "summary.json is corrupt: EOF while parsing an object at line 1 column 1"
         );
     }

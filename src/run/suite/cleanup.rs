@@ -28,8 +28,6 @@ pub struct SecretLeft {
 /// Applies the cleanup policy to `prep`'s directory. `Some` names a
 /// secret that is still there, for the caller to report (the rest of the
 /// cleanup is best effort: what stays is disposable).
-// Not a `Result`: its callers in `steps.rs` and `launch.rs` (changed
-// elsewhere) call it as a statement; they should report `SecretLeft`.
 pub fn cleanup(
     prep: &Prepared,
     policy: Cleanup,

@@ -147,11 +147,3 @@ pub fn write_secret_files(prep: &Prepared) -> Result<(), SecretsError> {
     }
     Ok(())
 }
-
-/// [`write_secret_files`], its error as one line. Kept only for
-/// `run/suite/steps.rs` and `commands/launch.rs` (changed elsewhere), which
-/// chain it after a `String` error; they should call
-/// [`write_secret_files`] and keep its error.
-pub fn write_secrets(prep: &Prepared) -> Result<(), String> {
-    write_secret_files(prep).map_err(|e| crate::error::Chain(&e).to_string())
-}

@@ -9,8 +9,9 @@ use super::cleanup::cleanup;
 use super::command::run_repetitions;
 use super::evidence::{collect_evidence, excerpt};
 use super::preflight::preflight;
-use super::prepare::{new_outcome, prepare, write_secrets};
+use super::prepare::{Prepared, new_outcome, prepare, write_secret_files};
 use super::setup::{set_up, wind_down};
+use crate::error::Chain;
 use crate::outputs::Status;
 use crate::registry::model::{Cleanup, Display, Suite};
 use crate::run::context::{Outcome, RunContext};
@@ -39,17 +40,21 @@ pub fn run_suite(
         Some(dirs) => dirs.take(&prep.dir),
         None => crate::run::suite_dirs::build_in_place(&prep.dir),
     };
-    let made = made
-        .map_err(|e| format!("cannot create `{}`: {e}", prep.dir))
-        .and_then(|()| write_secrets(&prep));
     if let Err(e) = made {
-        outcome.finish_early(Status::Blocked, "setup", e, started);
+        let reason = format!("cannot create `{}`: {e}", prep.dir);
+        outcome.finish_early(Status::Blocked, "setup", reason, started);
         return outcome;
     }
     let policy = profile.as_ref().map_or(Cleanup::OnSuccess, |p| p.cleanup);
+    if let Err(e) = write_secret_files(&prep) {
+        // Some secrets may be written already: they go too.
+        outcome.finish_early(Status::Blocked, "setup", Chain(&e).to_string(), started);
+        clean_up(cx, &prep, policy, &outcome);
+        return outcome;
+    }
     let Ok(active) = set_up(cx, &mut prep, suite, &mut outcome, started) else {
         // Blocked before the command: secrets still go, state per policy.
-        cleanup(&prep, policy, outcome.status, cx.dirs);
+        clean_up(cx, &prep, policy, &outcome);
         return outcome;
     };
     let retries = cx.retries.unwrap_or(suite.retries);
@@ -74,7 +79,18 @@ pub fn run_suite(
     wind_down(cx, &prep, active, &mut outcome);
     collect_evidence(cx, suite, &prep, &captures, &mut outcome);
     outcome.excerpt = excerpt(&prep, &outcome);
-    cleanup(&prep, policy, outcome.status, cx.dirs);
+    clean_up(cx, &prep, policy, &outcome);
     outcome.duration_ms = started.elapsed().as_millis() as u64;
     outcome
+}
+
+/// [`cleanup`], with a secret it could not remove reported as a
+/// `secret_left` event (the path, never the value).
+fn clean_up(cx: &RunContext<'_>, prep: &Prepared, policy: Cleanup, outcome: &Outcome) {
+    if let Some(left) = cleanup(prep, policy, outcome.status, cx.dirs) {
+        cx.run.event(
+            "secret_left",
+            serde_json::json!({ "suite": outcome.id, "path": left.path.as_str(), "error": Chain(&left).to_string() }),
+        );
+    }
 }
