@@ -11,22 +11,8 @@ use crate::run::process::signals::Interrupts;
 pub fn run(ctx: &Context, args: &VerifyArgs) -> Result<u8, Error> {
     let mut select = args.select.clone();
     if let Some(run) = &args.rerun_failed {
-        let registry = ctx.registry()?;
-        let run_root = registry.workspace.join(&registry.settings.run_root);
-        let dir = crate::commands::runs::resolve_run(&run_root, &ctx.cwd, run)?;
-        let summary = crate::history::index::read_summary(&dir)?;
-        let failed: Vec<String> = summary
-            .suites
-            .iter()
-            .filter(|s| crate::history::queries::failing(s.status))
-            .map(|s| s.id.clone())
-            .filter(|id| registry.suites.contains_key(id))
-            .collect();
+        let failed = failed_in(ctx, run)?;
         if failed.is_empty() {
-            eprintln!(
-                "lab: nothing failed or was blocked in {}; nothing to re-run",
-                summary.run_id
-            );
             return Ok(crate::error::exit_code::SUCCESS);
         }
         select.ids.extend(failed);
@@ -87,4 +73,27 @@ pub fn run(ctx: &Context, args: &VerifyArgs) -> Result<u8, Error> {
         crate::report::json::print(&result.summary)?;
     }
     Ok(result.exit_code)
+}
+
+/// `--rerun-failed RUN`: the suites that failed or were blocked in `run`
+/// and are still in the registry; none said on stderr.
+fn failed_in(ctx: &Context, run: &str) -> Result<Vec<String>, Error> {
+    let registry = ctx.registry()?;
+    let run_root = registry.workspace.join(&registry.settings.run_root);
+    let dir = crate::commands::runs::resolve_run(&run_root, &ctx.cwd, run)?;
+    let summary = crate::history::index::read_summary(&dir)?;
+    let failed: Vec<String> = summary
+        .suites
+        .iter()
+        .filter(|s| crate::history::queries::failing(s.status))
+        .map(|s| s.id.clone())
+        .filter(|id| registry.suites.contains_key(id))
+        .collect();
+    if failed.is_empty() {
+        eprintln!(
+            "lab: nothing failed or was blocked in {}; nothing to re-run",
+            summary.run_id
+        );
+    }
+    Ok(failed)
 }

@@ -14,6 +14,7 @@ use super::prepare::Prepared;
 use crate::outputs::{Attempt, LeakedRecord, ProcessRecord, Status};
 use crate::run::context::{Outcome, RunContext};
 use crate::run::process::capture::{CaptureConfig, Captured};
+use crate::run::process::child::Driven;
 use crate::run::process::exit::{describe_exit, signal_name};
 use crate::run::process::{child, interactive};
 use crate::style::human_duration;
@@ -162,38 +163,14 @@ pub fn capture_config(
 }
 
 fn run_command(cx: &RunContext<'_>, prep: &Prepared, timeout: Duration) -> CommandRun {
-    let mut process_record = ProcessRecord {
+    let mut process = ProcessRecord {
         pid: 0,
         role: "command".into(),
         command: prep.redactor.redact_str(&prep.command),
         exit_code: None,
         signal: None,
     };
-    let spec = child::Spec {
-        command: &prep.command,
-        cwd: prep.cwd.as_std_path(),
-        env: &prep.env.vars,
-        stdout: capture_config(cx, prep, prep.dir.join("stdout.log"), "stdout"),
-        stderr: capture_config(cx, prep, prep.dir.join("stderr.log"), "stderr"),
-        redactor: &prep.redactor,
-        timeout: Some(timeout),
-        tag: &prep.tag,
-        interrupts: cx.interrupts,
-        wrapper: &prep.command_wrapper,
-    };
-    let driven = if cx.interactive {
-        interactive::drive_interactive(
-            &prep.command,
-            prep.cwd.as_std_path(),
-            &prep.env.vars,
-            &prep.command_wrapper,
-            cx.interrupts,
-            &prep.redactor,
-        )
-    } else {
-        child::drive(&spec)
-    };
-    let driven = match driven {
+    let driven = match drive(cx, prep, timeout) {
         Ok(d) => d,
         Err(e) => {
             return CommandRun {
@@ -205,37 +182,16 @@ fn run_command(cx: &RunContext<'_>, prep: &Prepared, timeout: Duration) -> Comma
                     duration_ms: 0,
                 },
                 reason: Some(format!("could not start the command: {e}")),
-                process: process_record,
+                process,
                 leaked: Vec::new(),
                 stdout: Captured::default(),
                 stderr: Captured::default(),
             };
         }
     };
-    process_record.pid = driven.pid;
-    process_record.exit_code = driven.exit_code;
-    process_record.signal = driven.signal;
-    let reason = if driven.timed_out {
-        Some(format!("timed out after {}", human_duration(timeout)))
-    } else if driven.interrupted {
-        Some(format!(
-            "interrupted by {}",
-            signal_name(cx.interrupts.signal().unwrap_or(2))
-        ))
-    } else {
-        match (driven.exit_code, driven.signal) {
-            (Some(0), _) => None,
-            (Some(77), _) => Some(with_last_line(
-                "exited 77 (skipped)",
-                &prep.dir.join("stderr.log"),
-            )),
-            (Some(78), _) => Some(with_last_line(
-                "exited 78 (blocked)",
-                &prep.dir.join("stderr.log"),
-            )),
-            (code, sig) => Some(describe_exit(code, sig)),
-        }
-    };
+    process.pid = driven.pid;
+    process.exit_code = driven.exit_code;
+    process.signal = driven.signal;
     CommandRun {
         attempt: Attempt {
             status: Status::Failed,
@@ -244,11 +200,61 @@ fn run_command(cx: &RunContext<'_>, prep: &Prepared, timeout: Duration) -> Comma
             timed_out: driven.timed_out || driven.interrupted,
             duration_ms: driven.duration.as_millis() as u64,
         },
-        reason,
-        process: process_record,
+        reason: reason(cx, prep, timeout, &driven),
+        process,
         leaked: driven.leaked,
         stdout: driven.stdout,
         stderr: driven.stderr,
+    }
+}
+
+/// Runs the command once: on the terminal when the run is interactive,
+/// else with its output captured and a timeout.
+fn drive(cx: &RunContext<'_>, prep: &Prepared, timeout: Duration) -> std::io::Result<Driven> {
+    if cx.interactive {
+        return interactive::drive_interactive(
+            &prep.command,
+            prep.cwd.as_std_path(),
+            &prep.env.vars,
+            &prep.command_wrapper,
+            cx.interrupts,
+            &prep.redactor,
+        );
+    }
+    child::drive(&child::Spec {
+        command: &prep.command,
+        cwd: prep.cwd.as_std_path(),
+        env: &prep.env.vars,
+        stdout: capture_config(cx, prep, prep.dir.join("stdout.log"), "stdout"),
+        stderr: capture_config(cx, prep, prep.dir.join("stderr.log"), "stderr"),
+        redactor: &prep.redactor,
+        timeout: Some(timeout),
+        tag: &prep.tag,
+        interrupts: cx.interrupts,
+        wrapper: &prep.command_wrapper,
+    })
+}
+
+/// Why an attempt did not pass, in one line; `None` when it passed.
+fn reason(
+    cx: &RunContext<'_>,
+    prep: &Prepared,
+    timeout: Duration,
+    driven: &Driven,
+) -> Option<String> {
+    if driven.timed_out {
+        return Some(format!("timed out after {}", human_duration(timeout)));
+    }
+    if driven.interrupted {
+        let signal = signal_name(cx.interrupts.signal().unwrap_or(2));
+        return Some(format!("interrupted by {signal}"));
+    }
+    let stderr = prep.dir.join("stderr.log");
+    match (driven.exit_code, driven.signal) {
+        (Some(0), _) => None,
+        (Some(77), _) => Some(with_last_line("exited 77 (skipped)", &stderr)),
+        (Some(78), _) => Some(with_last_line("exited 78 (blocked)", &stderr)),
+        (code, sig) => Some(describe_exit(code, sig)),
     }
 }
 
