@@ -98,6 +98,30 @@ fn pristine(path: &Utf8Path) -> bool {
         && std::fs::read_dir(path).is_ok_and(|mut d| d.next().is_none())
 }
 
+/// `true` when `skeleton` is a suite directory as the janitor assembles
+/// it: every root a pristine-looking directory (not a link, lab's user,
+/// 0700) and both logs empty regular files. `.spare/` is reachable from
+/// the run directory, so a suite could plant something there for a later
+/// run to take; what does not look made by lab is never taken.
+fn well_formed(skeleton: &Utf8Path) -> bool {
+    let uid = rustix::process::geteuid().as_raw();
+    let private_dir = |p: &Utf8Path| {
+        std::fs::symlink_metadata(p)
+            .is_ok_and(|m| m.is_dir() && m.uid() == uid && m.permissions().mode() & 0o7777 == 0o700)
+    };
+    let empty_log = |p: &Utf8Path| {
+        std::fs::symlink_metadata(p)
+            .is_ok_and(|m| m.is_file() && m.uid() == uid && m.len() == 0 && m.nlink() == 1)
+    };
+    private_dir(skeleton)
+        && SUITE_SUBDIRS
+            .iter()
+            .all(|sub| private_dir(&skeleton.join(sub)))
+        && COMMAND_LOGS
+            .iter()
+            .all(|log| empty_log(&skeleton.join(log)))
+}
+
 /// Work for the janitor and what it has made.
 #[derive(Default)]
 struct Shelves {
@@ -156,6 +180,10 @@ impl SuiteDirs {
                 break;
             };
             self.wake.notify_one();
+            if !well_formed(&skeleton) {
+                self.lock().disposals.push_back(skeleton);
+                continue;
+            }
             if rename_new(&skeleton, dir).is_ok() {
                 return Ok(());
             }
@@ -311,6 +339,37 @@ mod tests {
             .mode();
         assert_eq!(mode & 0o777, 0o700);
         assert!(dirs.take(&root.join("a")).is_err(), "never replaces");
+    }
+
+    #[test]
+    fn a_planted_skeleton_is_never_taken() {
+        let (_keep, root) = root();
+        let outside = root.join("outside");
+        std::fs::create_dir(&outside).expect("outside");
+        let spare = root.join(".spare");
+        std::fs::create_dir(&spare).expect("spare");
+        // What a suite could leave in `.spare/`: a suite directory whose
+        // tmp/ is a link out of the run, and one with a log linked elsewhere.
+        let linked = spare.join("skeleton-0000000000000001");
+        build_in_place(&linked).expect("build");
+        std::fs::remove_dir(linked.join("tmp")).expect("rmdir");
+        std::os::unix::fs::symlink(&outside, linked.join("tmp")).expect("link");
+        let hard = spare.join("skeleton-0000000000000002");
+        build_in_place(&hard).expect("build");
+        std::fs::remove_file(hard.join("stdout.log")).expect("rm");
+        std::fs::write(outside.join("victim"), "").expect("victim");
+        std::fs::hard_link(outside.join("victim"), hard.join("stdout.log")).expect("hard link");
+        let dirs = SuiteDirs::new(&root);
+        for name in ["a", "b"] {
+            dirs.take(&root.join(name)).expect("take");
+            let tmp = std::fs::symlink_metadata(root.join(name).join("tmp")).expect("tmp");
+            assert!(tmp.is_dir(), "{name}/tmp is a real directory");
+            let log = std::fs::metadata(root.join(name).join("stdout.log")).expect("log");
+            assert_eq!(log.nlink(), 1, "{name}/stdout.log is lab's own file");
+        }
+        dirs.with_janitor(|| ());
+        assert!(listing(&spare).is_empty(), "planted skeletons are deleted");
+        assert_eq!(listing(&outside), ["victim"], "never followed");
     }
 
     #[test]
