@@ -7,6 +7,8 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+use camino::Utf8Path;
+
 use super::context::{Outcome, RunContext};
 use super::host::Host;
 use super::plan::{Item, Plan};
@@ -21,7 +23,6 @@ use crate::error::Error;
 use crate::outputs::*;
 use crate::registry::Registry;
 use crate::select::Selected;
-use camino::Utf8Path;
 
 /// How a run was asked to go.
 #[derive(Debug, Clone, Default)]
