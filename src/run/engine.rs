@@ -349,7 +349,7 @@ impl<'r> Running<'_, 'r> {
                 TICK
             };
             match done.recv_timeout(wait) {
-                Ok((i, outcome)) => self.finished(i, outcome)?,
+                Ok((i, outcome)) => self.finished(i, outcome, work)?,
                 Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {}
                 Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => return Ok(()),
             }
@@ -392,25 +392,33 @@ impl<'r> Running<'_, 'r> {
         }
     }
 
-    /// Records a finished suite: its event at once, summary.json within
+    /// Records a finished suite: its event at once, the suites it lets
+    /// start handed to the workers before anything slower (so the next
+    /// suite's spawn overlaps this bookkeeping), summary.json within
     /// [`SUMMARY_INTERVAL`].
-    fn finished(&mut self, index: usize, outcome: Outcome) -> Result<(), Error> {
+    fn finished(
+        &mut self,
+        index: usize,
+        outcome: Outcome,
+        work: &std::sync::mpsc::Sender<Job<'r>>,
+    ) -> Result<(), Error> {
         self.plan.finish(index);
         self.done += 1;
-        let (result, entry) = outcome.into_external();
-        if self.options.fail_fast && result.status == Status::Failed {
+        if self.options.fail_fast && outcome.status == Status::Failed {
             self.stop_starting = true;
         }
-        self.statuses.insert(result.id.clone(), result.status);
+        self.statuses.insert(outcome.id.clone(), outcome.status);
         self.cx.run.event(
             "suite_finished",
             serde_json::json!({
-                "suite": result.id,
-                "status": result.status,
-                "duration_ms": result.duration_ms,
-                "reason": result.reason,
+                "suite": outcome.id,
+                "status": outcome.status,
+                "duration_ms": outcome.duration_ms,
+                "reason": outcome.reason,
             }),
         );
+        self.start_ready(work);
+        let (result, entry) = outcome.into_external();
         self.reporter.suite_finished(&result, self.done, self.total);
         self.manifest.suites.push(entry);
         self.summary.push(result);
