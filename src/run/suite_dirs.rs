@@ -227,6 +227,9 @@ impl SuiteDirs {
     /// The janitor: disposes of what cleanups hand over and keeps
     /// skeletons ready, until stopped and nothing is left to dispose of.
     fn janitor(&self) {
+        // Housekeeping yields to the suites: on Linux this sets the nice
+        // value of this thread only, and no suite is spawned from it.
+        let _ = rustix::process::setpriority_process(None, 19);
         loop {
             let mut shelves = self.lock();
             while shelves.disposals.is_empty()
