@@ -107,6 +107,7 @@ pub fn run(ctx: &Context, args: &LaunchArgs) -> Result<u8, Error> {
         },
         changed: None,
         argv: std::env::args().collect(),
+        expected_ms: Default::default(),
     };
     let options = Options {
         command_id: "cmd.launch",

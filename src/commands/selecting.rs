@@ -25,7 +25,7 @@ pub fn criteria(args: &SelectArgs) -> Criteria {
 
 /// Expected durations from the run history, for balancing shards.
 pub fn expected_ms(registry: &Registry) -> std::collections::HashMap<String, u64> {
-    crate::run::history::expected_durations(
+    crate::history::durations::expected_durations(
         &registry.workspace.join(&registry.settings.run_root),
         false,
     )

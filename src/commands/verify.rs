@@ -50,6 +50,10 @@ pub fn run(ctx: &Context, args: &VerifyArgs) -> Result<u8, Error> {
         criteria: crate::outputs::Criteria::from(&resolved.criteria),
         changed: resolved.changed.as_ref().map(crate::outputs::Changed::from),
         argv: std::env::args().collect(),
+        expected_ms: crate::history::durations::expected_durations(
+            &registry.workspace.join(&registry.settings.run_root),
+            true,
+        ),
     };
     let output = super::verify_output::VerifyOutput::new(&registry.workspace, args.stream);
     let result = engine::run(&registry, request, &options, &interrupts, &output)?;

@@ -7,8 +7,6 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use camino::Utf8Path;
-
 use super::context::{Outcome, RunContext};
 use super::host::Host;
 use super::plan::{Item, Plan};
@@ -158,6 +156,9 @@ pub struct Request<'r> {
     pub changed: Option<Changed>,
     /// lab's argv, as recorded.
     pub argv: Vec<String>,
+    /// Expected duration of each suite in ms, from history: the longest
+    /// ready suite starts first.
+    pub expected_ms: HashMap<String, u64>,
 }
 
 /// Runs the suites of `request` in a new run directory; `reporter` hears
@@ -174,6 +175,7 @@ pub fn run(
         criteria,
         changed,
         argv,
+        expected_ms,
     } = request;
     let started = Instant::now();
     super::process::spawn::become_subreaper();
@@ -213,7 +215,7 @@ pub fn run(
         repeat: options.repeat.max(1),
         dirs: Some(&dirs),
     };
-    let plan = plan_for(&selected, &run_root, options.jobs);
+    let plan = plan_for(&selected, &expected_ms, options.jobs);
     let mut state = Running {
         cx: &cx,
         options,
@@ -243,8 +245,7 @@ pub fn run(
 
 /// The scheduling plan of `selected` (in run order): needs, weights,
 /// exclusivity, and expected durations from history.
-fn plan_for(selected: &[Selected<'_>], run_root: &Utf8Path, jobs: u32) -> Plan {
-    let expected = super::history::expected_durations(run_root, true);
+fn plan_for(selected: &[Selected<'_>], expected: &HashMap<String, u64>, jobs: u32) -> Plan {
     let index: HashMap<&str, usize> = selected
         .iter()
         .enumerate()

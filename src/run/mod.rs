@@ -11,7 +11,7 @@
 
 pub mod context;
 pub mod engine;
-pub mod history;
+
 pub mod host;
 pub mod isolation;
 pub mod plan;

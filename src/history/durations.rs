@@ -1,7 +1,7 @@
 //! Expected suite durations from earlier runs: the median of each suite's
 //! last few durations over the newest run directories' summary.json files.
-//! A missing or unreadable summary is skipped. The full history (index,
-//! diff, flakiness) is `lab runs`' business.
+//! A missing or unreadable summary is skipped. Computed by `commands/` and
+//! handed to the engine (longest first) and to shard cutting.
 
 use std::collections::HashMap;
 
