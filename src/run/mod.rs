@@ -1,13 +1,15 @@
 //! Running suites, by stage. Imports run one way, top to bottom:
 //!
 //! - `engine` — a whole run: scheduling on worker threads (`plan`), the run
-//!   directory (`run_dir`), summary and manifest, events for a `reporter`;
+//!   directory (`run_dir`), summary (`summary_writer`) and manifest
+//!   (`provenance`), events for a `reporter`, suite directories made ahead
+//!   and recycled (`suite_dirs`);
 //! - `suite/` — one suite, stage by stage (prepare, preflight, set-up,
 //!   command, evidence, cleanup);
 //! - `isolation/` — network namespaces, services and readiness probes;
 //! - `process/` — child processes: spawn, drive, capture, redact, signals;
 //! - `context` — the types the engine and the stages share; `host` — what
-//!   the machine offers; `history` — expected durations from past runs.
+//!   the machine offers.
 
 pub mod context;
 pub mod engine;
