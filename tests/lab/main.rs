@@ -4,6 +4,7 @@
 mod cmd;
 mod harness;
 
+mod artifacts;
 mod changed;
 mod check;
 mod cli;

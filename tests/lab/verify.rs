@@ -265,7 +265,7 @@ echo "LAB_ARTIFACT_PATH=$LAB_SUITE_DIR/tmp/missing.txt"
         "symlink escape: {reasons:?}"
     );
     assert!(
-        reasons[2].contains("secret-like segment `secrets`"),
+        reasons[2].contains("looks like a secret: the word `secrets`"),
         "{reasons:?}"
     );
     assert!(reasons[3].contains("does not exist"), "{reasons:?}");

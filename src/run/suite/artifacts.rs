@@ -7,26 +7,9 @@ use std::path::{Path, PathBuf};
 
 use camino::Utf8Path;
 
+use super::secret_names::secret_like;
 use crate::outputs::{ArtifactKind, ArtifactRecord, ArtifactSource};
 use crate::registry::model::Artifact;
-
-/// Path segments that mark a path as secret (case-insensitive).
-pub const SECRET_SEGMENTS: &[&str] = &[
-    "secret",
-    "secrets",
-    "token",
-    "password",
-    "credential",
-    ".ssh",
-    ".env",
-    "id_rsa",
-];
-
-/// `true` when a segment names something secret.
-pub fn is_secret_segment(segment: &str) -> bool {
-    let lower = segment.to_ascii_lowercase();
-    SECRET_SEGMENTS.iter().any(|s| lower == *s)
-}
 
 /// Where artifacts of one suite go and how to name them.
 pub struct Collector<'a> {
@@ -57,12 +40,24 @@ pub enum MarkerRefusal {
         resolved: PathBuf,
     },
     /// A segment of it looks like a secret.
-    #[error("`{printed}` has the secret-like segment `{segment}`")]
+    #[error("`{printed}` looks like a secret: {rule}")]
     SecretLike {
         /// The path as printed.
         printed: String,
-        /// The segment.
-        segment: String,
+        /// Which rule refused it.
+        rule: String,
+    },
+    /// Neither a regular file nor a directory (a FIFO, a socket, a device).
+    #[error("`{printed}` is neither a regular file nor a directory")]
+    NotAFile {
+        /// The path as printed.
+        printed: String,
+    },
+    /// It contains the suite's own artifact directory.
+    #[error("`{printed}` contains the artifact directory it would be copied into")]
+    HoldsArtifacts {
+        /// The path as printed.
+        printed: String,
     },
     /// Copying it into the artifact directory failed.
     #[error("`{printed}` could not be copied")]
@@ -137,7 +132,9 @@ impl Collector<'_> {
     }
 
     /// Checks and copies one marker-reported path.
-    pub fn marker(&self, printed: &str) -> MarkerOutcome {
+    /// Files left out of a collected directory land in `refused`
+    /// (path relative to the run directory, and why).
+    pub fn marker(&self, printed: &str, refused: &mut Vec<(String, String)>) -> MarkerOutcome {
         let given = Path::new(printed);
         let joined = if given.is_absolute() {
             given.to_path_buf()
@@ -156,14 +153,27 @@ impl Collector<'_> {
                 resolved,
             });
         };
-        if let Some(segment) = below
+        if let Some(rule) = below
             .components()
-            .map(|c| c.as_os_str().to_string_lossy())
-            .find(|s| is_secret_segment(s))
+            .find_map(|c| secret_like(&c.as_os_str().to_string_lossy()))
         {
             return Err(MarkerRefusal::SecretLike {
                 printed: printed_owned(),
-                segment: segment.into_owned(),
+                rule,
+            });
+        }
+        let meta = std::fs::metadata(&resolved).map_err(|source| MarkerRefusal::Copy {
+            printed: printed_owned(),
+            source,
+        })?;
+        if !meta.is_file() && !meta.is_dir() {
+            return Err(MarkerRefusal::NotAFile {
+                printed: printed_owned(),
+            });
+        }
+        if self.artifact_dir.starts_with(&resolved) {
+            return Err(MarkerRefusal::HoldsArtifacts {
+                printed: printed_owned(),
             });
         }
         let kind = guess_kind(&resolved);
@@ -175,10 +185,13 @@ impl Collector<'_> {
                 .map(|n| n.to_string_lossy().into_owned())
                 .unwrap_or_default();
             let dest = self.destination(&base);
-            crate::files::copy_tree(&resolved, &dest).map_err(|source| MarkerRefusal::Copy {
-                printed: printed_owned(),
-                source,
-            })?;
+            let skipped =
+                self.copy_checked(&resolved, &dest)
+                    .map_err(|source| MarkerRefusal::Copy {
+                        printed: printed_owned(),
+                        source,
+                    })?;
+            refused.extend(skipped);
             dest
         };
         Ok(ArtifactRecord {
@@ -189,6 +202,91 @@ impl Collector<'_> {
             missing: false,
         })
     }
+}
+
+/// At most this many files are copied from one marked directory.
+const MAX_FILES: usize = 10_000;
+
+/// A directory being copied: what was refused, what was seen.
+struct Walk {
+    skipped: Vec<(String, String)>,
+    visited: std::collections::HashSet<PathBuf>,
+    files: usize,
+}
+
+impl Collector<'_> {
+    /// Copies `from` to `to` the way a marked path is collected: every
+    /// file inside passes the checks a marked file does (no secret-like
+    /// name, a regular file), links are followed only into the run
+    /// directory and copied as what they point at, never as links.
+    /// Returns what was left out, and why.
+    fn copy_checked(&self, from: &Path, to: &Path) -> std::io::Result<Vec<(String, String)>> {
+        let mut walk = Walk {
+            skipped: Vec::new(),
+            visited: std::collections::HashSet::new(),
+            files: 0,
+        };
+        self.copy_into(from, to, &mut walk)?;
+        Ok(walk.skipped)
+    }
+
+    fn copy_into(&self, from: &Path, to: &Path, walk: &mut Walk) -> std::io::Result<()> {
+        let link = std::fs::symlink_metadata(from)?.file_type().is_symlink();
+        let source = match crate::files::resolve(from) {
+            Some(target) if !link || crate::files::inside(&target, &self.run_dir).is_some() => {
+                target
+            }
+            _ => {
+                walk_skip(
+                    walk,
+                    self.relative(from),
+                    "a link that leads out of the run directory",
+                );
+                return Ok(());
+            }
+        };
+        let meta = std::fs::metadata(&source)?;
+        if meta.is_dir() {
+            if self.artifact_dir.starts_with(&source) || !walk.visited.insert(source.clone()) {
+                walk_skip(
+                    walk,
+                    self.relative(from),
+                    "a directory already being copied",
+                );
+                return Ok(());
+            }
+            std::fs::create_dir_all(to)?;
+            for entry in std::fs::read_dir(&source)? {
+                let entry = entry?;
+                let name = entry.file_name();
+                if let Some(rule) = secret_like(&name.to_string_lossy()) {
+                    let path = self.relative(&from.join(&name));
+                    walk_skip(walk, path, &format!("looks like a secret: {rule}"));
+                    continue;
+                }
+                self.copy_into(&from.join(&name), &to.join(&name), walk)?;
+            }
+        } else if meta.is_file() {
+            if walk.files >= MAX_FILES {
+                let why = format!("more than {MAX_FILES} files in one marked directory");
+                walk_skip(walk, self.relative(from), &why);
+                return Ok(());
+            }
+            walk.files += 1;
+            std::fs::copy(&source, to)?;
+        } else {
+            walk_skip(
+                walk,
+                self.relative(from),
+                "neither a regular file nor a directory",
+            );
+        }
+        Ok(())
+    }
+}
+
+fn walk_skip(walk: &mut Walk, path: String, why: &str) {
+    walk.skipped.push((path, why.to_string()));
 }
 
 /// A marker artifact's kind, from its name.

@@ -42,13 +42,20 @@ pub fn collect_evidence(
         }
         outcome.artifacts.push(record);
     }
+    let ignored = |path: &str, reason: &str| {
+        cx.run.event(
+            "artifact_ignored",
+            serde_json::json!({ "suite": suite.id, "path": prep.redactor.redact_str(path), "reason": prep.redactor.redact_str(reason) }),
+        );
+    };
     for printed in captures.0.markers.iter().chain(&captures.1.markers) {
-        match collector.marker(printed) {
+        let mut left_out = Vec::new();
+        match collector.marker(printed, &mut left_out) {
             Ok(record) => outcome.artifacts.push(record),
-            Err(reason) => cx.run.event(
-                "artifact_ignored",
-                serde_json::json!({ "suite": suite.id, "path": prep.redactor.redact_str(printed), "reason": prep.redactor.redact_str(&Chain(&reason).to_string()) }),
-            ),
+            Err(reason) => ignored(printed, &Chain(&reason).to_string()),
+        }
+        for (path, reason) in &left_out {
+            ignored(path, reason);
         }
     }
     let mut tests: Option<TestCounts> = None;

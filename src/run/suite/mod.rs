@@ -16,6 +16,7 @@ pub mod fixtures;
 pub mod junit;
 pub mod preflight;
 pub mod prepare;
+pub mod secret_names;
 pub mod setup;
 pub mod steps;
 
