@@ -272,7 +272,15 @@ fn prune(run_root: &Utf8Path, args: &RunsPruneArgs, default_keep: usize) -> Resu
     }
     if !args.dry_run {
         for id in &removed {
-            std::fs::remove_dir_all(run_root.join(id))
+            // Only a direct child of the run root that is a run directory
+            // (not a link, not a name a tampered file made up) is deleted.
+            let dir = run_root.join(id);
+            let real_dir = std::fs::symlink_metadata(&dir).is_ok_and(|m| m.is_dir());
+            if !index::is_run_id(id) || !real_dir {
+                eprintln!("lab: warning: `{id}` is not a run directory of {run_root}; not deleted");
+                continue;
+            }
+            std::fs::remove_dir_all(&dir)
                 .map_err(|e| Error::io(format!("failed to delete run `{id}`"), e))?;
         }
         if let Err(e) = index::rewrite(run_root, &remaining) {

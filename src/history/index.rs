@@ -95,8 +95,20 @@ pub struct History {
 }
 
 /// `true` for a directory name that is a run id.
-fn is_run_id(name: &str) -> bool {
-    name.len() >= 17 && name.as_bytes()[8] == b'T' && name[..8].bytes().all(|b| b.is_ascii_digit())
+/// `true` for a run id as lab makes them, `YYYYMMDDTHHMMSSZ-` and six
+/// lowercase hex digits: nothing else names a run, so nothing else is ever
+/// read as one or deleted.
+pub fn is_run_id(name: &str) -> bool {
+    let b = name.as_bytes();
+    b.len() == 23
+        && b[..8].iter().all(u8::is_ascii_digit)
+        && b[8] == b'T'
+        && b[9..15].iter().all(u8::is_ascii_digit)
+        && b[15] == b'Z'
+        && b[16] == b'-'
+        && b[17..]
+            .iter()
+            .all(|c| c.is_ascii_digit() || (b'a'..=b'f').contains(c))
 }
 
 /// A run's summary.json could not be read.
@@ -208,7 +220,10 @@ pub fn load(run_root: &Utf8Path) -> History {
             continue;
         }
         match read_summary(&run_root.join(&dir)) {
-            Ok(summary) => {
+            Ok(mut summary) => {
+                // A run is its directory's name, never what a file in it
+                // says (a summary from elsewhere may say anything).
+                summary.run_id = dir.clone();
                 // Indexing while reading is only a speed-up for next time;
                 // a run root lab may read but not write (a CI artifact)
                 // would otherwise warn about every run.
@@ -263,5 +278,8 @@ mod tests {
         assert!(is_run_id("20261122T101500Z-7f3a9c"));
         assert!(!is_run_id("latest"));
         assert!(!is_run_id(".lab-index.jsonl"));
+        assert!(!is_run_id("20261122T101500Z-../../x"));
+        assert!(!is_run_id("20261122T101500Z-7f3a9c/.."));
+        assert!(!is_run_id("20261122T1015000-7f3a9c"));
     }
 }

@@ -297,3 +297,34 @@ fn report_html_renders_in_a_real_headless_chromium() {
     assert!(latest.join("suites/suite.toggle/stderr.log").is_file());
     let _ = read_json(&latest.join("summary.json"));
 }
+
+#[test]
+fn prune_deletes_run_directories_by_their_name_never_what_a_summary_says() {
+    let ws = Workspace::with(&[("suites.toml", REGISTRY), ("victim/keep", "kept\n")]);
+    let runs_made: Vec<String> = (0..3).map(|_| run(&ws, false)).collect();
+    let runs = ws.path().join("target/lab/runs");
+    // A summary from elsewhere (or edited) names a directory outside the
+    // run root; with no index, it is read as it stands.
+    let tampered = runs.join(&runs_made[0]).join("summary.json");
+    let text = std::fs::read_to_string(&tampered).expect("summary");
+    let text = text.replace(
+        &format!("\"run_id\":\"{}\"", runs_made[0]),
+        "\"run_id\":\"../../../victim\"",
+    );
+    assert!(text.contains("../../../victim"), "the summary was edited");
+    std::fs::write(&tampered, text).expect("tamper");
+    std::fs::remove_file(runs.join(".lab-index.jsonl")).expect("no index");
+    ws.cmd(&["runs", "prune", "--keep", "1"])
+        .stdout(&format!("{}\n{}\n", runs_made[1], runs_made[0]))
+        .stderr("deleted 2 runs, kept 1\n")
+        .run();
+    assert_eq!(
+        std::fs::read_to_string(ws.path().join("victim/keep")).expect("victim survives"),
+        "kept\n"
+    );
+    assert!(
+        !runs.join(&runs_made[0]).exists(),
+        "the tampered run itself went"
+    );
+    assert!(runs.join(&runs_made[2]).exists());
+}
