@@ -129,7 +129,7 @@ impl fmt::Display for Page<'_> {
 fn head(f: &mut fmt::Formatter<'_>, summary: &Summary) -> fmt::Result {
     write!(
         f,
-        r#"<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>lab {status}: {run}</title><style>
+        r#"<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:"><title>lab {status}: {run}</title><style>
 body{{font:14px/1.45 system-ui,-apple-system,Segoe UI,sans-serif;margin:0;color:#1f2328;background:#f6f8fa}}
 header{{padding:20px 28px;color:#fff;background:{bg}}}
 header h1{{margin:0;font-size:22px}} header p{{margin:4px 0 0;opacity:.9}}
@@ -332,24 +332,71 @@ fn tests(f: &mut fmt::Formatter<'_>, t: &TestCounts) -> fmt::Result {
     f.write_str("</ul>")
 }
 
-/// Links to a suite's logs and kept artifacts.
+/// Links to a suite's logs and kept artifacts. A path that is not a
+/// plain relative path under the run directory (a summary from elsewhere
+/// may hold `javascript:…` or `/etc/passwd`) is shown, never linked.
 fn links(s: &SuiteResult) -> Vec<String> {
+    let link = |path: &str, name: &str| match safe_href(path) {
+        true => format!(r#"<a href="{}">{}</a>"#, esc(path), esc(name)),
+        false => format!("<code>{}</code>", esc(path)),
+    };
     let mut links: Vec<String> = Vec::new();
     for (name, path) in [("stdout", &s.stdout), ("stderr", &s.stderr)] {
         if let Some(p) = path {
-            links.push(format!(r#"<a href="{}">{name}</a>"#, esc(p)));
+            links.push(link(p, name));
         }
     }
     for a in s.artifacts.iter().filter(|a| !a.missing) {
         let name = a.path.rsplit('/').next().unwrap_or(&a.path);
-        links.push(format!(r#"<a href="{}">{}</a>"#, esc(&a.path), esc(name)));
+        links.push(link(&a.path, name));
     }
     links
+}
+
+/// `true` for a relative path inside the run directory, or inside a
+/// sibling run (`../<run-id>/…`, as `lab runs merge` writes them): no
+/// scheme, no leading `/`, no other `..`, no backslash or control character.
+fn safe_href(path: &str) -> bool {
+    let rest = match path.strip_prefix("../") {
+        Some(rest) => match rest.split_once('/') {
+            Some((run, rest)) if crate::history::index::is_run_id(run) => rest,
+            _ => return false,
+        },
+        None => path,
+    };
+    !rest.is_empty()
+        && !rest.starts_with('/')
+        && !rest.contains(':')
+        && !rest.contains('\\')
+        && !rest.chars().any(char::is_control)
+        && rest.split('/').all(|seg| !seg.is_empty() && seg != "..")
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_paths_inside_the_run_become_links() {
+        assert!(safe_href("suites/suite.a/stdout.log"));
+        assert!(safe_href(
+            "../20261122T101500Z-7f3a9c/suites/suite.a/artifacts/shot.png"
+        ));
+        for hostile in [
+            "javascript:alert(1)",
+            "JavaScript:alert(1)",
+            "/etc/passwd",
+            "../../etc/passwd",
+            "suites/../../../etc/passwd",
+            "../not-a-run/x",
+            "data:text/html,x",
+            "suites\\..\\x",
+            "suites/a\u{7}b",
+            "",
+        ] {
+            assert!(!safe_href(hostile), "{hostile:?}");
+        }
+    }
 
     #[test]
     fn escapes_markup() {

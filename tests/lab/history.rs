@@ -328,3 +328,26 @@ fn prune_deletes_run_directories_by_their_name_never_what_a_summary_says() {
     );
     assert!(runs.join(&runs_made[2]).exists());
 }
+
+#[test]
+fn a_tampered_summary_links_nothing_outside_the_run_in_report_html() {
+    let ws = Workspace::with(&[("suites.toml", REGISTRY)]);
+    let id = run(&ws, true);
+    let dir = ws.path().join("target/lab/runs").join(&id);
+    let text = std::fs::read_to_string(dir.join("summary.json")).expect("summary");
+    let text = text.replacen(
+        "\"stdout\":\"suites/suite.toggle/stdout.log\"",
+        "\"stdout\":\"javascript:alert(document.cookie)\"",
+        1,
+    );
+    assert!(text.contains("javascript:alert"), "the summary was edited");
+    std::fs::write(dir.join("summary.json"), text).expect("tamper");
+    ws.cmd(&["report", &id, "--format", "html"])
+        .stdout_any()
+        .run();
+    let page = std::fs::read_to_string(dir.join("report.html")).expect("page");
+    assert!(!page.contains("href=\"javascript:"), "{page}");
+    assert!(page.contains("<code>javascript:alert(document.cookie)</code>"));
+    assert!(page.contains("Content-Security-Policy"));
+    assert!(page.contains("href=\"suites/suite.toggle/stderr.log\""));
+}
