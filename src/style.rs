@@ -4,6 +4,59 @@
 use std::io::IsTerminal;
 use std::time::Duration;
 
+/// `text` as it is safe to print on a terminal: without escape
+/// sequences (CSI such as colours and cursor moves, OSC such as window
+/// titles, character-set switches), without C1 controls (U+0080–U+009F,
+/// the CSI and OSC introducers among them) and without C0 controls but
+/// tab. Whatever a suite produced passes through here before lab prints it.
+pub fn printable(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\x1b' => match chars.next() {
+                Some('[') => skip_csi(&mut chars),
+                Some(']' | 'P' | 'X' | '^' | '_') => skip_string(&mut chars),
+                Some('(' | ')' | '*' | '+' | '#' | '%') => {
+                    chars.next();
+                }
+                _ => {}
+            },
+            '\u{9b}' => skip_csi(&mut chars),
+            '\u{9d}' | '\u{90}' | '\u{98}' | '\u{9e}' | '\u{9f}' => skip_string(&mut chars),
+            '\t' => out.push(c),
+            c if c.is_control() => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Skips a control sequence's parameters and its final byte (`@`..`~`).
+fn skip_csi(chars: &mut std::iter::Peekable<std::str::Chars<'_>>) {
+    for c in chars.by_ref() {
+        if ('@'..='~').contains(&c) {
+            break;
+        }
+    }
+}
+
+/// Skips a string sequence (OSC, DCS, …) up to BEL, ST (`ESC \\`) or U+009C.
+fn skip_string(chars: &mut std::iter::Peekable<std::str::Chars<'_>>) {
+    while let Some(c) = chars.next() {
+        match c {
+            '\u{7}' | '\u{9c}' => break,
+            '\x1b' => {
+                if chars.peek() == Some(&'\\') {
+                    chars.next();
+                }
+                break;
+            }
+            _ => {}
+        }
+    }
+}
+
 /// Human duration: `850ms`, `12.3s`, `5m02s`.
 pub fn human_duration(d: Duration) -> String {
     let ms = d.as_millis();
@@ -78,5 +131,28 @@ impl Style {
     /// Dim: secondary columns.
     pub fn dim(self) -> Paint {
         self.paint("\x1b[2m")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nothing_a_suite_prints_can_drive_the_terminal() {
+        assert_eq!(printable("\x1b]0;owned\x07title"), "title");
+        assert_eq!(
+            printable("\x1b]8;;http://x\x1b\\link\x1b]8;;\x1b\\"),
+            "link"
+        );
+        assert_eq!(printable("a\x1b[2Jb\x1b[31mc\x1b[0m"), "abc");
+        assert_eq!(printable("a\u{9b}2Jb"), "ab");
+        assert_eq!(printable("a\u{9d}0;t\u{9c}b"), "ab");
+        assert_eq!(
+            printable("bell\x07 back\x08 cr\r nul\0 tab\tok"),
+            "bell back cr nul tab\tok"
+        );
+        assert_eq!(printable("ünïcödé ✓"), "ünïcödé ✓");
+        assert_eq!(printable("\x1b[31m-    let x\x1b(B\x1b[m"), "-    let x");
     }
 }

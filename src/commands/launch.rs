@@ -200,10 +200,10 @@ impl Reporter for LaunchOutput {
             eprintln!(
                 "lab: cannot launch {}: {}",
                 self.target,
-                result.reason.as_deref().unwrap_or("set-up failed")
+                crate::style::printable(result.reason.as_deref().unwrap_or("set-up failed"))
             );
             for line in &result.excerpt {
-                eprintln!("  | {line}");
+                eprintln!("  | {}", crate::style::printable(line));
             }
         }
     }

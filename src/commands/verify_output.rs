@@ -131,11 +131,12 @@ fn suite_lines(r: &SuiteResult, rel_run: &str, style: Style) -> String {
     if let Some(reason) = &r.reason
         && r.status != Status::Passed
     {
-        out.push_str(&format!("  {reason}"));
+        out.push_str(&format!("  {}", crate::style::printable(reason)));
     }
     out.push('\n');
     if matches!(r.status, Status::Failed | Status::Blocked | Status::Flaky) {
-        for line in &r.excerpt {
+        // Excerpts and reasons quote the suite's own output: printable only.
+        for line in r.excerpt.iter().map(|l| crate::style::printable(l)) {
             out.push_str(&format!("        | {line}\n"));
         }
         if let Some(stderr) = &r.stderr {

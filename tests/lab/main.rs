@@ -19,4 +19,5 @@ mod schedule;
 mod schema;
 mod services;
 mod suite_list;
+mod terminal;
 mod verify;

@@ -37,6 +37,9 @@ pub struct Captured {
     pub markers: Vec<String>,
 }
 
+/// Longest piece of a line `--stream` holds before showing it.
+const MAX_TEE_LINE: usize = 64 * 1024;
+
 /// Longest line that can still be a marker line.
 const MAX_MARKER_LINE: usize = 16 * 1024;
 
@@ -316,7 +319,10 @@ impl LineTee {
             let mut text = Vec::with_capacity(last + 64);
             for line in self.partial[..last].split(|&b| b == b'\n') {
                 text.extend_from_slice(self.prefix.as_bytes());
-                text.extend_from_slice(line);
+                // The suite's bytes never reach the terminal raw: no escape
+                // sequence of theirs may retitle, clear or drive it.
+                let line = String::from_utf8_lossy(line);
+                text.extend_from_slice(crate::style::printable(&line).as_bytes());
                 text.push(b'\n');
             }
             if let Ok(out) = self.out.lock() {
@@ -325,6 +331,12 @@ impl LineTee {
                 let _ = out.lock().write_all(&text);
             }
             self.partial.drain(..=last);
+        }
+        // A line that never ends is shown in pieces, never held whole.
+        if self.partial.len() > MAX_TEE_LINE {
+            self.partial.push(b'\n');
+            let data = std::mem::take(&mut self.partial);
+            self.feed(&data);
         }
     }
 

@@ -110,7 +110,7 @@ pub fn tail_lines(path: &Utf8Path, n: usize) -> Vec<String> {
     let mut lines: Vec<String> = text
         .lines()
         .skip(usize::from(start > 0))
-        .map(strip_ansi)
+        .map(crate::style::printable)
         .map(|l| l.trim_end().to_string())
         .filter(|l| !l.is_empty())
         .map(|l| truncate(&l, 300))
@@ -118,34 +118,6 @@ pub fn tail_lines(path: &Utf8Path, n: usize) -> Vec<String> {
     let keep = lines.len().saturating_sub(n);
     lines.drain(..keep);
     lines
-}
-
-/// `line` without terminal escape sequences (colours, cursor moves).
-pub fn strip_ansi(line: &str) -> String {
-    let mut out = String::with_capacity(line.len());
-    let mut chars = line.chars().peekable();
-    while let Some(c) = chars.next() {
-        if c != '\x1b' {
-            out.push(c);
-            continue;
-        }
-        match chars.next() {
-            // CSI: parameters, then one final byte in @..~.
-            Some('[') => {
-                for c in chars.by_ref() {
-                    if ('@'..='~').contains(&c) {
-                        break;
-                    }
-                }
-            }
-            // Character-set and other two-byte sequences: ESC ( B, …
-            Some('(' | ')') => {
-                chars.next();
-            }
-            _ => {}
-        }
-    }
-    out
 }
 
 fn truncate(line: &str, max: usize) -> String {
@@ -221,15 +193,4 @@ pub fn excerpt(prep: &Prepared, outcome: &Outcome) -> Vec<String> {
     }
     lines.truncate(EXCERPT_LINES);
     lines
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn ansi_sequences_are_stripped() {
-        assert_eq!(strip_ansi("\x1b[31m-    let x\x1b(B\x1b[m"), "-    let x");
-        assert_eq!(strip_ansi("plain"), "plain");
-    }
 }
