@@ -78,6 +78,15 @@ impl Registry {
         })
     }
 
+    /// Every name any profile lists in `secrets`: declared secrets are
+    /// secrets in every suite, whether or not it uses that profile.
+    pub fn declared_secrets(&self) -> std::collections::BTreeSet<String> {
+        self.profiles
+            .values()
+            .flat_map(|p| p.secrets.iter().cloned())
+            .collect()
+    }
+
     /// Service ids in start order: the profile chain's (ancestors first),
     /// then the suite's, each once.
     pub fn suite_services(&self, suite: &Suite) -> Vec<String> {

@@ -551,11 +551,7 @@ fn start_manifest(
     host_env: &BTreeMap<String, String>,
     started_at: &str,
 ) -> Manifest {
-    let secret_names: BTreeSet<String> = selected
-        .iter()
-        .filter_map(|s| registry.merged_profile(s.suite))
-        .flat_map(|p| p.secrets)
-        .collect();
+    let secret_names: BTreeSet<String> = registry.declared_secrets();
     Manifest {
         schema_version: SCHEMA_VERSION,
         run_id: run.id.clone(),

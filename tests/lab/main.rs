@@ -17,6 +17,7 @@ mod layers;
 mod lean;
 mod schedule;
 mod schema;
+mod secrets;
 mod services;
 mod suite_list;
 mod terminal;

@@ -195,8 +195,9 @@ pub fn suite_env(
     // name such as LAB_STATE_SECRETS looks like one.
     let own_names: BTreeSet<String> = own.iter().map(|(k, _)| k.clone()).collect();
     env.vars.extend(own);
+    let declared = registry.declared_secrets();
     for name in env.vars.keys() {
-        if is_secret_name(name) && !own_names.contains(name) {
+        if (is_secret_name(name) || declared.contains(name)) && !own_names.contains(name) {
             env.secret_names.insert(name.clone());
         }
     }
