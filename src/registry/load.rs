@@ -411,14 +411,23 @@ fn is_definition(kind: Kind, table: &DeTable<'_>) -> bool {
     })
 }
 
-/// Checks one id segment: non-empty, no whitespace, no `/`.
+/// The longest id segment, in bytes: ids name directories and files.
+const MAX_SEGMENT: usize = 100;
+
+/// Checks one id segment: non-empty, no whitespace, no `/`, no control
+/// character (ids are printed on terminals and become file names), at most
+/// [`MAX_SEGMENT`] bytes.
 fn segment_problem(segment: &str) -> Option<&'static str> {
     if segment.is_empty() {
         Some("an id segment is empty")
+    } else if segment.chars().any(char::is_control) {
+        Some("an id segment contains a control character")
     } else if segment.chars().any(char::is_whitespace) {
         Some("an id segment contains whitespace")
     } else if segment.contains('/') {
         Some("an id segment contains `/`")
+    } else if segment.len() > MAX_SEGMENT {
+        Some("an id segment is longer than 100 bytes")
     } else {
         None
     }
@@ -465,7 +474,9 @@ impl Visit<'_> {
                     Diagnostic::error("invalid-id", format!("invalid id: {problem}"))
                         .at(self.sources, key_span)
                         .found(format!("{segment:?}"))
-                        .expected("a non-empty segment without whitespace or `/`"),
+                        .expected(
+                            "a non-empty segment of at most 100 bytes without whitespace, `/` or control characters",
+                        ),
                 );
                 continue;
             }

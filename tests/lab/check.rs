@@ -732,3 +732,51 @@ fn includes_follow_lab_include_and_any_kind_may_live_anywhere() {
         serde_json::json!(["suites.toml", "lab/deep/p.toml"])
     );
 }
+
+#[test]
+fn ids_with_control_characters_or_overlong_segments_are_refused() {
+    let long = "x".repeat(101);
+    let ws = Workspace::with(&[(
+        "suites.toml",
+        &format!(
+            "[suite.\"bell\\u0007title\"]\ncommand = \"true\"\n\n[suite.\"esc\\u001b[2J\"]\ncommand = \"true\"\n\n[suite.{long}]\ncommand = \"true\"\n\n[suite.ok]\ncommand = \"true\"\n"
+        ),
+    )]);
+    let doc = ws
+        .cmd(&["check", "--json"])
+        .status(2)
+        .stdout_json()
+        .run_json();
+    let problems: Vec<(String, u64, String)> = doc["diagnostics"]
+        .as_array()
+        .expect("diagnostics")
+        .iter()
+        .map(|d| {
+            (
+                d["code"].as_str().unwrap_or_default().to_string(),
+                d["line"].as_u64().unwrap_or_default(),
+                d["message"].as_str().unwrap_or_default().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        problems,
+        [
+            (
+                "invalid-id".to_string(),
+                1,
+                "invalid id: an id segment contains a control character".to_string()
+            ),
+            (
+                "invalid-id".to_string(),
+                4,
+                "invalid id: an id segment contains a control character".to_string()
+            ),
+            (
+                "invalid-id".to_string(),
+                7,
+                "invalid id: an id segment is longer than 100 bytes".to_string()
+            ),
+        ]
+    );
+}
