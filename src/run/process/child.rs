@@ -237,6 +237,9 @@ impl<'r> Driving<'r> {
                     self.driven.timed_out = true;
                 } else if spec.interrupts.interrupted() {
                     self.driven.interrupted = true;
+                    // This signal is answered with TERM and the grace
+                    // period; only a later one cuts it short.
+                    spec.interrupts.acknowledge();
                 } else {
                     return;
                 }

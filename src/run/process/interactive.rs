@@ -36,7 +36,12 @@ pub fn drive_interactive(
         }
         if interrupts.interrupted() {
             let signal = match stop_sent {
-                None => Some(Signal::TERM),
+                None => {
+                    // Answered with TERM and the grace period; only a
+                    // later signal cuts it short.
+                    interrupts.acknowledge();
+                    Some(Signal::TERM)
+                }
                 Some(at) if at.elapsed() >= STOP_GRACE || interrupts.again() => Some(Signal::KILL),
                 Some(_) => None,
             };
