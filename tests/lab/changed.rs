@@ -471,6 +471,7 @@ fn jj() -> Command {
 }
 
 #[test]
+#[ignore = "needs jj on PATH; .ci/run installs it and runs ignored tests"]
 fn jj_repository_diffs_base_to_working_copy() {
     let ws = Workspace::git_repo(FILES);
     let p = ws.path();

@@ -178,6 +178,7 @@ command = "true"
 }
 
 #[test]
+#[ignore = "needs unshare, nsenter (util-linux) and ip (iproute2); .ci/run installs them and runs ignored tests"]
 fn a_loopback_profile_sees_only_lo_and_still_reaches_its_service() {
     let registry = format!(
         r#"
@@ -221,6 +222,7 @@ command = '''cat /proc/net/dev > interfaces.txt; {py} -c "import os, urllib.requ
 }
 
 #[test]
+#[ignore = "needs xvfb-run (Debian xvfb, xauth); .ci/run installs it and runs ignored tests"]
 fn a_virtual_display_profile_runs_under_xvfb() {
     // CI installs xvfb (.ci/run); without it this fails rather than skips.
     let ws = Workspace::with(&[
