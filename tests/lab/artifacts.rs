@@ -121,3 +121,42 @@ fn marked_paths_never_carry_secrets_copy_the_run_or_hang() {
         }
     }
 }
+
+#[test]
+fn a_hostile_junit_file_neither_crashes_nor_hangs_lab() {
+    // 1,000 nested <testsuite> overflowed the parser's stack; a FIFO named
+    // as the report blocked lab forever.
+    let deep = "<testsuite>".repeat(1000) + &"</testsuite>".repeat(1000);
+    let ws = Workspace::with(&[
+        (
+            "suites.toml",
+            "[runner.deep]\njunit = \"deep.xml\"\n\n[runner.fifo]\njunit = \"pipe.xml\"\n\n[suite.deep]\ncommand = \"cp deep.src deep.xml; exit 1\"\nrunners = [\"deep\"]\n\n[suite.fifo]\ncommand = \"rm -f pipe.xml; mkfifo pipe.xml\"\nrunners = [\"fifo\"]\n",
+        ),
+        ("deep.src", &deep),
+    ]);
+    ws.cmd(&["verify", "deep", "fifo"])
+        .status(1)
+        .stderr_any()
+        .run();
+    let summary = ws.run_json("summary.json");
+    crate::harness::assert_valid("summary", &summary);
+    let deep = crate::harness::suite(&summary, "suite.deep");
+    assert_eq!(deep["status"], "failed");
+    assert_eq!(deep["reason"], "exited with 1");
+    assert_eq!(deep["tests"], serde_json::Value::Null);
+    assert_eq!(
+        crate::harness::suite(&summary, "suite.fifo")["status"],
+        "passed"
+    );
+    let events = std::fs::read_to_string(ws.latest_run().join("lab.log.jsonl")).expect("events");
+    let unreadable: Vec<&str> = events
+        .lines()
+        .filter(|l| l.contains("\"junit_unreadable\""))
+        .collect();
+    // The FIFO is not a report: passed over without a read.
+    assert_eq!(unreadable.len(), 1, "{events}");
+    assert!(
+        unreadable[0].contains("nested deeper than 64 elements"),
+        "{events}"
+    );
+}

@@ -27,6 +27,15 @@ pub enum JunitError {
         #[source]
         source: std::io::Error,
     },
+    /// A file is not a regular file, too big, or nested too deep to read
+    /// safely.
+    #[error("{path}: {why}")]
+    Refused {
+        /// The file.
+        path: Utf8PathBuf,
+        /// Why it is not read.
+        why: String,
+    },
     /// A file is not JUnit XML junit-parser can read.
     #[error("{path}")]
     Parse {
@@ -80,16 +89,12 @@ fn add_file(
     counts: &mut TestCounts,
     redactor: &Redactor,
 ) -> Result<(), JunitError> {
-    let file = std::fs::File::open(path).map_err(|source| JunitError::Open {
-        path: path.to_path_buf(),
-        source,
-    })?;
-    let suites = junit_parser::from_reader(std::io::BufReader::new(file)).map_err(|source| {
-        JunitError::Parse {
+    let bytes = read_bounded(path)?;
+    let suites =
+        junit_parser::from_reader(bytes.as_slice()).map_err(|source| JunitError::Parse {
             path: path.to_path_buf(),
             source,
-        }
-    })?;
+        })?;
     let mut stack: Vec<&junit_parser::TestSuite> = suites.suites.iter().collect();
     while let Some(suite) = stack.pop() {
         stack.extend(suite.suites.iter());
@@ -107,6 +112,9 @@ fn add_file(
                 } else {
                     status.error_as_ref().message.clone()
                 };
+                if counts.failures.len() >= MAX_FAILURES {
+                    continue; // counted above; only the first ones are listed
+                }
                 counts.failures.push(TestFailure {
                     name: case.original_name.clone(),
                     classname: case.classname.clone(),
@@ -116,4 +124,96 @@ fn add_file(
         }
     }
     Ok(())
+}
+
+/// JUnit files larger than this are not read (a report is kilobytes to a
+/// few megabytes; a 100 MB one would be held whole by the parser).
+const MAX_BYTES: u64 = 64 << 20;
+
+/// Elements nested deeper than this make a file unreadable: the parser
+/// recurses per level, and 1,000 nested `<testsuite>` overflow its stack.
+const MAX_DEPTH: usize = 64;
+
+/// At most this many failures are listed per suite (all are counted).
+const MAX_FAILURES: usize = 100;
+
+/// The file's bytes, when it is a regular file of at most [`MAX_BYTES`]
+/// whose elements nest at most [`MAX_DEPTH`] deep.
+fn read_bounded(path: &Utf8Path) -> Result<Vec<u8>, JunitError> {
+    let refused = |why: String| JunitError::Refused {
+        path: path.to_path_buf(),
+        why,
+    };
+    let open = |source| JunitError::Open {
+        path: path.to_path_buf(),
+        source,
+    };
+    // A FIFO would block the read forever: look before opening.
+    let meta = std::fs::metadata(path).map_err(open)?;
+    if !meta.is_file() {
+        return Err(refused("not a regular file".into()));
+    }
+    if meta.len() > MAX_BYTES {
+        return Err(refused(format!("larger than {} MiB", MAX_BYTES >> 20)));
+    }
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)
+        .and_then(|f| {
+            std::io::Read::read_to_end(&mut std::io::Read::take(f, MAX_BYTES + 1), &mut bytes)
+        })
+        .map_err(open)?;
+    if bytes.len() as u64 > MAX_BYTES {
+        return Err(refused(format!("larger than {} MiB", MAX_BYTES >> 20)));
+    }
+    if nesting_depth(&bytes) > MAX_DEPTH {
+        return Err(refused(format!("nested deeper than {MAX_DEPTH} elements")));
+    }
+    Ok(bytes)
+}
+
+/// The deepest element nesting of an XML document, by a scan of its tags
+/// (`<x …>` opens, `</x>` closes, `<x/>`, `<?…?>`, `<!…>` do neither).
+/// Comments and CDATA holding `<` can only make it count deeper: a file
+/// refused that way is refused for a reason that is nearly true.
+fn nesting_depth(xml: &[u8]) -> usize {
+    let (mut depth, mut deepest) = (0usize, 0usize);
+    let mut i = 0;
+    while let Some(at) = xml[i..].iter().position(|&b| b == b'<') {
+        let start = i + at;
+        let end = xml[start..]
+            .iter()
+            .position(|&b| b == b'>')
+            .map_or(xml.len(), |p| start + p);
+        let tag = &xml[start..end];
+        match tag.get(1) {
+            Some(b'/') => depth = depth.saturating_sub(1),
+            Some(b'?' | b'!') => {}
+            Some(_) if !tag.ends_with(b"/") => {
+                depth += 1;
+                deepest = deepest.max(depth);
+            }
+            _ => {}
+        }
+        i = (end + 1).min(xml.len());
+        if i >= xml.len() {
+            break;
+        }
+    }
+    deepest
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nesting_is_measured_by_tags() {
+        assert_eq!(
+            nesting_depth(b"<?xml version=\"1.0\"?><a><b/><c><d></d></c></a>"),
+            3
+        );
+        let deep = "<testsuite>".repeat(1000) + &"</testsuite>".repeat(1000);
+        assert_eq!(nesting_depth(deep.as_bytes()), 1000);
+        assert_eq!(nesting_depth(b"plain text"), 0);
+    }
 }
