@@ -82,6 +82,9 @@ pub struct Outcome {
     pub excerpt: Vec<String>,
     /// Why it was selected.
     pub reasons: Vec<Reason>,
+    /// When it started, by the clock files are stamped with; a report
+    /// older than this was not written by this suite.
+    pub started_at: std::time::SystemTime,
     /// What ran, where, with what.
     pub ran: Ran,
 }

@@ -67,3 +67,33 @@ fn nextest_junit_failures_land_in_the_summary() {
         .expect("version");
     assert!(version.starts_with("cargo-nextest "), "{version}");
 }
+
+#[test]
+fn a_report_left_by_an_earlier_run_never_describes_this_one() {
+    // The second run stops before its tests (as a compile error would):
+    // the first run's report is still there and must not be read.
+    let ws = crate::harness::Workspace::with(&[
+        (
+            "suites.toml",
+            "[runner.t]\njunit = \"report.xml\"\n\n[suite.a]\ncommand = \"if [ -f write ]; then cp good.xml report.xml; else exit 101; fi\"\nrunners = [\"t\"]\n",
+        ),
+        (
+            "good.xml",
+            "<testsuites><testsuite name=\"s\" tests=\"1\"><testcase name=\"ok\" classname=\"c\"/></testsuite></testsuites>",
+        ),
+        ("write", ""),
+    ]);
+    ws.cmd(&["verify", "a"]).stderr_any().run();
+    let first = ws.run_json("summary.json");
+    assert_eq!(
+        crate::harness::suite(&first, "suite.a")["tests"]["total"],
+        1
+    );
+    std::fs::remove_file(ws.path().join("write")).expect("stop writing");
+    std::thread::sleep(std::time::Duration::from_millis(50));
+    ws.cmd(&["verify", "a"]).status(1).stderr_any().run();
+    let second = ws.run_json("summary.json");
+    let a = crate::harness::suite(&second, "suite.a");
+    assert_eq!(a["status"], "failed");
+    assert_eq!(a["tests"], serde_json::Value::Null, "{second:#}");
+}

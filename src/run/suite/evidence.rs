@@ -65,7 +65,7 @@ pub fn collect_evidence(
         .filter_map(|r| cx.registry.runners.get(&r.id))
     {
         let Some(pattern) = &r.junit else { continue };
-        match super::junit::collect(&prep.cwd, &prep.places.fill(pattern), &prep.redactor) {
+        match super::junit::collect(&prep.cwd, &prep.places.fill(pattern), &prep.redactor, outcome.started_at) {
             None => {}
             Some(Ok(counts)) => {
                 let t = tests.get_or_insert_with(TestCounts::default);

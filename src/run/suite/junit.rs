@@ -53,6 +53,7 @@ pub fn collect(
     cwd: &Utf8Path,
     pattern: &str,
     redactor: &Redactor,
+    since: std::time::SystemTime,
 ) -> Option<Result<TestCounts, JunitError>> {
     let files: Vec<Utf8PathBuf> = if crate::files::is_glob(pattern) {
         match crate::files::glob_files(cwd, pattern) {
@@ -72,6 +73,16 @@ pub fn collect(
             Vec::new()
         }
     };
+    // A report this suite did not write (left by an earlier run, or by a
+    // run that stopped before its tests) never describes this one.
+    let files: Vec<Utf8PathBuf> = files
+        .into_iter()
+        .filter(|f| {
+            std::fs::metadata(f)
+                .and_then(|m| m.modified())
+                .is_ok_and(|t| t >= since)
+        })
+        .collect();
     if files.is_empty() {
         return None;
     }

@@ -105,6 +105,12 @@ pub fn new_outcome(
         tests: None,
         excerpt: Vec::new(),
         reasons,
+        // File times come from a coarse clock (one kernel tick behind the
+        // precise one): a file written right after this instant can carry
+        // a time up to a tick earlier. 20 ms covers HZ=100.
+        started_at: std::time::SystemTime::now()
+            .checked_sub(std::time::Duration::from_millis(20))
+            .unwrap_or(std::time::UNIX_EPOCH),
         ran: Ran {
             profile: suite.profile.as_ref().map(|p| p.id.clone()),
             fixtures: suite.fixtures.iter().map(|f| f.id.clone()).collect(),
