@@ -119,7 +119,7 @@ pub struct TestCounts {
     pub failed: u64,
     /// Skipped.
     pub skipped: u64,
-    /// Every failure.
+    /// The failures, the first 100 of them (all are counted in `failed`).
     pub failures: Vec<TestFailure>,
 }
 

@@ -13,6 +13,15 @@ touch started
 while :; do sleep 0.1; done
 "#;
 
+/// `lab verify a` in a workspace whose suite cleans up after TERM,
+/// started and running its command.
+fn started() -> (Workspace, std::process::Child) {
+    let ws = Workspace::with(&[("suites.toml", SUITE), ("suite.sh", CLEANS_UP)]);
+    let child = ws.spawn(&["verify", "a"]);
+    assert!(eventually(20, || ws.path().join("started").exists()));
+    (ws, child)
+}
+
 fn interrupt(child: &std::process::Child) {
     let pid = rustix::process::Pid::from_raw(child.id() as i32).expect("pid");
     rustix::process::kill_process(pid, rustix::process::Signal::INT).expect("SIGINT");
@@ -20,9 +29,7 @@ fn interrupt(child: &std::process::Child) {
 
 #[test]
 fn the_first_ctrl_c_gives_suites_the_grace_period() {
-    let ws = Workspace::with(&[("suites.toml", SUITE), ("suite.sh", CLEANS_UP)]);
-    let child = ws.spawn(&["verify", "a"]);
-    assert!(eventually(20, || ws.path().join("started").exists()));
+    let (ws, child) = started();
     interrupt(&child);
     let out = child.wait_with_output().expect("wait");
     assert_eq!(
@@ -40,9 +47,7 @@ fn the_first_ctrl_c_gives_suites_the_grace_period() {
 
 #[test]
 fn a_second_ctrl_c_kills_at_once() {
-    let ws = Workspace::with(&[("suites.toml", SUITE), ("suite.sh", CLEANS_UP)]);
-    let child = ws.spawn(&["verify", "a"]);
-    assert!(eventually(20, || ws.path().join("started").exists()));
+    let (ws, child) = started();
     interrupt(&child);
     assert!(eventually(20, || ws.path().join("got-term").exists()));
     interrupt(&child);
