@@ -20,17 +20,32 @@ fn detect(dir: &Utf8Path) -> Vec<Found> {
     let has = |p: &str| crate::files::find_program(p, path.as_deref()).is_some();
     let mut found = Vec::new();
     if dir.join("Cargo.toml").is_file() {
+        // Only paths the repository has: a pattern that matches nothing is
+        // a `lab check` warning (a published crate has no Cargo.lock).
+        let paths = [
+            "src/",
+            "tests/",
+            "benches/",
+            "build.rs",
+            "Cargo.toml",
+            "Cargo.lock",
+        ]
+        .iter()
+        .filter(|p| dir.join(p.trim_end_matches('/')).exists())
+        .map(|p| format!("\"{p}\""))
+        .collect::<Vec<_>>()
+        .join(", ");
         if has("cargo-nextest") {
             found.push(Found {
                 runner: Some(
                     "[runner.cargo.nextest]\ndescription = \"cargo-nextest, writing JUnit for lab\"\nprogram = \"cargo-nextest\"\nversion = \"cargo nextest --version\"\ncommand = \"cargo nextest run --profile ci {args}\"\njunit = \"target/nextest/ci/junit.xml\"\n".into(),
                 ),
-                suite: "[suite.rust.tests]\ndescription = \"Rust unit and integration tests\"\nrunners = [\"runner.cargo.nextest\"]\nargs = \"--workspace\"\nlevel = \"integration\"\ntags = [\"ci\"]\npaths = [\"src/\", \"tests/\", \"Cargo.toml\", \"Cargo.lock\"]\nprofile = \"profile.default\"\n".into(),
+                suite: format!("[suite.rust.tests]\ndescription = \"Rust unit and integration tests\"\nrunners = [\"runner.cargo.nextest\"]\nargs = \"--workspace\"\nlevel = \"integration\"\ntags = [\"ci\"]\npaths = [{paths}]\nprofile = \"profile.default\"\n"),
             });
         } else {
             found.push(Found {
                 runner: None,
-                suite: "[suite.rust.tests]\ndescription = \"Rust unit and integration tests\"\ncommand = \"cargo test --workspace\"\nlevel = \"integration\"\ntags = [\"ci\"]\npaths = [\"src/\", \"tests/\", \"Cargo.toml\", \"Cargo.lock\"]\nprofile = \"profile.default\"\nrequires = [\"cmd:cargo\"]\n".into(),
+                suite: format!("[suite.rust.tests]\ndescription = \"Rust unit and integration tests\"\ncommand = \"cargo test --workspace\"\nlevel = \"integration\"\ntags = [\"ci\"]\npaths = [{paths}]\nprofile = \"profile.default\"\nrequires = [\"cmd:cargo\"]\n"),
             });
         }
         found.push(Found {

@@ -82,18 +82,23 @@ fn rename_new(from: &Utf8Path, to: &Utf8Path) -> std::io::Result<()> {
     .map_err(std::io::Error::from)
 }
 
+/// `true` for a directory, not a link, of lab's user, mode 0700.
+fn private(meta: &std::fs::Metadata) -> bool {
+    meta.is_dir()
+        && meta.uid() == rustix::process::geteuid().as_raw()
+        && meta.permissions().mode() & 0o7777 == 0o700
+}
+
+/// [`private`], for a path.
+fn private_dir(path: &Utf8Path) -> bool {
+    std::fs::symlink_metadata(path).is_ok_and(|m| private(&m))
+}
+
 /// `true` when `path` is a directory lab could have just made: not a
 /// link, owned by lab's user, mode 0700, no extended attributes (ACLs),
 /// empty. Anything else a suite may have changed is never reused.
 fn pristine(path: &Utf8Path) -> bool {
-    let Ok(meta) = std::fs::symlink_metadata(path) else {
-        return false;
-    };
-    let plain = meta.is_dir()
-        && meta.uid() == rustix::process::geteuid().as_raw()
-        && meta.permissions().mode() & 0o7777 == 0o700
-        && meta.nlink() == 2;
-    plain
+    std::fs::symlink_metadata(path).is_ok_and(|m| private(&m) && m.nlink() == 2)
         && rustix::fs::listxattr(path.as_std_path(), &mut [0u8; 0]).is_ok_and(|n| n == 0)
         && std::fs::read_dir(path).is_ok_and(|mut d| d.next().is_none())
 }
@@ -105,10 +110,6 @@ fn pristine(path: &Utf8Path) -> bool {
 /// run to take; what does not look made by lab is never taken.
 fn well_formed(skeleton: &Utf8Path) -> bool {
     let uid = rustix::process::geteuid().as_raw();
-    let private_dir = |p: &Utf8Path| {
-        std::fs::symlink_metadata(p)
-            .is_ok_and(|m| m.is_dir() && m.uid() == uid && m.permissions().mode() & 0o7777 == 0o700)
-    };
     let empty_log = |p: &Utf8Path| {
         std::fs::symlink_metadata(p)
             .is_ok_and(|m| m.is_file() && m.uid() == uid && m.len() == 0 && m.nlink() == 1)
