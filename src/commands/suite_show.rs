@@ -152,7 +152,11 @@ fn uses_lines(out: &mut Lines, view: &SuiteShow) {
     }
     for a in &view.artifacts {
         let required = if a.required { ", required" } else { "" };
-        let outside = if a.outside { ", outside the workspace" } else { "" };
+        let outside = if a.outside {
+            ", outside the workspace"
+        } else {
+            ""
+        };
         out.line(
             "artifact",
             &format!(

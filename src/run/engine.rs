@@ -599,7 +599,7 @@ fn start_summary(
         Summary {
             schema_version: SCHEMA_VERSION,
             run_id: run.id.clone(),
-            status: Status::Passed,
+            status: RunStatus::Running,
             interrupted: false,
             started_at,
             finished_at: None,

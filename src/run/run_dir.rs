@@ -79,6 +79,17 @@ pub struct RunDir {
     events: Mutex<File>,
 }
 
+/// `true` while a lab process holds the run in `dir` (its `lab.log.jsonl`
+/// is locked): a summary that says `running` without one never finishes.
+pub fn has_writer(dir: &Utf8Path) -> bool {
+    let Ok(log) = File::open(dir.join("lab.log.jsonl")) else {
+        return false;
+    };
+    // A shared lock succeeds only when no writer holds the exclusive one;
+    // it is released when `log` is closed.
+    rustix::fs::flock(&log, rustix::fs::FlockOperation::NonBlockingLockShared).is_err()
+}
+
 /// Creates one directory (its parent must exist) readable by the owner only.
 pub fn create_private_subdir(path: &Utf8Path) -> std::io::Result<()> {
     std::fs::DirBuilder::new().mode(0o700).create(path)
@@ -143,7 +154,21 @@ impl RunDir {
             .append(true)
             .mode(0o600)
             .open(&log)
-            .map_err(|source| RecordError::Create { path: log, source })?;
+            .map_err(|source| RecordError::Create {
+                path: log.clone(),
+                source,
+            })?;
+        // The lock says "a lab process is writing this run" for as long as
+        // the event log is open, and is released by the kernel however lab
+        // ends, SIGKILL included (see `has_writer`).
+        rustix::fs::flock(
+            &events,
+            rustix::fs::FlockOperation::NonBlockingLockExclusive,
+        )
+        .map_err(|e| RecordError::Create {
+            path: log,
+            source: e.into(),
+        })?;
         point_latest(root, &id);
         let suites = path.join("suites");
         create_private_subdir(&suites).map_err(|source| RecordError::Create {

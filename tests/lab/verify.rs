@@ -533,10 +533,24 @@ fn sigkill_of_lab_leaves_a_valid_summary_of_finished_suites() {
         eventually(20, || ws.path().join("started").exists()),
         "slow suite never started"
     );
+    // While lab holds the run it is running, never passed.
+    let listed = ws.cmd(&["runs", "list"]).stdout_any().run().stdout;
+    assert!(listed.contains(" running "), "{listed}");
+    assert_eq!(ws.run_json("summary.json")["status"], "running");
     child.kill().expect("SIGKILL lab");
     let _ = child.wait();
     let summary = ws.run_json("summary.json");
     assert_valid("summary", &summary);
+    // Only passing suites had finished: the file still does not say passed,
+    // and readers see that no lab holds the run any more.
+    assert_eq!(summary["status"], "running");
+    let listed = ws.cmd(&["runs", "list"]).stdout_any().run().stdout;
+    assert!(listed.contains(" incomplete "), "{listed}");
+    let shown = ws
+        .cmd(&["runs", "show", "latest", "--json"])
+        .stdout_json()
+        .run();
+    assert_eq!(shown.json()["status"], "incomplete");
     assert_eq!(summary["finished_at"], serde_json::Value::Null);
     assert_eq!(summary["suites"].as_array().map(Vec::len), Some(1));
     assert_eq!(suite(&summary, "suite.a-quick")["status"], "passed");
@@ -551,6 +565,14 @@ fn sigkill_of_lab_leaves_a_valid_summary_of_finished_suites() {
     if let Some(pid) = rustix::process::Pid::from_raw(pid) {
         let _ = rustix::process::kill_process(pid, rustix::process::Signal::KILL);
     }
+    // A run that can no longer finish can be pruned.
+    let killed = ws.latest_run();
+    ws.cmd(&["verify", "a-quick"]).stderr_any().run();
+    ws.cmd(&["runs", "prune", "--keep", "1"])
+        .stderr_any()
+        .stdout_any()
+        .run();
+    assert!(!killed.exists(), "the incomplete run was pruned");
 }
 
 #[test]
