@@ -52,10 +52,12 @@ fn load(run_root: &Utf8Path) -> History {
     history
 }
 
+/// Prints text made from run directories, which may come from anywhere
+/// (a CI artifact, another machine): never a terminal escape of theirs.
 fn out(text: &str) -> Result<(), Error> {
     std::io::stdout()
         .lock()
-        .write_all(text.as_bytes())
+        .write_all(crate::style::printable_lines(text).as_bytes())
         .or_else(crate::report::json::ignore_broken_pipe)
         .map_err(|e| Error::io("failed to write to stdout", e))
 }
