@@ -196,6 +196,57 @@ echo started
     );
 }
 
+/// A descendant that drops lab's tag (`setsid env -i`) is still the run's
+/// (issue 18 item 7): reparented to lab, it is killed and recorded — with
+/// one job under the suite it came from; with two, under a suite that was
+/// running when it started, never while such a suite still runs.
+#[test]
+fn untagged_escapees_are_found_killed_and_recorded() {
+    let ready = sh_wait(
+        r#"[ -s escapee.pid ] && [ "$(tr '\0' ' ' < /proc/$(cat escapee.pid)/cmdline 2>/dev/null)" = 'sleep 120 ' ]"#,
+    );
+    let registry = format!(
+        r#"
+[suite.a]
+command = '''
+setsid env -i sh -c 'echo $$ > escapee.pid; exec sleep 120' > /dev/null 2>&1 < /dev/null &
+{ready}
+'''
+
+[suite.b]
+command = '''
+for i in $(seq 100); do [ -s escapee.pid ] && break; sleep 0.1; done
+sleep 0.5
+'''
+"#
+    );
+    for jobs in ["1", "2"] {
+        let ws = Workspace::with(&[("suites.toml", &registry)]);
+        ws.cmd(&["verify", "a", "b", "--jobs", jobs])
+            .stderr_any()
+            .run();
+        let pid = pid_in(&ws, "escapee.pid");
+        assert!(!alive(pid), "jobs {jobs}: escapee {pid} outlived lab");
+        let manifest = ws.run_json("manifest.json");
+        let holders: Vec<&str> = manifest["suites"]
+            .as_array()
+            .expect("suites")
+            .iter()
+            .filter(|s| {
+                s["leaked"]
+                    .as_array()
+                    .is_some_and(|l| l.iter().any(|p| p["pid"] == pid))
+            })
+            .map(|s| s["id"].as_str().unwrap_or_default())
+            .collect();
+        if jobs == "1" {
+            assert_eq!(holders, ["suite.a"], "{manifest:#}");
+        } else {
+            assert_eq!(holders.len(), 1, "{manifest:#}");
+        }
+    }
+}
+
 #[test]
 fn artifact_markers_are_kept_only_inside_the_run_directory() {
     let ws = Workspace::with(&[(

@@ -162,6 +162,7 @@ impl<'r> Driving<'r> {
         let err_cap = Capture::new(&spec.stderr, spec.redactor)?;
         let mut child = process::spawn_shell(spec.command, spec.cwd, spec.env, spec.wrapper)?;
         let pid = child.id();
+        process::span_started(pid);
         #[cfg(target_os = "linux")]
         let pidfd = rustix::process::Pid::from_raw(pid as i32).and_then(|p| {
             rustix::process::pidfd_open(p, rustix::process::PidfdFlags::empty()).ok()
@@ -190,6 +191,7 @@ impl<'r> Driving<'r> {
     fn sweep(&mut self, spec: &Spec<'_>) {
         let pid = self.driven.pid;
         process::forget(pid);
+        process::span_ended(pid);
         let grace = if spec.interrupts.again() {
             Duration::ZERO
         } else {
