@@ -77,6 +77,8 @@ pub struct RunDir {
     /// Absolute path.
     pub path: Utf8PathBuf,
     events: Mutex<File>,
+    /// What of this run could not be recorded (a log on a full disk).
+    lost: Mutex<Vec<String>>,
 }
 
 /// `true` while a lab process holds the run in `dir` (its `lab.log.jsonl`
@@ -179,7 +181,23 @@ impl RunDir {
             id,
             path,
             events: Mutex::new(events),
+            lost: Mutex::new(Vec::new()),
         })
+    }
+
+    /// Notes that part of the run could not be recorded: the run still
+    /// finishes its summary, and lab exits 74 (docs/exit-codes.md).
+    pub fn lost(&self, what: &str) {
+        self.event("not_recorded", serde_json::json!({ "what": what }));
+        self.lost
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(what.to_string());
+    }
+
+    /// What could not be recorded, in the order it happened.
+    pub fn losses(&self) -> Vec<String> {
+        self.lost.lock().unwrap_or_else(|e| e.into_inner()).clone()
     }
 
     /// Writes `bytes` to `rel` atomically: a temp file, then a rename, so a

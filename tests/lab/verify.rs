@@ -866,3 +866,58 @@ fn a_run_lab_cannot_record_exits_74() {
         .stderr_contains("/summary.json`: No such file or directory (os error 2)\n  hint: the run root must be writable")
         .run();
 }
+
+/// A full disk ends the suite, not the record (issue 18 item 8): a suite
+/// that floods its log onto a 200 KiB tmpfs is killed with its group, its
+/// reason says lab could not record its output, the logs are cut to give
+/// the space back, summary.json is finished, and lab exits 74 — not 1,
+/// which would read as "tests failed".
+#[test]
+#[ignore = "needs root and unshare (util-linux) to mount a tmpfs; .ci/run runs ignored tests"]
+fn a_full_disk_kills_the_suite_and_still_finishes_the_summary() {
+    let ws = Workspace::with(&[(
+        "suites.toml",
+        "[lab]\nrun_root = \"runs\"\n\n[suite.flood]\ncommand = \"echo $$ > flood.pid; sleep 77 & yes flood-flood-flood | head -c 5000000; wait\"\n",
+    )]);
+    std::fs::create_dir(ws.path().join("runs")).expect("mkdir");
+    let lab = env!("CARGO_BIN_EXE_lab");
+    let out = std::process::Command::new("unshare")
+        .args(["-m", "sh", "-c"])
+        .arg(format!(
+            "mount -t tmpfs -o size=200k tmpfs runs && {{ {lab} verify flood; s=$?; cat runs/latest/summary.json; exit $s; }}"
+        ))
+        .current_dir(ws.path())
+        .output()
+        .expect("unshare");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(74), "{stderr}");
+    assert!(
+        stderr.contains("lab could not record the command's output: No space left on device"),
+        "{stderr}"
+    );
+    let summary: serde_json::Value =
+        serde_json::from_slice(&out.stdout).expect("summary.json was finished");
+    assert_valid("summary", &summary);
+    assert_eq!(summary["status"], "failed");
+    let flood = suite(&summary, "suite.flood");
+    assert!(
+        flood["reason"]
+            .as_str()
+            .is_some_and(|r| r.starts_with("lab could not record the command's output")),
+        "{flood:#}"
+    );
+    let pid: u32 = std::fs::read_to_string(ws.path().join("flood.pid"))
+        .expect("pid")
+        .trim()
+        .parse()
+        .expect("pid");
+    assert!(
+        !crate::harness::alive(pid),
+        "the suite's shell outlived lab"
+    );
+    let procs = std::process::Command::new("pgrep")
+        .args(["-f", "^sleep 77$"])
+        .output()
+        .expect("pgrep");
+    assert!(procs.stdout.is_empty(), "sleep 77 outlived lab");
+}

@@ -164,7 +164,12 @@ fn helper(
             record.signal = d.signal;
             (record, d.exit_code == Some(0))
         }
-        Err(_) => (record, false),
+        Err(e) => {
+            if let child::DriveError::Record(_) = e {
+                cx.run.lost(&crate::error::Chain(&e).to_string());
+            }
+            (record, false)
+        }
     }
 }
 
