@@ -66,6 +66,9 @@ pub struct Collector<'a> {
     pub budget: Budget,
     /// Secret values, kept out of the names of copies.
     pub redactor: &'a Redactor,
+    /// `true` once copying must stop (the suite's timeout passed, or lab
+    /// was interrupted): what is left is skipped, with the reason.
+    pub stop: &'a dyn Fn() -> bool,
 }
 
 /// Why a path was not kept (an `artifact_ignored` event says so).

@@ -15,14 +15,17 @@ use crate::run::context::{EXCERPT_LINES, Outcome, RunContext};
 use crate::run::process::capture::Captured;
 
 /// Declared artifacts, marker artifacts, JUnit.
+/// Copying artifacts stops when `timeout` (the suite's) has passed since
+/// it began, or when lab is interrupted.
 pub fn collect_evidence(
     cx: &RunContext<'_>,
     suite: &Suite,
     prep: &Prepared,
     captures: &(Captured, Captured),
+    timeout: std::time::Duration,
     outcome: &mut Outcome,
 ) {
-    collect_artifacts(cx, suite, prep, captures, outcome);
+    collect_artifacts(cx, suite, prep, captures, timeout, outcome);
     let mut tests: Option<TestCounts> = None;
     for r in suite
         .runners
@@ -63,8 +66,10 @@ fn collect_artifacts(
     suite: &Suite,
     prep: &Prepared,
     captures: &(Captured, Captured),
+    timeout: std::time::Duration,
     outcome: &mut Outcome,
 ) {
+    let deadline = std::time::Instant::now() + timeout;
     let settings = &cx.registry.settings;
     let resolve = |p: &str| crate::files::resolve(std::path::Path::new(p));
     // The run directory's path is resolved once, when it is created.
@@ -77,6 +82,7 @@ fn collect_artifacts(
         cwd: &prep.cwd,
         budget: Budget::new(settings.max_artifact_files, settings.max_artifact_bytes),
         redactor: &prep.redactor,
+        stop: &|| std::time::Instant::now() >= deadline || cx.interrupts.interrupted(),
     };
     let ignored = |path: &str, reason: &str| {
         cx.run.event(
