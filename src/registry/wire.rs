@@ -114,6 +114,8 @@ pub struct Lab {
     max_artifact_files: Option<u32>,
     /// Bytes one suite may collect as artifacts. Default "1GiB".
     max_artifact_bytes: Option<SizeValue>,
+    /// `lab verify` with an empty selection exits 1 instead of 0. Default false.
+    require_selection: Option<bool>,
 }
 
 /// `[suite.*]`: why and how a behaviour is verified.
