@@ -160,12 +160,13 @@ pub struct SuiteResult {
     /// JUnit results, when a runner declared `junit` (or the command uses
     /// `{junit}`) and this suite wrote a report.
     pub tests: Option<TestCounts>,
-    /// Why `tests` is null although a report was expected: `no JUnit
-    /// written to `…`: the command stopped before its tests reported`, or
-    /// why the report could not be read. Since schema_version 1.
+    /// Why `tests` is null although a report was expected ("no JUnit
+    /// written to … : the command stopped before its tests reported"), or
+    /// why a report could not be read. Since schema_version 1.
     #[serde(default)]
     pub tests_missing: Option<String>,
-    /// At most 12 decisive lines: failing tests, then the last error lines.
+    /// At most 12 decisive lines: failing tests with their decisive lines
+    /// (else the tool's first error), then the last error lines.
     pub excerpt: Vec<String>,
     /// Why it was selected.
     pub rationale: Vec<Rationale>,

@@ -1,6 +1,6 @@
 //! Where a suite's test reports are written and looked for: each runner's
-//! `junit`, and `{junit}` (`<suite-dir>/junit.xml`) when the command uses
-//! `{junit}` or `{nextest_config}`; and the nextest tool config behind
+//! `junit`, and `{junit}` (`<suite-dir>/junit.xml`) when the command or an
+//! `env` value uses `{junit}` or `{nextest_config}`; and the nextest tool config behind
 //! `{nextest_config}`, written before the command, whose profile `lab`
 //! sends nextest's JUnit to `{junit}` without touching the repository's
 //! own `.config/nextest.toml`.
@@ -22,7 +22,11 @@ pub fn patterns(registry: &Registry, suite: &Suite, prep: &Prepared) -> Vec<Stri
         .filter_map(|r| r.junit.as_deref())
         .map(|p| prep.places.fill(p))
         .collect();
-    if uses_junit(&registry.suite_command(suite).0) {
+    let in_env = registry
+        .suite_env(suite)
+        .iter()
+        .any(|(_, v, _)| uses_junit(v));
+    if in_env || uses_junit(&registry.suite_command(suite).0) {
         out.push(prep.places.junit.clone());
     }
     let mut seen = std::collections::HashSet::new();
@@ -30,7 +34,8 @@ pub fn patterns(registry: &Registry, suite: &Suite, prep: &Prepared) -> Vec<Stri
     out
 }
 
-/// `true` when a command template has the tool write to `{junit}`.
+/// `true` when a command template (or an `env` value) has the tool write
+/// to `{junit}`.
 pub fn uses_junit(command: &str) -> bool {
     command.contains("{junit}") || command.contains("{nextest_config}")
 }
