@@ -416,6 +416,7 @@ exit 1
         .run();
     assert!(!verify.stderr.contains(secret), "{}", verify.stderr);
     let summary = ws.run_json("summary.json");
+    crate::harness::assert_valid("summary", &summary);
     let leaky = suite(&summary, "suite.leaky");
     let failure = &leaky["tests"]["failures"][0];
     assert_eq!(failure["name"], "test_login[token=[REDACTED]]", "{leaky:#}");

@@ -2,7 +2,8 @@
 //! and agents to read first. Failing tests with their decisive lines come
 //! first; without them, the tool's own first error with the indented
 //! lines under it (a compiler error and its `--> file:line:col`); then the
-//! last error-looking lines of stderr and stdout, else their last lines.
+//! last error-looking lines of stderr and stdout not shown yet (two at
+//! most after failing tests), else their last lines.
 
 use super::evidence::{tail_lines, truncate};
 use super::prepare::Prepared;
@@ -14,6 +15,9 @@ const TEST_LINES: usize = 9;
 
 /// One failing test takes at most this many lines.
 const LINES_PER_TEST: usize = 6;
+
+/// After failing tests, the log adds at most this many lines.
+const LOG_LINES_AFTER_TESTS: usize = 2;
 
 /// The tool's first error takes at most this many lines.
 const ERROR_BLOCK_LINES: usize = 8;
@@ -31,8 +35,24 @@ pub fn excerpt(prep: &Prepared, outcome: &Outcome) -> Vec<String> {
             .or_else(|| first_error(&stdout))
             .unwrap_or_default();
     }
-    let room = EXCERPT_LINES.saturating_sub(lines.len());
-    let shown = |l: &str| lines.iter().any(|s| s.trim() == l.trim());
+    // Listed failures say what the log says about them: the log adds its
+    // last words only (`error: test run failed`).
+    let room = match &outcome.tests {
+        Some(t) if !t.failures.is_empty() => LOG_LINES_AFTER_TESTS,
+        _ => EXCERPT_LINES,
+    }
+    .min(EXCERPT_LINES.saturating_sub(lines.len()));
+    let decisive: Vec<&str> = outcome
+        .tests
+        .iter()
+        .flat_map(|t| &t.failures)
+        .flat_map(|f| f.message.lines())
+        .map(str::trim)
+        .filter(|l| l.len() >= 10)
+        .collect();
+    let shown = |l: &str| {
+        lines.iter().any(|s| s.trim() == l.trim()) || decisive.iter().any(|d| l.contains(d))
+    };
     let errors: Vec<&String> = stderr
         .iter()
         .chain(&stdout)
