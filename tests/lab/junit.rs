@@ -246,6 +246,21 @@ fn parallel_suites_of_one_crate_each_read_their_own_report() {
         .expect("message");
     assert!(message.contains("\n  left: 2\n right: 3"), "{message}");
     let run = ws.latest_run();
+    // They ran at once: both started before either finished.
+    let events = std::fs::read_to_string(run.join("lab.log.jsonl")).expect("events");
+    let kinds: Vec<&str> = events
+        .lines()
+        .filter_map(|l| {
+            ["\"suite_started\"", "\"suite_finished\""]
+                .into_iter()
+                .find(|k| l.contains(k))
+        })
+        .collect();
+    assert_eq!(
+        kinds[..2],
+        ["\"suite_started\"", "\"suite_started\""],
+        "{events}"
+    );
     assert_eq!(
         case_names(&run.join("suites/suite.unit.alpha/junit.xml")),
         ["tests::alpha_one", "tests::alpha_two"]
@@ -529,4 +544,36 @@ fn a_report_left_by_an_earlier_run_never_describes_this_one() {
         a["tests_missing"],
         "no JUnit written to `report.xml`: the command stopped before its tests reported (the report there is older than this suite and was not read)"
     );
+}
+
+#[test]
+fn a_kept_copy_is_never_counted_again_and_outlives_the_state_it_came_from() {
+    // The first report is copied to junit.xml, which the second runner's
+    // glob over the suite directory then matches; the third report lives
+    // in the state directory that cleanup removes.
+    let one = |name: &str| {
+        format!(
+            "<testsuites><testsuite name=\"s\"><testcase name=\"{name}\" classname=\"c\"/></testsuite></testsuites>"
+        )
+    };
+    let ws = Workspace::with(&[
+        (
+            "suites.toml",
+            "[runner.ext]\njunit = \"reports/*.xml\"\n\n[runner.own]\njunit = \"{suite_dir}/*.xml\"\n\n[runner.state]\njunit = \"{state.data}/*.xml\"\n\n[suite.a]\ncommand = \"mkdir -p reports && cp a.src reports/a.xml && cp b.src \\\"$LAB_STATE_DATA/b.xml\\\"\"\nrunners = [\"ext\", \"own\", \"state\"]\n",
+        ),
+        ("a.src", &one("from_reports")),
+        ("b.src", &one("from_state")),
+    ]);
+    ws.cmd(&["verify", "a"]).stderr_any().run();
+    let summary = ws.run_json("summary.json");
+    let a = suite(&summary, "suite.a");
+    assert_eq!(a["tests"]["total"], 2, "{a:#}");
+    assert_eq!(
+        a["tests"]["reports"],
+        serde_json::json!(["suites/suite.a/junit.xml", "suites/suite.a/junit-2.xml"])
+    );
+    let dir = ws.latest_run().join("suites/suite.a");
+    assert!(!dir.join("state.data").exists(), "cleaned up after a pass");
+    assert_eq!(case_names(&dir.join("junit.xml")), ["from_reports"]);
+    assert_eq!(case_names(&dir.join("junit-2.xml")), ["from_state"]);
 }

@@ -68,10 +68,7 @@ pub fn collect_evidence(
 /// when there is none, why (`tests_missing`).
 fn collect_tests(cx: &RunContext<'_>, suite: &Suite, prep: &Prepared, outcome: &mut Outcome) {
     let patterns = super::report_paths::patterns(cx.registry, suite, prep);
-    let keeper = Keeper {
-        dir: &prep.dir,
-        rel_dir: &prep.rel_dir,
-    };
+    let mut keeper = Keeper::new(&prep.dir, &prep.rel_dir);
     let mut tests: Option<TestCounts> = None;
     let mut missing = Vec::new();
     for pattern in &patterns {
@@ -80,7 +77,7 @@ fn collect_tests(cx: &RunContext<'_>, suite: &Suite, prep: &Prepared, outcome: &
             pattern,
             &prep.redactor,
             outcome.started_at,
-            &keeper,
+            &mut keeper,
         );
         let shown = prep.redactor.redact_str(&shown(prep, pattern));
         for e in &found.errors {

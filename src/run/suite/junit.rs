@@ -73,27 +73,44 @@ pub struct Collected {
 }
 
 /// Where the reports of one suite are kept: `<suite-dir>/junit.xml`,
-/// `junit-2.xml`, … A report already inside the suite directory (written
-/// through `{junit}`) is redacted where it is.
+/// `junit-2.xml`, … A report written at the top of the suite directory
+/// (through `{junit}`) is redacted where it is.
 pub struct Keeper<'a> {
     /// The suite directory.
     pub dir: &'a Utf8Path,
     /// The suite directory relative to the run directory.
     pub rel_dir: &'a str,
+    /// The reports kept so far (resolved): a copy is never read as a
+    /// report of its own.
+    pub kept: Vec<std::path::PathBuf>,
 }
 
 impl Keeper<'_> {
+    /// A keeper for the suite directory `dir` (`rel_dir` in the run).
+    pub fn new<'a>(dir: &'a Utf8Path, rel_dir: &'a str) -> Keeper<'a> {
+        Keeper {
+            dir,
+            rel_dir,
+            kept: Vec::new(),
+        }
+    }
+
+    /// `true` when `file` is a report kept already.
+    fn is_kept(&self, file: &Utf8Path) -> bool {
+        crate::files::resolve(file.as_std_path()).is_some_and(|r| self.kept.contains(&r))
+    }
+
     /// Where the copy of `report` goes, that path relative to the run
     /// directory, and whether it is the report itself.
     fn place(&self, report: &Utf8Path) -> (Utf8PathBuf, String, bool) {
         let resolved = |p: &Utf8Path| crate::files::resolve(p.as_std_path());
         if let (Some(r), Some(d)) = (resolved(report), resolved(self.dir))
-            && let Some(below) = crate::files::inside(&r, &d)
-            && let Some(below) = below.to_str()
+            && let Some(name) = crate::files::inside(&r, &d).and_then(|b| b.to_str())
+            && !name.contains('/')
         {
             return (
-                self.dir.join(below),
-                format!("{}/{below}", self.rel_dir),
+                self.dir.join(name),
+                format!("{}/{name}", self.rel_dir),
                 true,
             );
         }
@@ -120,7 +137,7 @@ pub fn collect(
     pattern: &str,
     redactor: &Redactor,
     since: std::time::SystemTime,
-    keeper: &Keeper<'_>,
+    keeper: &mut Keeper<'_>,
 ) -> Collected {
     let mut out = Collected {
         counts: None,
@@ -128,8 +145,13 @@ pub fn collect(
         errors: Vec::new(),
     };
     let files: Vec<Utf8PathBuf> = if crate::files::is_glob(pattern) {
-        match crate::files::glob_files(cwd, pattern) {
-            Ok(files) => files.into_iter().map(|f| cwd.join(f)).collect(),
+        // A filled placeholder makes a pattern absolute: walk from `/`.
+        let (base, relative) = match pattern.strip_prefix('/') {
+            Some(rest) => (Utf8Path::new("/"), rest),
+            None => (cwd, pattern),
+        };
+        match crate::files::glob_files(base, relative) {
+            Ok(files) => files.into_iter().map(|f| base.join(f)).collect(),
             Err(e) => {
                 out.errors.push(JunitError::Pattern {
                     pattern: pattern.to_string(),
@@ -147,6 +169,9 @@ pub fn collect(
         }
     };
     for file in files {
+        if keeper.is_kept(&file) {
+            continue;
+        }
         // A report this suite did not write (left by an earlier run, or by
         // an attempt before the last) never describes this one.
         let fresh = std::fs::metadata(&file)
@@ -180,7 +205,7 @@ pub fn add(sum: &mut TestCounts, more: TestCounts) {
 fn read_and_keep(
     path: &Utf8Path,
     redactor: &Redactor,
-    keeper: &Keeper<'_>,
+    keeper: &mut Keeper<'_>,
 ) -> Result<TestCounts, JunitError> {
     let (copy, rel, in_place) = keeper.place(path);
     let parsed = read_redacted(path, redactor).inspect_err(|_| {
@@ -197,6 +222,9 @@ fn read_and_keep(
             source,
         }
     })?;
+    keeper
+        .kept
+        .extend(crate::files::resolve(copy.as_std_path()));
     Ok(TestCounts {
         total: parsed.total,
         passed: parsed.passed,

@@ -21,11 +21,11 @@ pub struct FailedCase {
     pub classname: Option<String>,
     /// `message` attribute of its `<failure>` or `<error>`.
     pub message: String,
-    /// Text of its `<failure>` or `<error>` (the first 256 KiB).
+    /// Text of its `<failure>` or `<error>` (the first 64 KiB).
     pub text: String,
-    /// Text of its `<system-err>` (the last 256 KiB).
+    /// Text of its `<system-err>` (the last 64 KiB).
     pub system_err: String,
-    /// Text of its `<system-out>` (the last 256 KiB).
+    /// Text of its `<system-out>` (the last 64 KiB).
     pub system_out: String,
 }
 
@@ -48,7 +48,7 @@ pub struct Parsed {
 }
 
 /// At most this much text is kept per captured element.
-const MAX_TEXT: usize = 256 << 10;
+const MAX_TEXT: usize = 64 << 10;
 
 /// Which text of the current case is being read.
 #[derive(Debug, Clone, Copy, PartialEq)]

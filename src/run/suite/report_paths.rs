@@ -15,13 +15,9 @@ pub const NEXTEST_PROFILE: &str = "lab";
 /// The report paths or globs of `suite` (placeholders filled, relative to
 /// its cwd), each once.
 pub fn patterns(registry: &Registry, suite: &Suite, prep: &Prepared) -> Vec<String> {
-    let mut out: Vec<String> = suite
-        .runners
-        .iter()
-        .filter_map(|r| registry.runners.get(&r.id))
-        .filter_map(|r| r.junit.as_deref())
-        .map(|p| prep.places.fill(p))
-        .collect();
+    // `{junit}` first: it is kept where it is, as `junit.xml`, before any
+    // other report is copied beside it.
+    let mut out = Vec::new();
     let in_env = registry
         .suite_env(suite)
         .iter()
@@ -29,6 +25,14 @@ pub fn patterns(registry: &Registry, suite: &Suite, prep: &Prepared) -> Vec<Stri
     if in_env || uses_junit(&registry.suite_command(suite).0) {
         out.push(prep.places.junit.clone());
     }
+    out.extend(
+        suite
+            .runners
+            .iter()
+            .filter_map(|r| registry.runners.get(&r.id))
+            .filter_map(|r| r.junit.as_deref())
+            .map(|p| prep.places.fill(p)),
+    );
     let mut seen = std::collections::HashSet::new();
     out.retain(|p| seen.insert(p.clone()));
     out
