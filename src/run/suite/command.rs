@@ -11,10 +11,11 @@ use camino::{Utf8Path, Utf8PathBuf};
 
 use super::evidence::tail_lines;
 use super::prepare::Prepared;
+use crate::error::Chain;
 use crate::outputs::{Attempt, LeakedRecord, ProcessRecord, Status};
 use crate::run::context::{Outcome, RunContext};
 use crate::run::process::capture::{CaptureConfig, Captured};
-use crate::run::process::child::Driven;
+use crate::run::process::child::{DriveError, Driven};
 use crate::run::process::exit::{describe_exit, signal_name};
 use crate::run::process::{child, interactive};
 use crate::style::human_duration;
@@ -181,7 +182,7 @@ fn run_command(cx: &RunContext<'_>, prep: &Prepared, timeout: Duration) -> Comma
                     timed_out: false,
                     duration_ms: 0,
                 },
-                reason: Some(format!("could not start the command: {e}")),
+                reason: Some(unrecorded(cx, &e)),
                 process,
                 leaked: Vec::new(),
                 stdout: Captured::default(),
@@ -208,9 +209,19 @@ fn run_command(cx: &RunContext<'_>, prep: &Prepared, timeout: Duration) -> Comma
     }
 }
 
+/// The reason of an attempt lab could not drive; one it could not record
+/// also marks the run as not fully recorded (lab exits 74).
+fn unrecorded(cx: &RunContext<'_>, e: &DriveError) -> String {
+    let reason = Chain(e).to_string();
+    if let DriveError::Record(_) = e {
+        cx.run.lost(&reason);
+    }
+    reason
+}
+
 /// Runs the command once: on the terminal when the run is interactive,
 /// else with its output captured and a timeout.
-fn drive(cx: &RunContext<'_>, prep: &Prepared, timeout: Duration) -> std::io::Result<Driven> {
+fn drive(cx: &RunContext<'_>, prep: &Prepared, timeout: Duration) -> Result<Driven, DriveError> {
     if cx.interactive {
         return interactive::drive_interactive(
             &prep.command,
@@ -219,7 +230,8 @@ fn drive(cx: &RunContext<'_>, prep: &Prepared, timeout: Duration) -> std::io::Re
             &prep.command_wrapper,
             cx.interrupts,
             &prep.redactor,
-        );
+        )
+        .map_err(DriveError::Start);
     }
     child::drive(&child::Spec {
         command: &prep.command,

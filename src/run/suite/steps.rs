@@ -83,7 +83,7 @@ pub fn run_suite(
         );
     }
     wind_down(cx, &prep, active, &mut outcome);
-    collect_evidence(cx, suite, &prep, &captures, &mut outcome);
+    collect_evidence(cx, suite, &prep, &captures, timeout, &mut outcome);
     outcome.excerpt = excerpt(&prep, &outcome);
     clean_up(cx, &prep, policy, &outcome);
     outcome.duration_ms = started.elapsed().as_millis() as u64;
