@@ -299,7 +299,7 @@ pub struct Runner {
     env: Option<EnvTable>,
     /// Command template used when a suite has no command; {args} is the suite's args.
     command: Option<String>,
-    /// JUnit XML path or glob the tool writes, relative to the suite's cwd.
+    /// JUnit XML path or glob the tool writes, relative to the suite's cwd; "{junit}" for the suite's own report path.
     junit: Option<String>,
     /// Targets `lab launch` can start.
     targets: Option<Vec<String>>,
