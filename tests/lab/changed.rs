@@ -546,17 +546,17 @@ fn jj_repository_diffs_base_to_working_copy() {
         serde_json::json!(["web/src/app.ts"])
     );
     assert_eq!(ids(&doc), ["suite.web"]);
-    // A base that does not exist falls back, and says so.
-    let doc = list_cmd(p, &["--base", "no-such-bookmark"])
-        .stderr_contains("lab: warning: jj: `no-such-bookmark")
-        .run_json();
-    assert!(
-        doc["changed"]["notes"][0]
-            .as_str()
-            .expect("note")
-            .contains("no-such-bookmark")
+    // A base named with --base must exist: no silent fallback.
+    ws.cmd(&["suite", "list", "--changed", "--base", "no-such-bookmark"])
+        .status(2)
+        .stderr_contains("error: the base `no-such-bookmark` does not exist (jj: ")
+        .run();
+    // A union base stays one revset: only the working copy's own change.
+    let doc = list(p, &["--base", "main | main"]);
+    assert_eq!(
+        doc["changed"]["paths"],
+        serde_json::json!(["web/src/app.ts"])
     );
-    assert!(ids(&doc).contains(&"suite.web".to_string()));
     // The manifest records the jj change.
     ws.cmd(&["verify", "web"])
         .stderr_contains("  PASS   suite.web  [TIME]\npassed: 1 passed in [TIME]\n")
@@ -597,6 +597,37 @@ fn changed_after_two_runs(vcs: &str) -> (Workspace, serde_json::Value) {
     ws.write("api/lib.rs", "edited");
     let doc = list(ws.path(), &[]);
     (ws, doc)
+}
+
+/// A base named with `--base` must exist (issue 20 item 2): a typo is a
+/// usage error with the nearest branch or tag, never a silent fallback to
+/// "uncommitted changes only" that selects nothing and passes.
+#[test]
+fn a_named_base_that_does_not_exist_is_an_error() {
+    let ws = Workspace::git_repo(FILES);
+    git(ws.path(), &["checkout", "-q", "-b", "feature"]);
+    ws.write("api/lib.rs", "edited");
+    ws.cmd(&["verify", "--changed", "--base", "mian"])
+        .status(2)
+        .stderr("error: the base `mian` does not exist (neither `mian` nor `origin/mian` resolves to a commit)\n  hint: did you mean `main`?\n")
+        .run();
+    // The default base may still fall back, and says so.
+    ws.write(
+        "suites.toml",
+        &format!(
+            "{}\n",
+            REGISTRY.replace("[lab]\n", "[lab]\nbase = \"trunk\"\n")
+        ),
+    );
+    let doc = list_cmd(ws.path(), &[])
+        .stderr_contains(
+            "lab: warning: git: none of `trunk`, `origin/trunk`, `master`, `origin/master` exists",
+        )
+        .run_json();
+    assert!(
+        doc["changed"]["paths"].to_string().contains("api/lib.rs"),
+        "{doc:#}"
+    );
 }
 
 /// lab's own output is never a change (issue 10 item 2), even where
