@@ -234,10 +234,18 @@ pub struct SuiteResult {
 pub struct FirstFailure {
     /// Its id.
     pub suite: String,
+    /// `failed` or `blocked` (summaries written before this field read as
+    /// `failed`).
+    #[serde(default = "failed")]
+    pub status: Status,
     /// Where it stopped.
     pub step: Option<String>,
     /// Why.
     pub message: String,
+}
+
+fn failed() -> Status {
+    Status::Failed
 }
 
 /// Paths (relative to the run directory) worth opening first.
@@ -421,6 +429,7 @@ pub fn first_failure(results: &[SuiteResult]) -> Option<FirstFailure> {
         .find(|r| matches!(r.status, Status::Failed | Status::Blocked))
         .map(|r| FirstFailure {
             suite: r.id.clone(),
+            status: r.status,
             step: r.step.clone(),
             message: r
                 .reason
@@ -436,6 +445,11 @@ pub fn links(results: &[SuiteResult]) -> Links {
         if !r.status.is_pass() && r.status != Status::Skipped {
             links.logs.extend(r.stderr.iter().cloned());
             links.logs.extend(r.stdout.iter().cloned());
+            let kept_logs = r
+                .artifacts
+                .iter()
+                .filter(|a| !a.missing && a.kind == ArtifactKind::Log);
+            links.logs.extend(kept_logs.map(|a| a.path.clone()));
         }
         for a in r.artifacts.iter().filter(|a| !a.missing) {
             match a.kind {

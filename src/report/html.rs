@@ -183,10 +183,17 @@ fn reproduce(f: &mut fmt::Formatter<'_>, summary: &Summary) -> fmt::Result {
         esc(&summary.reproduce)
     )?;
     if let Some(first) = &summary.first_failure {
+        // "failure" only for a failure: a blocked suite is a problem.
+        let title = if first.status == Status::Failed {
+            "First failure"
+        } else {
+            "First problem"
+        };
         write!(
             f,
-            r#"<p>First failure: <b>{}</b>{} — {}</p>"#,
+            r#"<p>{title}: <b>{}</b> — {}{} — {}</p>"#,
             esc(&first.suite),
+            first.status.name(),
             first
                 .step
                 .as_ref()

@@ -965,3 +965,26 @@ fn a_gate_with_a_typo_fails_and_an_empty_selection_says_why() {
         .stderr_any()
         .run();
 }
+
+/// Words match the status (issue 20 items 5 and 7): a run whose only
+/// problem is a blocked suite names it the first problem, blocked, not a
+/// failure; `links.logs` lists the `log` artifacts of suites that did not
+/// pass beside their stdout and stderr.
+#[test]
+fn a_blocked_suite_is_the_first_problem_and_kept_logs_are_linked() {
+    let ws = Workspace::with(&[(
+        "suites.toml",
+        "[suite.b]\ncommand = \"echo hi > app.log; exit 78\"\nartifacts = [\"log.app\"]\n\n[log.app]\npath = \"app.log\"\n",
+    )]);
+    ws.cmd(&["verify", "b"]).status(78).stderr_any().run();
+    let summary = ws.run_json("summary.json");
+    assert_eq!(summary["first_failure"]["status"], "blocked");
+    let logs = summary["links"]["logs"].to_string();
+    assert!(logs.contains("suites/suite.b/artifacts/app.log"), "{logs}");
+    let html = std::fs::read_to_string(ws.latest_run().join("report.html")).expect("report");
+    assert!(
+        html.contains("First problem: <b>suite.b</b> — blocked at <code>command</code>"),
+        "{html}"
+    );
+    assert!(!html.contains("First failure"));
+}
