@@ -988,3 +988,51 @@ fn a_blocked_suite_is_the_first_problem_and_kept_logs_are_linked() {
     );
     assert!(!html.contains("First failure"));
 }
+
+/// Outputs valid where they go (issue 20 item 6): the JUnit report of a
+/// run whose output holds `\x01`, BEL and ESC parses with Python's
+/// `xml.etree`; an HTML report written elsewhere links back into the run.
+#[test]
+fn reports_are_valid_and_resolve_where_they_are_written() {
+    let ws = Workspace::with(&[(
+        "suites.toml",
+        "[suite.a]\ncommand = \"printf 'error: \\\\001 bell \\\\007 esc \\\\033]8;;x\\\\007link\\\\n' >&2; exit 1\"\n",
+    )]);
+    ws.cmd(&["verify", "a"]).status(1).stderr_any().run();
+    ws.cmd(&["report", "--format", "junit", "--output", "junit.xml"])
+        .stderr_any()
+        .stdout_any()
+        .run();
+    let parsed = std::process::Command::new(crate::harness::python())
+        .args(["-c", "import sys, xml.etree.ElementTree as t; r = t.parse(sys.argv[1]); print(len(r.getroot().iter('testcase').__next__().attrib))", "junit.xml"])
+        .current_dir(ws.path())
+        .output()
+        .expect("python3");
+    assert!(
+        parsed.status.success(),
+        "{}",
+        String::from_utf8_lossy(&parsed.stderr)
+    );
+    std::fs::create_dir(ws.path().join("out")).expect("mkdir");
+    ws.cmd(&["report", "--output", "out/r.html"])
+        .stdout_any()
+        .stderr_any()
+        .run();
+    let html = std::fs::read_to_string(ws.path().join("out/r.html")).expect("report");
+    let run_id = ws
+        .latest_run()
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .expect("run id");
+    let base = format!(r#"<base href="../target/lab/runs/{run_id}/">"#);
+    assert!(html.contains(&base), "{html}");
+    // The page's own link to stderr, resolved from the base, exists.
+    assert!(html.contains(r#"href="suites/suite.a/stderr.log""#));
+    assert!(
+        ws.path()
+            .join("out/../target/lab/runs")
+            .join(&run_id)
+            .join("suites/suite.a/stderr.log")
+            .is_file()
+    );
+}
