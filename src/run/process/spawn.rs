@@ -30,7 +30,8 @@ pub fn become_subreaper() {
 }
 
 /// Spawns `command` with `sh -c` in its own process group, stdin null,
-/// stdout and stderr piped. `wrapper` (an absolute program and its
+/// stdout and stderr piped, dying with lab (the spawning thread must
+/// outlive it: [`super::parent_death`]). `wrapper` (an absolute program and its
 /// arguments, e.g. `nsenter … --` or `xvfb-run -a`) goes in front of
 /// `/bin/sh -c`.
 pub fn spawn_shell(
@@ -58,6 +59,23 @@ pub fn spawn_shell(
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
+    super::parent_death::die_with_lab(&mut cmd);
+    let mut known = KNOWN.lock().unwrap_or_else(|e| e.into_inner());
+    let child = cmd.spawn()?;
+    known.get_or_insert_with(HashSet::new).insert(child.id());
+    Ok(child)
+}
+
+/// Spawns a helper `cmd` (a readiness probe run through a namespace) in
+/// its own process group, stdin null, stdout and stderr piped, dying with
+/// lab, registered as a known child until [`forget`].
+pub fn spawn_piped(cmd: &mut Command) -> std::io::Result<Child> {
+    use std::os::unix::process::CommandExt;
+    cmd.process_group(0)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    super::parent_death::die_with_lab(cmd);
     let mut known = KNOWN.lock().unwrap_or_else(|e| e.into_inner());
     let child = cmd.spawn()?;
     known.get_or_insert_with(HashSet::new).insert(child.id());
@@ -82,13 +100,13 @@ pub fn spawn_interactive(
         }
         None => Command::new("/bin/sh"),
     };
-    let child = cmd
-        .arg("-c")
+    cmd.arg("-c")
         .arg(command)
         .current_dir(cwd)
         .env_clear()
-        .envs(env)
-        .spawn()?;
+        .envs(env);
+    super::parent_death::die_with_lab(&mut cmd);
+    let child = cmd.spawn()?;
     known.get_or_insert_with(HashSet::new).insert(child.id());
     Ok(child)
 }
@@ -119,6 +137,7 @@ pub fn signal_each(pids: &[u32], signal: Signal) {
 /// Runs a helper command to completion, registered as a known child while
 /// it runs, so a concurrent sweep can never reap it first.
 pub fn output(cmd: &mut Command) -> std::io::Result<std::process::Output> {
+    super::parent_death::die_with_lab(cmd);
     let child = {
         let mut known = KNOWN.lock().unwrap_or_else(|e| e.into_inner());
         let child = cmd.spawn()?;
