@@ -54,7 +54,10 @@ fn dispatch(cli: cli::Cli) -> Result<u8, error::Error> {
         let ready = match args.kind.as_str() {
             "tcp" => run::isolation::probe::tcp(&args.target, run::isolation::probe::PROBE_TIMEOUT),
             "http" => {
-                run::isolation::probe::http_status(&args.target, run::isolation::probe::PROBE_TIMEOUT) == Some(args.status.unwrap_or(200))
+                run::isolation::probe::http_status(
+                    &args.target,
+                    run::isolation::probe::PROBE_TIMEOUT,
+                ) == Some(args.status.unwrap_or(200))
             }
             _ => false,
         };

@@ -69,9 +69,7 @@ pub fn try_probe(probe: &Probe, a: &Attempt<'_>) -> Try {
             return inside(p, a);
         }
         Probe::Tcp { address } => super::probe::tcp(address, remaining),
-        Probe::Http { url, status } => {
-            super::probe::http_status(url, remaining) == Some(*status)
-        }
+        Probe::Http { url, status } => super::probe::http_status(url, remaining) == Some(*status),
         Probe::Command { command } => {
             return match process::spawn_shell(command, a.cwd, a.env, a.wrapper) {
                 Ok(child) => bounded(child, a),

@@ -152,9 +152,7 @@ impl ReadyError {
     /// (else the tail of the service's log).
     pub fn probe_lines(&self) -> Option<&[String]> {
         match self {
-            ReadyError::Timeout { probe_lines, .. } if !probe_lines.is_empty() => {
-                Some(probe_lines)
-            }
+            ReadyError::Timeout { probe_lines, .. } if !probe_lines.is_empty() => Some(probe_lines),
             _ => None,
         }
     }
@@ -461,7 +459,10 @@ fn wait_ready(
             let how = describe_exit(code, signal);
             return Err(ReadyError::Ended { id: id(), how });
         }
-        match probe.as_ref().map_or(Try::Ready, |p| try_probe(p, &attempt)) {
+        match probe
+            .as_ref()
+            .map_or(Try::Ready, |p| try_probe(p, &attempt))
+        {
             Try::Ready => return Ok(started.elapsed()),
             Try::NotYet => {}
             Try::Killed(lines) => return Err(timeout(Some(lines))),

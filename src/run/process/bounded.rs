@@ -105,13 +105,17 @@ impl Pipes {
         sink: &mut dyn FnMut(&[u8]),
     ) -> [bool; 3] {
         let ready = poll_pipes(self.out.as_ref(), self.err.as_ref(), pidfd, wait);
-        if ready[0] && let Some(o) = &mut self.out {
+        if ready[0]
+            && let Some(o) = &mut self.out
+        {
             match o.read(buf) {
                 Ok(0) | Err(_) => self.out = None,
                 Ok(n) => sink(&buf[..n]),
             }
         }
-        if ready[1] && let Some(e) = &mut self.err {
+        if ready[1]
+            && let Some(e) = &mut self.err
+        {
             match e.read(buf) {
                 Ok(0) | Err(_) => self.err = None,
                 Ok(n) => sink(&buf[..n]),

@@ -63,8 +63,14 @@ pub fn set_up<'r>(
         running: Vec::new(),
         fixtures,
     };
-    if !start_services(cx, prep, &service_ids, &mut active.running, outcome, started)
-        || !setup_after_services(cx, prep, &active.fixtures, outcome, started)
+    if !start_services(
+        cx,
+        prep,
+        &service_ids,
+        &mut active.running,
+        outcome,
+        started,
+    ) || !setup_after_services(cx, prep, &active.fixtures, outcome, started)
         || !still_running(cx, prep, &mut active, outcome)
     {
         stop_services(cx, prep, std::mem::take(&mut active.running), outcome);
@@ -107,11 +113,7 @@ fn still_running(
 /// Blocks the suite for a service that died once it was ready (step
 /// `service:<id>:died`), with the tail of that service's log as its
 /// excerpt. The service must be stopped already (its log complete).
-pub fn block_for_dead_service(
-    prep: &Prepared,
-    died: &services::ReadyError,
-    outcome: &mut Outcome,
-) {
+pub fn block_for_dead_service(prep: &Prepared, died: &services::ReadyError, outcome: &mut Outcome) {
     if let services::ReadyError::Died { id, .. } = died {
         outcome.excerpt = tail_lines(&services::log_path(&prep.dir, id), EXCERPT_LINES);
     }
