@@ -67,6 +67,10 @@ fn dispatch(cli: cli::Cli) -> Result<u8, error::Error> {
             error::exit_code::FAILED
         });
     }
+    if let Command::Watchdog(args) = &cli.command {
+        run::process::watchdog::watch(&args.tag);
+        return Ok(error::exit_code::SUCCESS);
+    }
     let ctx = context::Context::from_env(cli.registry)?;
     match cli.command {
         Command::Check(args) => commands::check::run(&ctx, &args),
@@ -79,7 +83,7 @@ fn dispatch(cli: cli::Cli) -> Result<u8, error::Error> {
         Command::Suite(SuiteCommand::Show(args)) => commands::suite_show::run(&ctx, &args),
         Command::Schema(args) => commands::schema::run(&ctx, &args),
         Command::Completions(args) => commands::completions::run(&args),
-        Command::Probe(_) => Ok(error::exit_code::FAILED), // handled above
+        Command::Probe(_) | Command::Watchdog(_) => Ok(error::exit_code::FAILED), // handled above
     }
 }
 

@@ -182,6 +182,12 @@ pub fn run(
     let host_env: BTreeMap<String, String> = std::env::vars().collect();
     let run_root = registry.workspace.join(&registry.settings.run_root);
     let run = RunDir::create(&run_root)?;
+    // Should lab be killed outright, the watchdog kills what the run
+    // started; it is sent away when this function returns.
+    let _watchdog = super::process::watchdog::Watchdog::start(&format!(
+        "{}_RUN_ID={}",
+        registry.settings.env_prefix, run.id
+    ));
     let selected = order(selected);
     reporter.run_started(&run.path, selected.len());
     let (manifest, summary) = begin(

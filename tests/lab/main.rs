@@ -16,6 +16,7 @@ mod junit;
 mod launch;
 mod layers;
 mod lean;
+mod orphans;
 mod readiness;
 mod schedule;
 mod schema;

@@ -14,3 +14,4 @@ pub mod parent_death;
 pub mod redact;
 pub mod signals;
 pub mod spawn;
+pub mod watchdog;

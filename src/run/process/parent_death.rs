@@ -7,7 +7,8 @@
 //! outlives it. lab spawns them from the engine's workers, which live
 //! until every suite of the run has been wound down (`engine.rs`), and
 //! from the main thread. What the top process starts itself is not
-//! covered here (the signal is not inherited across fork).
+//! covered here (the signal is not inherited across fork): the run's
+//! watchdog (`watchdog.rs`) finds those by their tag.
 
 use std::os::unix::process::CommandExt;
 use std::process::Command;

@@ -232,6 +232,20 @@ fn environ_has(pid: u32, needles: &[String]) -> bool {
     needles.iter().all(|n| vars.contains(n.as_bytes()))
 }
 
+/// Every process on the machine (but this one) that carries all of `tag`
+/// (`NAME=value` entries) in its initial environment, from /proc.
+pub fn tagged(tag: &[String]) -> Vec<u32> {
+    let me = std::process::id();
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    entries
+        .flatten()
+        .filter_map(|e| e.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|&p| p != me && state(p).is_some_and(|s| s != 'Z') && environ_has(p, tag))
+        .collect()
+}
+
 /// Processes descended from lab that lab did not spawn itself (orphans
 /// reparented to the subreaper) and that carry `tag` in their environment,
 /// with all their descendants. Zombies are reaped on the way.
