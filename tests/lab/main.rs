@@ -17,6 +17,7 @@ mod launch;
 mod layers;
 mod lean;
 mod orphans;
+mod promises;
 mod readiness;
 mod schedule;
 mod schema;

@@ -1,0 +1,67 @@
+//! Smaller promises (issue 22): merging never counts a suite twice,
+//! `latest` never moves back to an older run, `lab launch` exits like
+//! `verify` would, `lab report` writes only inside the run root, and a
+//! hostile duration is clamped instead of printed as is.
+
+use crate::harness::{Workspace, ids, suite};
+
+const TWO: &str = "[suite.a]\ncommand = \"true\"\n\n[suite.b]\ncommand = \"exit 1\"\n";
+
+/// Runs `lab verify sel --json` and returns its run id.
+fn verify(ws: &Workspace, sel: &str, status: i32) -> String {
+    let summary = ws
+        .cmd(&["verify", sel, "--json"])
+        .status(status)
+        .stderr_any()
+        .run_json();
+    summary["run_id"].as_str().expect("run id").to_string()
+}
+
+#[test]
+fn merge_refuses_a_run_named_twice_or_a_merged_run_and_keeps_each_suite_once() {
+    let ws = Workspace::with(&[("suites.toml", TWO)]);
+    let a = verify(&ws, "a", 0);
+    let b = verify(&ws, "b", 1);
+    ws.cmd(&["runs", "merge", &a, &a])
+        .status(2)
+        .stderr_contains(&format!("error: run `{a}` ("))
+        .stderr_contains(") is named more than once\n")
+        .run();
+    let merged = ws
+        .cmd(&["runs", "merge", &a, &b, "--json"])
+        .status(1)
+        .stderr_any()
+        .run_json();
+    assert_eq!(merged["counts"]["selected"], 2);
+    let m = merged["run_id"].as_str().expect("id").to_string();
+    // The README's recipe run twice names the first merge among the runs.
+    ws.cmd(&["runs", "merge", &a, &b, &m])
+        .status(2)
+        .stderr_contains(&format!("error: run `{m}` ("))
+        .stderr_contains(") is itself a merge of runs\n")
+        .run();
+    // Two runs of the same suite: the newer one's result, once, said so.
+    let a_again = verify(&ws, "a", 0);
+    let merged = ws
+        .cmd(&["runs", "merge", &a, &b, &a_again, "--json"])
+        .status(1)
+        .stderr_contains(&format!(
+            "lab: warning: suite.a is in runs {a} and {a_again}; keeping the newer run's result\n"
+        ))
+        .run_json();
+    let mut got = ids(&merged);
+    got.sort();
+    assert_eq!(got, ["suite.a", "suite.b"]);
+    assert_eq!(merged["counts"]["selected"], 2);
+    assert_eq!(merged["counts"]["passed"], 1);
+    let kept = suite(&merged, "suite.a");
+    assert!(
+        kept["stdout"]
+            .as_str()
+            .is_some_and(|p| p.starts_with(&format!("../{a_again}/"))),
+        "{kept:#}"
+    );
+    let manifest = ws.run_json("manifest.json");
+    assert_eq!(manifest["suites"].as_array().map(Vec::len), Some(2));
+    assert_eq!(manifest["selection"]["suites"].as_array().map(Vec::len), Some(2));
+}
