@@ -344,10 +344,10 @@ fn read_shards(
         }
         let summary: Summary = read(&dir.join("summary.json"))?;
         if summary.command_id == "cmd.runs.merge" {
-            return Err(Error::usage(format!(
-                "run `{arg}` ({dir}) is itself a merge of runs"
-            ))
-            .hint("merge the shards' own runs (`lab runs list` shows each run's command)"));
+            return Err(
+                Error::usage(format!("run `{arg}` ({dir}) is itself a merge of runs"))
+                    .hint("merge the shards' own runs (`lab runs list` shows each run's command)"),
+            );
         }
         let manifest = match read::<Manifest>(&dir.join("manifest.json")) {
             Ok(m) => Some(m),

@@ -211,8 +211,31 @@ pub fn write_json<T: Serialize>(
     write_atomic(path, &text)
 }
 
-/// Points `<root>/latest` at `id`, replacing any older link atomically.
+/// Points `<root>/latest` at `id`, replacing an older link atomically,
+/// never a newer one: run ids sort by time, and the comparison and the
+/// replacement happen under a lock on `<root>/.latest.lock`, so concurrent
+/// runs never move `latest` back to an older run.
 fn point_latest(root: &Utf8Path, id: &str) {
+    // Without the lock (a run root that refuses it) the link is still
+    // replaced: `latest` is a convenience, the run itself is in place.
+    let _lock = OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .mode(0o600)
+        .open(root.join(".latest.lock"))
+        .ok()
+        .filter(|f| rustix::fs::flock(f, rustix::fs::FlockOperation::LockExclusive).is_ok());
+    let current = std::fs::read_link(root.join("latest")).ok();
+    if current
+        .as_ref()
+        .and_then(|p| p.to_str())
+        .is_some_and(|current| {
+            current.len() == id.len() && current > id && root.join(current).is_dir()
+        })
+    {
+        return;
+    }
     let tmp = root.join(format!(
         ".latest.tmp-{:08x}",
         crate::files::random_u64() as u32

@@ -63,5 +63,38 @@ fn merge_refuses_a_run_named_twice_or_a_merged_run_and_keeps_each_suite_once() {
     );
     let manifest = ws.run_json("manifest.json");
     assert_eq!(manifest["suites"].as_array().map(Vec::len), Some(2));
-    assert_eq!(manifest["selection"]["suites"].as_array().map(Vec::len), Some(2));
+    assert_eq!(
+        manifest["selection"]["suites"].as_array().map(Vec::len),
+        Some(2)
+    );
+}
+
+#[test]
+fn latest_never_points_back_at_an_older_run_under_concurrent_verifies() {
+    let ws = Workspace::with(&[("suites.toml", TWO)]);
+    let runs = ws.path().join("target/lab/runs");
+    for round in 0..5 {
+        let labs: Vec<std::process::Child> = (0..16).map(|_| ws.spawn(&["verify", "a"])).collect();
+        for lab in labs {
+            let out = lab.wait_with_output().expect("wait");
+            assert!(
+                out.status.success(),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        let newest = std::fs::read_dir(&runs)
+            .expect("runs")
+            .flatten()
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .filter(|n| n.len() == 23 && n.as_bytes()[8] == b'T')
+            .max()
+            .expect("runs");
+        let latest = std::fs::read_link(runs.join("latest")).expect("latest");
+        assert_eq!(
+            latest.to_str(),
+            Some(newest.as_str()),
+            "round {round}: latest is not the newest run"
+        );
+    }
 }
