@@ -98,3 +98,41 @@ fn latest_never_points_back_at_an_older_run_under_concurrent_verifies() {
         );
     }
 }
+
+#[test]
+fn launch_maps_the_apps_exit_like_verify_maps_a_suites() {
+    let ws = Workspace::with(&[
+        ("suites.toml", ""),
+        (
+            "runners/app.toml",
+            "[runner.app]\ntargets = [\"cli\"]\nlaunch = \"exit $APP_EXIT\"\n",
+        ),
+        ("profiles/p.toml", "[profile.p]\n"),
+    ]);
+    // 2 is not a usage error of lab's, 130 not an interrupt of lab's, and
+    // 300 (a shell's 44) is not passed on as 44.
+    for (app, lab, said) in [
+        ("0", 0, None),
+        ("2", 1, Some("exited with 2")),
+        ("130", 1, Some("exited with 130")),
+        ("300", 1, Some("exited with 44")),
+        ("77", 77, Some("exited 77 (skipped)")),
+        ("78", 78, Some("exited 78 (blocked)")),
+    ] {
+        let out = ws
+            .cmd(&["launch", "cli", "--profile", "p"])
+            .env("APP_EXIT", app)
+            .status(lab)
+            .stderr_any()
+            .run();
+        if let Some(said) = said {
+            assert!(
+                out.stderr.contains(&format!("\nlab: cli {said}\n")),
+                "exit {app}: {}",
+                out.stderr
+            );
+        }
+        let summary = ws.run_json("summary.json");
+        assert_eq!(summary["interrupted"], false, "exit {app}");
+    }
+}
