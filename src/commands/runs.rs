@@ -30,13 +30,26 @@ pub fn run(ctx: &Context, command: &RunsCommand) -> Result<u8, Error> {
     }
 }
 
-/// A run id, a path to a run directory, or `latest`, as a directory.
+/// A run id, a path to a run directory, or `latest`, as a directory. A
+/// run id or `latest` must lead to a directory directly inside the run
+/// root: a link out of it (a report is written into the run) is refused.
 pub fn resolve_run(run_root: &Utf8Path, cwd: &Utf8Path, arg: &str) -> Result<Utf8PathBuf, Error> {
-    let candidates = [cwd.join(arg), run_root.join(arg)];
-    for dir in candidates {
-        if dir.join("summary.json").is_file() {
-            return Ok(dir.canonicalize_utf8().unwrap_or(dir));
+    let candidates = [(cwd.join(arg), arg == "latest"), (run_root.join(arg), true)];
+    for (dir, in_root) in candidates {
+        if !dir.join("summary.json").is_file() {
+            continue;
         }
+        let real = dir.canonicalize_utf8().unwrap_or(dir);
+        let root = run_root
+            .canonicalize_utf8()
+            .unwrap_or_else(|_| run_root.to_path_buf());
+        if in_root && real.parent() != Some(root.as_path()) {
+            return Err(Error::usage(format!(
+                "`{arg}` leads to `{real}`, which is not a run directory of {root}"
+            ))
+            .hint("point `latest` at a run in the run root, or pass the run's path"));
+        }
+        return Ok(real);
     }
     Err(Error::usage(format!(
         "no run `{arg}` (no summary.json there or under {run_root})"

@@ -136,3 +136,32 @@ fn launch_maps_the_apps_exit_like_verify_maps_a_suites() {
         assert_eq!(summary["interrupted"], false, "exit {app}");
     }
 }
+
+#[test]
+fn report_refuses_a_latest_link_that_leaves_the_run_root() {
+    let ws = Workspace::with(&[("suites.toml", TWO)]);
+    let id = verify(&ws, "a", 0);
+    let runs = ws.path().join("target/lab/runs");
+    // Somewhere else that looks like a run.
+    let elsewhere = ws.path().join("elsewhere");
+    std::fs::create_dir(&elsewhere).expect("mkdir");
+    std::fs::copy(
+        runs.join(&id).join("summary.json"),
+        elsewhere.join("summary.json"),
+    )
+    .expect("copy");
+    std::fs::remove_file(runs.join("latest")).expect("rm latest");
+    std::os::unix::fs::symlink(&elsewhere, runs.join("latest")).expect("ln");
+    ws.cmd(&["report"])
+        .status(2)
+        .stderr_contains("error: `latest` leads to `")
+        .stderr_contains("/elsewhere`, which is not a run directory of ")
+        .run();
+    assert!(
+        !elsewhere.join("report.html").exists(),
+        "nothing written outside the run root"
+    );
+    // The run itself, named by id, still reports.
+    ws.cmd(&["report", &id]).stdout_any().run();
+    assert!(runs.join(&id).join("report.html").is_file());
+}
