@@ -110,7 +110,11 @@ fn list(run_root: &Utf8Path, args: &RunsListArgs) -> Result<u8, Error> {
 
 fn show(ctx: &Context, run_root: &Utf8Path, args: &RunArgs) -> Result<u8, Error> {
     let dir = resolve_run(run_root, &ctx.cwd, &args.run)?;
-    let summary = index::read_summary(&dir)?;
+    let mut summary = index::read_summary(&dir)?;
+    if index::clamp_durations(&mut summary) {
+        let id = dir.file_name().unwrap_or_default();
+        eprintln!("lab: warning: {}", index::clamped_warning(id));
+    }
     if args.json {
         crate::report::json::print(&summary)?;
         return Ok(exit_code::SUCCESS);
@@ -355,7 +359,11 @@ fn read_shards(
                     .hint("name each shard's run once"),
             );
         }
-        let summary: Summary = read(&dir.join("summary.json"))?;
+        let mut summary: Summary = read(&dir.join("summary.json"))?;
+        if index::clamp_durations(&mut summary) {
+            let id = dir.file_name().unwrap_or_default();
+            eprintln!("lab: warning: {}", index::clamped_warning(id));
+        }
         if summary.command_id == "cmd.runs.merge" {
             return Err(
                 Error::usage(format!("run `{arg}` ({dir}) is itself a merge of runs"))

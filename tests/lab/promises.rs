@@ -165,3 +165,58 @@ fn report_refuses_a_latest_link_that_leaves_the_run_root() {
     ws.cmd(&["report", &id]).stdout_any().run();
     assert!(runs.join(&id).join("report.html").is_file());
 }
+
+#[test]
+fn a_hostile_duration_is_clamped_and_flagged() {
+    let ws = Workspace::with(&[("suites.toml", TWO)]);
+    let older = verify(&ws, "a", 0);
+    let newer = verify(&ws, "a", 0);
+    let runs = ws.path().join("target/lab/runs");
+    let path = runs.join(&newer).join("summary.json");
+    let mut summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).expect("read")).expect("json");
+    summary["duration_ms"] = u64::MAX.into();
+    summary["suites"][0]["duration_ms"] = u64::MAX.into();
+    summary["suites"][0]["attempts"][0]["duration_ms"] = u64::MAX.into();
+    std::fs::write(&path, summary.to_string()).expect("write");
+    // Read from summary.json, not from the index lab wrote before.
+    std::fs::remove_file(runs.join(".lab-index.jsonl")).expect("rm index");
+    let warning = format!(
+        "lab: warning: run {newer}: a duration is over 365 days (a tampered or corrupt record); shown as 365 days\n"
+    );
+    let year_ms: i64 = 365 * 24 * 60 * 60 * 1000;
+    let diff = ws
+        .cmd(&["runs", "diff", &older, &newer, "--json"])
+        .stderr_contains(&warning)
+        .run_json();
+    let change = diff["unchanged"][0]["duration_change_ms"]
+        .as_i64()
+        .expect("a change");
+    assert!(change > year_ms - 60_000 && change <= year_ms, "{change}");
+    let show = ws
+        .cmd(&["runs", "show", &newer])
+        .stdout_any()
+        .stderr_contains(&warning)
+        .run();
+    assert!(
+        show.stdout.contains("suite.a  525600m00s\n"),
+        "{}",
+        show.stdout
+    );
+    let markdown = ws
+        .cmd(&["report", &newer, "--format", "markdown"])
+        .stdout_any()
+        .stderr_contains(&warning)
+        .run();
+    assert!(
+        markdown.stdout.contains("(31536000.0 s)"),
+        "{}",
+        markdown.stdout
+    );
+    for out in [&show.stdout, &markdown.stdout, &diff.to_string()] {
+        assert!(
+            !out.contains("18446744073709") && !out.contains("9223372036854775807"),
+            "{out}"
+        );
+    }
+}
