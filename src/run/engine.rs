@@ -306,7 +306,11 @@ struct Running<'a, 'r> {
 impl<'r> Running<'_, 'r> {
     /// Starts suites as they become ready on a pool of at most `--jobs`
     /// worker threads (reused: no thread per suite) and records each as
-    /// it finishes, until nothing runs and nothing more may start.
+    /// it finishes, until nothing runs and nothing more may start. A
+    /// worker ends only once the queue is closed, after every suite it ran
+    /// was wound down: the processes it spawned die with the thread that
+    /// spawned them (`process/parent_death.rs`), so no worker may end
+    /// while one of its children is still needed.
     fn run_all(&mut self) -> Result<(), Error> {
         let (work_tx, work_rx) = std::sync::mpsc::channel::<Job<'r>>();
         let work_rx = Mutex::new(work_rx);
