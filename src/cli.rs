@@ -119,6 +119,9 @@ pub struct SelectArgs {
     /// Read the changed paths from FILE (`-` = stdin) instead of git or jj.
     #[arg(long, value_name = "FILE", requires = "changed")]
     pub changed_paths: Option<Utf8PathBuf>,
+    /// The --changed-paths list is NUL-separated, as `git diff -z` writes names.
+    #[arg(short = 'z', long = "null", requires = "changed_paths")]
+    pub null: bool,
     /// What --changed diffs against (default: [lab].base, then origin/<base>, master).
     #[arg(long, value_name = "REV", requires = "changed")]
     pub base: Option<String>,

@@ -65,10 +65,12 @@ fn load(run_root: &Utf8Path) -> History {
     history
 }
 
+/// Prints text made from run directories, which may come from anywhere
+/// (a CI artifact, another machine): never a terminal escape of theirs.
 fn out(text: &str) -> Result<(), Error> {
     std::io::stdout()
         .lock()
-        .write_all(text.as_bytes())
+        .write_all(crate::style::printable_lines(text).as_bytes())
         .or_else(crate::report::json::ignore_broken_pipe)
         .map_err(|e| Error::io("failed to write to stdout", e))
 }
@@ -90,15 +92,10 @@ fn list(run_root: &Utf8Path, args: &RunsListArgs) -> Result<u8, Error> {
     }
     let mut text = String::new();
     for r in runs {
-        let status = if r.finished_at.is_none() {
-            "running?"
-        } else {
-            r.status.name()
-        };
         text.push_str(&format!(
-            "{}  {:<8}  {:>8}  {}  ({})\n",
+            "{}  {:<10}  {:>8}  {}  ({})\n",
             r.run_id,
-            status,
+            r.status.name(),
             crate::style::human_duration(std::time::Duration::from_millis(r.duration_ms)),
             counts_line(r),
             r.command_id
@@ -280,7 +277,7 @@ fn prune(run_root: &Utf8Path, args: &RunsPruneArgs, default_keep: usize) -> Resu
             cutoff.is_none_or(|c| r.started_at.parse::<jiff::Timestamp>().is_ok_and(|t| t < c));
         let protected = kept.contains(&r.run_id)
             || latest.as_deref() == Some(r.run_id.as_str())
-            || r.finished_at.is_none();
+            || r.status == crate::outputs::RunStatus::Running;
         if old_enough && !protected {
             removed.push(r.run_id.clone());
         } else {

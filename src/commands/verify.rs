@@ -76,6 +76,12 @@ pub fn run(ctx: &Context, args: &VerifyArgs) -> Result<u8, Error> {
     if args.json {
         crate::report::json::print(&result.summary)?;
     }
+    for what in &result.lost {
+        eprintln!(
+            "lab: error: {what}; the run is recorded without it (exit {})",
+            crate::error::exit_code::NOT_RECORDED
+        );
+    }
     Ok(result.exit_code)
 }
 

@@ -13,7 +13,7 @@ use camino::{Utf8Path, Utf8PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Chain, Error, ErrorKind};
-use crate::outputs::{Counts, Status, Summary};
+use crate::outputs::{Counts, RunStatus, Status, Summary};
 
 /// The index file's name inside the run root.
 pub const INDEX_FILE: &str = ".lab-index.jsonl";
@@ -37,7 +37,7 @@ pub struct RunRecord {
     /// Run id (sorts by time).
     pub run_id: String,
     /// Overall status.
-    pub status: Status,
+    pub status: RunStatus,
     /// Stopped by a signal.
     pub interrupted: bool,
     /// RFC 3339.
@@ -228,10 +228,15 @@ impl RunRecord {
     }
 }
 
-/// Reads a run's summary.json.
+/// Reads a run's summary.json; a run that says `running` while no lab
+/// process holds it is `incomplete`.
 pub fn read_summary(dir: &Utf8Path) -> Result<Summary, SummaryError> {
     let text = std::fs::read_to_string(dir.join("summary.json")).map_err(SummaryError::Read)?;
-    serde_json::from_str(&text).map_err(SummaryError::Corrupt)
+    let mut summary: Summary = serde_json::from_str(&text).map_err(SummaryError::Corrupt)?;
+    if summary.status == RunStatus::Running && !crate::run::run_dir::has_writer(dir) {
+        summary.status = RunStatus::Incomplete;
+    }
+    Ok(summary)
 }
 
 /// Loads the history of `run_root`, reading through the index.

@@ -196,7 +196,7 @@ mod tests {
     fn run(id: &str, suites: &[(&str, Status, u64)]) -> RunRecord {
         RunRecord {
             run_id: id.into(),
-            status: Status::Passed,
+            status: crate::outputs::RunStatus::Passed,
             interrupted: false,
             started_at: String::new(),
             finished_at: Some(String::new()),

@@ -40,6 +40,63 @@ impl Status {
     }
 }
 
+/// Where a run stands: while it goes on `running`; a run found `running`
+/// with no lab process holding it is `incomplete` (killed, or lab
+/// crashed); only the final write sets the outcome.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum RunStatus {
+    /// Every selected suite passed, was flaky or skipped with one passing.
+    Passed,
+    /// A suite failed.
+    Failed,
+    /// Every suite was skipped.
+    Skipped,
+    /// A suite was blocked, none failed.
+    Blocked,
+    /// The run is in progress: lab holds its directory.
+    Running,
+    /// The run stopped without finishing its summary (lab was killed or
+    /// crashed): what is listed finished, the rest never will.
+    Incomplete,
+}
+
+impl RunStatus {
+    /// The lower-case name.
+    pub fn name(self) -> &'static str {
+        match self {
+            RunStatus::Passed => "passed",
+            RunStatus::Failed => "failed",
+            RunStatus::Skipped => "skipped",
+            RunStatus::Blocked => "blocked",
+            RunStatus::Running => "running",
+            RunStatus::Incomplete => "incomplete",
+        }
+    }
+
+    /// The outcome as a suite status, for a finished run.
+    pub fn outcome(self) -> Option<Status> {
+        match self {
+            RunStatus::Passed => Some(Status::Passed),
+            RunStatus::Failed => Some(Status::Failed),
+            RunStatus::Skipped => Some(Status::Skipped),
+            RunStatus::Blocked => Some(Status::Blocked),
+            RunStatus::Running | RunStatus::Incomplete => None,
+        }
+    }
+}
+
+impl From<Status> for RunStatus {
+    fn from(s: Status) -> Self {
+        match s {
+            Status::Passed | Status::Flaky => RunStatus::Passed,
+            Status::Failed => RunStatus::Failed,
+            Status::Skipped => RunStatus::Skipped,
+            Status::Blocked => RunStatus::Blocked,
+        }
+    }
+}
+
 /// How many suites ended how.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, serde::Deserialize, JsonSchema)]
 pub struct Counts {
@@ -190,8 +247,10 @@ pub struct Summary {
     pub schema_version: u32,
     /// The run's id.
     pub run_id: String,
-    /// passed, failed, skipped or blocked (flaky counts as passed).
-    pub status: Status,
+    /// passed, failed, skipped or blocked (flaky counts as passed) once the
+    /// run has finished; `running` until then, and `incomplete` for a run
+    /// that will never finish (read back by `lab runs` and `lab report`).
+    pub status: RunStatus,
     /// Stopped by a signal before every suite ran.
     pub interrupted: bool,
     /// RFC 3339.

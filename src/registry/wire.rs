@@ -109,6 +109,11 @@ pub struct Lab {
     /// What `lab runs prune` keeps by default. Default 50.
     #[schemars(range(min = 1))]
     keep_runs: Option<u32>,
+    /// Files one suite may collect as artifacts. Default 10000.
+    #[schemars(range(min = 1))]
+    max_artifact_files: Option<u32>,
+    /// Bytes one suite may collect as artifacts. Default "1GiB".
+    max_artifact_bytes: Option<SizeValue>,
 }
 
 /// `[suite.*]`: why and how a behaviour is verified.
@@ -376,6 +381,8 @@ pub struct Artifact {
     kind: Option<ArtifactKindName>,
     /// Missing → the suite fails.
     required: Option<bool>,
+    /// `path` is a fixed absolute path outside the workspace, allowed on purpose.
+    outside: Option<bool>,
 }
 
 /// What an escalation selects.

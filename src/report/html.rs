@@ -146,7 +146,7 @@ ul.diff{{margin:0;padding-left:18px}}
 </style></head><body>"#,
         status = esc(summary.status.name()),
         run = esc(&summary.run_id),
-        bg = color(summary.status),
+        bg = summary.status.outcome().map_or("#cf222e", color),
     )
 }
 

@@ -49,6 +49,8 @@ pub struct RunResult {
     pub exit_code: u8,
     /// The run directory.
     pub run_dir: camino::Utf8PathBuf,
+    /// What could not be recorded (then lab exits 74).
+    pub lost: Vec<String>,
 }
 
 /// Orders `selected` so every suite comes after the suites it needs
@@ -475,10 +477,14 @@ impl<'r> Running<'_, 'r> {
     fn finish(mut self) -> Result<RunResult, Error> {
         let run = self.cx.run;
         let interrupted = self.cx.interrupts.interrupted();
-        let exit_code = self
+        let mut exit_code = self
             .summary
             .finish(interrupted, self.started.elapsed().as_millis() as u64);
         self.summary.write()?;
+        let lost = run.losses();
+        if !lost.is_empty() && !interrupted {
+            exit_code = crate::error::exit_code::NOT_RECORDED;
+        }
         write_json(&run.path.join("manifest.json"), &self.manifest, true)?;
         run.event(
             "run_finished",
@@ -495,6 +501,7 @@ impl<'r> Running<'_, 'r> {
             summary: final_summary,
             exit_code,
             run_dir: run.path.clone(),
+            lost,
         })
     }
 }
@@ -609,7 +616,7 @@ fn start_summary(
         Summary {
             schema_version: SCHEMA_VERSION,
             run_id: run.id.clone(),
-            status: Status::Passed,
+            status: RunStatus::Running,
             interrupted: false,
             started_at,
             finished_at: None,

@@ -77,6 +77,19 @@ pub struct RunDir {
     /// Absolute path.
     pub path: Utf8PathBuf,
     events: Mutex<File>,
+    /// What of this run could not be recorded (a log on a full disk).
+    lost: Mutex<Vec<String>>,
+}
+
+/// `true` while a lab process holds the run in `dir` (its `lab.log.jsonl`
+/// is locked): a summary that says `running` without one never finishes.
+pub fn has_writer(dir: &Utf8Path) -> bool {
+    let Ok(log) = File::open(dir.join("lab.log.jsonl")) else {
+        return false;
+    };
+    // A shared lock succeeds only when no writer holds the exclusive one;
+    // it is released when `log` is closed.
+    rustix::fs::flock(&log, rustix::fs::FlockOperation::NonBlockingLockShared).is_err()
 }
 
 /// Creates one directory (its parent must exist) readable by the owner only.
@@ -143,7 +156,21 @@ impl RunDir {
             .append(true)
             .mode(0o600)
             .open(&log)
-            .map_err(|source| RecordError::Create { path: log, source })?;
+            .map_err(|source| RecordError::Create {
+                path: log.clone(),
+                source,
+            })?;
+        // The lock says "a lab process is writing this run" for as long as
+        // the event log is open, and is released by the kernel however lab
+        // ends, SIGKILL included (see `has_writer`).
+        rustix::fs::flock(
+            &events,
+            rustix::fs::FlockOperation::NonBlockingLockExclusive,
+        )
+        .map_err(|e| RecordError::Create {
+            path: log,
+            source: e.into(),
+        })?;
         point_latest(root, &id);
         let suites = path.join("suites");
         create_private_subdir(&suites).map_err(|source| RecordError::Create {
@@ -154,7 +181,23 @@ impl RunDir {
             id,
             path,
             events: Mutex::new(events),
+            lost: Mutex::new(Vec::new()),
         })
+    }
+
+    /// Notes that part of the run could not be recorded: the run still
+    /// finishes its summary, and lab exits 74 (docs/exit-codes.md).
+    pub fn lost(&self, what: &str) {
+        self.event("not_recorded", serde_json::json!({ "what": what }));
+        self.lost
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(what.to_string());
+    }
+
+    /// What could not be recorded, in the order it happened.
+    pub fn losses(&self) -> Vec<String> {
+        self.lost.lock().unwrap_or_else(|e| e.into_inner()).clone()
     }
 
     /// Writes `bytes` to `rel` atomically: a temp file, then a rename, so a

@@ -34,16 +34,24 @@ pub struct Request<'a> {
     pub workspace: &'a Utf8Path,
     /// `--changed-paths FILE` (`-` = stdin).
     pub paths_file: Option<&'a Utf8Path>,
+    /// `-z`: the paths file is NUL-separated.
+    pub nul: bool,
     /// `[lab].env_prefix`.
     pub env_prefix: &'a str,
     /// The base: `--base` or `[lab].base`.
     pub base: &'a str,
 }
 
-/// Splits a list separated by newlines, commas or spaces.
-fn split_list(text: &str) -> Vec<String> {
-    text.split(['\n', ',', ' ', '\r', '\t'])
-        .filter_map(normalize_relative)
+/// Splits a list of paths: one per line (a trailing `\r` dropped), or
+/// NUL-separated with `nul`. Never on spaces or commas, which are
+/// characters of file names; a name that is not UTF-8 is kept with its bad
+/// bytes replaced (U+FFFD), so globs still match it and it is listed.
+fn split_list(bytes: &[u8], nul: bool) -> Vec<String> {
+    let separator = if nul { b'\0' } else { b'\n' };
+    bytes
+        .split(|&b| b == separator)
+        .map(|item| item.strip_suffix(b"\r").unwrap_or(item))
+        .filter_map(|item| normalize_relative(&String::from_utf8_lossy(item)))
         .collect()
 }
 
@@ -56,27 +64,28 @@ fn finish(mut changed: ChangedPaths) -> ChangedPaths {
 /// Gathers the changed paths from the first source that answers.
 pub fn gather(req: &Request<'_>) -> Result<ChangedPaths, Error> {
     if let Some(file) = req.paths_file {
-        let (text, source) = if file.as_str() == "-" {
-            let mut text = String::new();
-            std::io::Read::read_to_string(&mut std::io::stdin(), &mut text)
+        let (bytes, source) = if file.as_str() == "-" {
+            let mut bytes = Vec::new();
+            std::io::Read::read_to_end(&mut std::io::stdin(), &mut bytes)
                 .map_err(|e| Error::io("failed to read changed paths from stdin", e))?;
-            (text, "stdin")
+            (bytes, "stdin")
         } else {
-            let text = std::fs::read_to_string(file)
+            let bytes = std::fs::read(file)
                 .map_err(|e| Error::io(format!("failed to read `{file}`"), e))?;
-            (text, "paths-file")
+            (bytes, "paths-file")
         };
         return Ok(finish(ChangedPaths {
             source: source.into(),
-            paths: split_list(&text),
+            paths: split_list(&bytes, req.nul),
             ..ChangedPaths::default()
         }));
     }
     let var = format!("{}_CHANGED_PATHS", req.env_prefix);
-    if let Ok(text) = std::env::var(&var) {
+    if let Some(text) = std::env::var_os(&var) {
+        use std::os::unix::ffi::OsStrExt;
         return Ok(finish(ChangedPaths {
             source: "env".into(),
-            paths: split_list(&text),
+            paths: split_list(text.as_bytes(), false),
             ..ChangedPaths::default()
         }));
     }
@@ -94,7 +103,7 @@ pub fn gather(req: &Request<'_>) -> Result<ChangedPaths, Error> {
             req.workspace
         ))
         .hint(format!(
-            "pass the paths with --changed-paths FILE (`-` for stdin) or in {var}, separated by newlines, commas or spaces"
+            "pass the paths with --changed-paths FILE (`-` for stdin; add -z when they are NUL-separated) or in {var}, one per line"
         ))),
     }
 }
@@ -104,10 +113,18 @@ mod tests {
     use super::*;
 
     #[test]
-    fn lists_split_on_newlines_commas_and_spaces() {
+    fn lists_split_on_lines_or_nuls_only() {
         assert_eq!(
-            split_list("a.rs,b.rs c.rs\n./d.rs\n\n"),
-            ["a.rs", "b.rs", "c.rs", "d.rs"]
+            split_list(b"docs/a b.md\r\n./d.rs\n\nx,y.rs\n", false),
+            ["docs/a b.md", "d.rs", "x,y.rs"]
+        );
+        assert_eq!(
+            split_list(b"a\nb.rs\0c d.rs\0", true),
+            ["a\nb.rs", "c d.rs"]
+        );
+        assert_eq!(
+            split_list(b"src/caf\xe9.rs\n", false),
+            ["src/caf\u{fffd}.rs"]
         );
     }
 }

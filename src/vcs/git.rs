@@ -160,9 +160,12 @@ fn changed_paths(
     let mut paths = Vec::new();
     for delta in diff.deltas() {
         for file in [delta.old_file(), delta.new_file()] {
-            let Some(p) = file.path().and_then(Path::to_str) else {
+            // A name that is not UTF-8 is kept, its bad bytes replaced,
+            // never dropped.
+            let Some(p) = file.path_bytes().map(String::from_utf8_lossy) else {
                 continue;
             };
+            let p = p.as_ref();
             let rel = if prefix.is_empty() {
                 Some(p)
             } else {

@@ -400,7 +400,7 @@ fn explicit_paths_from_a_file_stdin_or_the_environment() {
     let ws = Workspace::with(&[
         ("suites.toml", REGISTRY),
         ("fixtures/mail.toml", FIXTURES),
-        ("list.txt", "./api/x.rs\nweb/a/b.ts, docs/other.md\n"),
+        ("list.txt", "./api/x.rs\r\nweb/a/b.ts\ndocs/other.md\n"),
     ]);
     let doc = list(ws.path(), &["--changed-paths", "list.txt"]);
     assert_eq!(doc["changed"]["source"], "paths-file");
@@ -424,10 +424,50 @@ fn explicit_paths_from_a_file_stdin_or_the_environment() {
     assert_eq!(ids(&doc), ["suite.docs"]);
     let doc = ws
         .cmd(&["suite", "list", "--changed", "--json"])
-        .env("LAB_CHANGED_PATHS", "e2e/x api/y")
+        .env("LAB_CHANGED_PATHS", "e2e/x\napi/y")
         .run_json();
     assert_eq!(doc["changed"]["source"], "env");
     assert_eq!(ids(&doc), ["suite.api", "suite.e2e"]);
+}
+
+/// `--changed` never drops or splits a path (issue 18 item 12): a space or
+/// a comma is part of a name, `-z` reads NUL-separated names (as `git diff
+/// -z --name-only` writes them), and a committed name that is not UTF-8 is
+/// listed (its bad byte replaced) and matched.
+#[test]
+fn paths_with_spaces_commas_newlines_and_bad_bytes_are_kept_whole() {
+    let ws = Workspace::with(&[("suites.toml", REGISTRY), ("fixtures/mail.toml", FIXTURES)]);
+    let doc = list_cmd(ws.path(), &["--changed-paths", "-"])
+        .stdin("docs/a b.md\napi/x,y.rs\n")
+        .run_json();
+    assert_eq!(
+        doc["changed"]["paths"],
+        serde_json::json!(["api/x,y.rs", "docs/a b.md"])
+    );
+    assert_eq!(ids(&doc), ["suite.api"]);
+    let doc = list_cmd(ws.path(), &["--changed-paths", "-", "-z"])
+        .stdin("web/x\ny.ts\0docs/guide.md\0")
+        .run_json();
+    assert_eq!(
+        doc["changed"]["paths"],
+        serde_json::json!(["docs/guide.md", "web/x\ny.ts"])
+    );
+    assert_eq!(ids(&doc), ["suite.docs", "suite.web"]);
+
+    let repo = Workspace::git_repo(FILES);
+    git(repo.path(), &["checkout", "-q", "-b", "feature"]);
+    use std::os::unix::ffi::OsStrExt;
+    let bad = std::ffi::OsStr::from_bytes(b"api/caf\xe9.rs");
+    std::fs::write(repo.path().join(bad), "x").expect("write");
+    std::fs::write(repo.path().join("docs/a b.md"), "x").expect("write");
+    git(repo.path(), &["add", "-A"]);
+    git(repo.path(), &["commit", "-qm", "odd names"]);
+    let doc = list(repo.path(), &[]);
+    assert_eq!(
+        doc["changed"]["paths"],
+        serde_json::json!(["api/caf\u{fffd}.rs", "docs/a b.md"])
+    );
+    assert_eq!(ids(&doc), ["suite.api"]);
 }
 
 #[test]
@@ -436,7 +476,7 @@ fn outside_a_repository_without_paths_is_a_usage_error() {
     ws.cmd(&["suite", "list", "--changed"])
         .status(2)
         .stderr_contains("error: --changed needs a git or jj repository, and `")
-        .stderr_contains("\n  hint: pass the paths with --changed-paths FILE (`-` for stdin) or in LAB_CHANGED_PATHS, separated by newlines, commas or spaces\n")
+        .stderr_contains("\n  hint: pass the paths with --changed-paths FILE (`-` for stdin; add -z when they are NUL-separated) or in LAB_CHANGED_PATHS, one per line\n")
         .run();
 }
 

@@ -20,6 +20,76 @@ use crate::outputs::LeakedRecord;
 /// an orphan.
 static KNOWN: Mutex<Option<HashSet<u32>>> = Mutex::new(None);
 
+/// One driven process of this run (a suite's command, a fixture's set-up):
+/// when it ran, in clock ticks since boot — the clock of
+/// `/proc/PID/stat`'s start time. Orphans that lost the tag (`env -i`) are
+/// attributed by when they started.
+struct Span {
+    pid: u32,
+    start: u64,
+    end: Option<u64>,
+}
+
+/// Every span of this run (a few dozen bytes per suite).
+static SPANS: Mutex<Vec<Span>> = Mutex::new(Vec::new());
+
+/// Clock ticks since boot, now.
+fn now_ticks() -> u64 {
+    let t = rustix::time::clock_gettime(rustix::time::ClockId::Boottime);
+    let hz = rustix::param::clock_ticks_per_second();
+    t.tv_sec as u64 * hz + t.tv_nsec as u64 * hz / 1_000_000_000
+}
+
+/// A process's start time in clock ticks since boot, from /proc.
+fn start_ticks(pid: u32) -> Option<u64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // Fields after the command name; start time is the 22nd field overall.
+    stat.rsplit_once(')')?
+        .1
+        .split_whitespace()
+        .nth(19)?
+        .parse()
+        .ok()
+}
+
+/// Records that `pid` starts running now.
+pub fn span_started(pid: u32) {
+    let mut spans = SPANS.lock().unwrap_or_else(|e| e.into_inner());
+    spans.push(Span {
+        pid,
+        start: now_ticks(),
+        end: None,
+    });
+}
+
+/// Records that `pid` (a span) has ended.
+pub fn span_ended(pid: u32) {
+    let now = now_ticks();
+    let mut spans = SPANS.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(span) = spans
+        .iter_mut()
+        .rev()
+        .find(|s| s.pid == pid && s.end.is_none())
+    {
+        span.end = Some(now);
+    }
+}
+
+/// Whether an orphan without a tag of this run is due to be swept: only once every span that was running when it started has ended
+/// (one tick of slack each way), so a suite still running never loses a
+/// process of its own to another suite's sweep. With one job, that is
+/// exactly the suite it came from.
+fn untagged_is_due(orphan: u32) -> bool {
+    let Some(born) = start_ticks(orphan) else {
+        return false;
+    };
+    let spans = SPANS.lock().unwrap_or_else(|e| e.into_inner());
+    spans
+        .iter()
+        .filter(|s| s.start <= born + 1 && s.end.is_none_or(|end| end + 1 >= born))
+        .all(|s| s.end.is_some())
+}
+
 /// Makes lab the child subreaper: daemonized descendants are reparented to
 /// lab instead of init, where they can be found and killed.
 pub fn become_subreaper() {
@@ -247,7 +317,8 @@ pub fn tagged(tag: &[String]) -> Vec<u32> {
 }
 
 /// Processes descended from lab that lab did not spawn itself (orphans
-/// reparented to the subreaper) and that carry `tag` in their environment,
+/// reparented to the subreaper) and that carry `tag` in their environment
+/// — or no tag of this run, and started while only finished spans ran —
 /// with all their descendants. Zombies are reaped on the way.
 fn orphan_forest(tag: &[String]) -> Vec<u32> {
     let known = KNOWN.lock().unwrap_or_else(|e| e.into_inner());
@@ -266,7 +337,15 @@ fn orphan_forest(tag: &[String]) -> Vec<u32> {
             }
             continue;
         }
-        if environ_has(child, tag) {
+        // This run's tag (the run id) with another suite's id: not ours.
+        // No tag of this run at all (`env -i`): ours once every suite that
+        // was running when it started has ended.
+        let ours = if environ_has(child, &tag[..1]) {
+            environ_has(child, tag)
+        } else {
+            untagged_is_due(child)
+        };
+        if ours {
             roots.push(child);
         }
     }

@@ -11,10 +11,11 @@ use camino::{Utf8Path, Utf8PathBuf};
 
 use super::evidence::tail_lines;
 use super::prepare::Prepared;
+use crate::error::Chain;
 use crate::outputs::{Attempt, LeakedRecord, ProcessRecord, Status};
 use crate::run::context::{Outcome, RunContext};
 use crate::run::process::capture::{CaptureConfig, Captured};
-use crate::run::process::child::Driven;
+use crate::run::process::child::{DriveError, Driven};
 use crate::run::process::exit::{describe_exit, signal_name};
 use crate::run::process::{child, interactive};
 use crate::style::human_duration;
@@ -194,7 +195,7 @@ fn run_command(
                     timed_out: false,
                     duration_ms: 0,
                 },
-                reason: Some(format!("could not start the command: {e}")),
+                reason: Some(unrecorded(cx, &e)),
                 process,
                 leaked: Vec::new(),
                 stdout: Captured::default(),
@@ -221,6 +222,16 @@ fn run_command(
     }
 }
 
+/// The reason of an attempt lab could not drive; one it could not record
+/// also marks the run as not fully recorded (lab exits 74).
+fn unrecorded(cx: &RunContext<'_>, e: &DriveError) -> String {
+    let reason = Chain(e).to_string();
+    if let DriveError::Record(_) = e {
+        cx.run.lost(&reason);
+    }
+    reason
+}
+
 /// Runs the command once: on the terminal when the run is interactive,
 /// else with its output captured and a timeout.
 fn drive(
@@ -228,7 +239,7 @@ fn drive(
     prep: &Prepared,
     timeout: Duration,
     services_gone: &dyn Fn() -> bool,
-) -> std::io::Result<Driven> {
+) -> Result<Driven, DriveError> {
     if cx.interactive {
         return interactive::drive_interactive(
             &prep.command,
@@ -237,7 +248,8 @@ fn drive(
             &prep.command_wrapper,
             cx.interrupts,
             &prep.redactor,
-        );
+        )
+        .map_err(DriveError::Start);
     }
     child::drive(&child::Spec {
         command: &prep.command,

@@ -6,58 +6,26 @@ use std::io::Read;
 
 use camino::Utf8Path;
 
+use super::artifacts::{Budget, Collector, Refusal};
 use super::prepare::Prepared;
 use crate::error::Chain;
-use crate::outputs::{Status, TestCounts};
+use crate::outputs::{ArtifactRecord, ArtifactSource, Status, TestCounts};
 use crate::registry::model::Suite;
 use crate::run::context::{EXCERPT_LINES, Outcome, RunContext};
 use crate::run::process::capture::Captured;
 
 /// Declared artifacts, marker artifacts, JUnit.
+/// Copying artifacts stops when `timeout` (the suite's) has passed since
+/// it began, or when lab is interrupted.
 pub fn collect_evidence(
     cx: &RunContext<'_>,
     suite: &Suite,
     prep: &Prepared,
     captures: &(Captured, Captured),
+    timeout: std::time::Duration,
     outcome: &mut Outcome,
 ) {
-    // The run directory's path is resolved once, when it is created.
-    let collector = super::artifacts::Collector {
-        run_dir: cx.run.path.clone().into(),
-        artifact_dir: prep.dir.join("artifacts").into(),
-        cwd: &prep.cwd,
-    };
-    for r in &suite.artifacts {
-        let Some(def) = cx.registry.artifacts.get(&r.id) else {
-            continue;
-        };
-        let record = collector.declared(def, &prep.places.fill(&def.path));
-        if record.missing && def.required && outcome.status.is_pass() {
-            outcome.status = Status::Failed;
-            outcome.step = Some(format!("artifact:{}", def.id));
-            outcome.reason = Some(format!(
-                "required artifact {} (`{}`) is missing",
-                def.id, record.path
-            ));
-        }
-        outcome.artifacts.push(record);
-    }
-    let ignored = |path: &str, reason: &str| {
-        cx.run.event(
-            "artifact_ignored",
-            serde_json::json!({ "suite": suite.id, "path": prep.redactor.redact_str(path), "reason": prep.redactor.redact_str(reason) }),
-        );
-    };
-    for printed in captures.0.markers.iter().chain(&captures.1.markers) {
-        let mut left_out = Vec::new();
-        match collector.marker(printed, &mut left_out) {
-            Ok(record) => outcome.artifacts.push(record),
-            Err(reason) => ignored(printed, &Chain(&reason).to_string()),
-        }
-        for (path, reason) in &left_out {
-            ignored(path, reason);
-        }
-    }
+    collect_artifacts(cx, suite, prep, captures, timeout, outcome);
     let mut tests: Option<TestCounts> = None;
     for r in suite
         .runners
@@ -89,6 +57,82 @@ pub fn collect_evidence(
         outcome.step = Some(format!("test:{}", first.name));
     }
     outcome.tests = tests;
+}
+
+/// Declared artifacts, then marker artifacts, within one budget; what is
+/// refused is logged as `artifact_ignored` with the reason.
+fn collect_artifacts(
+    cx: &RunContext<'_>,
+    suite: &Suite,
+    prep: &Prepared,
+    captures: &(Captured, Captured),
+    timeout: std::time::Duration,
+    outcome: &mut Outcome,
+) {
+    let deadline = std::time::Instant::now() + timeout;
+    let settings = &cx.registry.settings;
+    let resolve = |p: &str| crate::files::resolve(std::path::Path::new(p));
+    // The run directory's path is resolved once, when it is created.
+    let mut collector = Collector {
+        run_dir: cx.run.path.clone().into(),
+        workspace: resolve(cx.registry.workspace.as_str())
+            .unwrap_or_else(|| cx.registry.workspace.clone().into()),
+        artifact_dir: prep.dir.join("artifacts").into(),
+        secrets_dir: resolve(&prep.places.state_secrets),
+        cwd: &prep.cwd,
+        budget: Budget::new(settings.max_artifact_files, settings.max_artifact_bytes),
+        redactor: &prep.redactor,
+        stop: &|| std::time::Instant::now() >= deadline || cx.interrupts.interrupted(),
+    };
+    let ignored = |path: &str, reason: &str| {
+        cx.run.event(
+            "artifact_ignored",
+            serde_json::json!({ "suite": suite.id, "path": prep.redactor.redact_str(path), "reason": prep.redactor.redact_str(reason) }),
+        );
+    };
+    let mut left_out = Vec::new();
+    for r in &suite.artifacts {
+        let Some(def) = cx.registry.artifacts.get(&r.id) else {
+            continue;
+        };
+        let path = prep.places.fill(&def.path);
+        let record = collector
+            .declared(def, &path, &mut left_out)
+            .unwrap_or_else(|refusal| {
+                let why = match refusal {
+                    Refusal::Missing { .. } => "is missing".to_string(),
+                    refusal => {
+                        ignored(&path, &Chain(&refusal).to_string());
+                        format!("was refused: {}", Chain(&refusal))
+                    }
+                };
+                if def.required && outcome.status.is_pass() {
+                    outcome.status = Status::Failed;
+                    outcome.step = Some(format!("artifact:{}", def.id));
+                    outcome.reason = Some(
+                        prep.redactor
+                            .redact_str(&format!("required artifact {} (`{path}`) {why}", def.id)),
+                    );
+                }
+                ArtifactRecord {
+                    id: def.id.clone(),
+                    kind: def.kind.into(),
+                    path: prep.redactor.redact_str(&path),
+                    source: ArtifactSource::Declared,
+                    missing: true,
+                }
+            });
+        outcome.artifacts.push(record);
+    }
+    for printed in captures.0.markers.iter().chain(&captures.1.markers) {
+        match collector.marker(printed, &mut left_out) {
+            Ok(record) => outcome.artifacts.push(record),
+            Err(reason) => ignored(printed, &Chain(&reason).to_string()),
+        }
+    }
+    for (path, reason) in &left_out {
+        ignored(path, reason);
+    }
 }
 
 /// The last `n` non-empty lines of a log (reading at most its last 64 KiB).

@@ -81,7 +81,7 @@ pub fn run_suite(
         );
     }
     wind_down(cx, &prep, active, &mut outcome);
-    collect_evidence(cx, suite, &prep, &captures, &mut outcome);
+    collect_evidence(cx, suite, &prep, &captures, timeout, &mut outcome);
     outcome.excerpt = excerpt(&prep, &outcome);
     if let Some(died) = died {
         block_for_dead_service(&prep, &died, &mut outcome);
