@@ -109,7 +109,7 @@ fn bounded(child: std::process::Child, a: &Attempt<'_>) -> Try {
     output.flush();
     match ended {
         Bounded::Exited(status) if status.success() => Try::Ready,
-        Bounded::Exited(_) => Try::NotYet,
+        Bounded::Exited(_) | Bounded::Lost => Try::NotYet,
         Bounded::TimedOut => Try::Killed(output.last_lines(a.redactor)),
         Bounded::Interrupted => Try::Interrupted,
     }

@@ -484,14 +484,7 @@ impl Running {
     /// `true` once the service's process has ended (it is not reaped: its
     /// status stays for [`Running::died`] and [`Running::stop`]).
     pub fn has_ended(&self) -> bool {
-        use rustix::process::{Pid, WaitId, WaitIdOptions, waitid};
-        Pid::from_raw(self.pid as i32).is_some_and(|pid| {
-            waitid(
-                WaitId::Pid(pid),
-                WaitIdOptions::EXITED | WaitIdOptions::NOHANG | WaitIdOptions::NOWAIT,
-            )
-            .is_ok_and(|status| status.is_some())
-        })
+        process::has_exited(self.pid)
     }
 
     /// Why the service is no longer running (`when` says since when it

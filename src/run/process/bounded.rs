@@ -27,6 +27,8 @@ pub enum Bounded {
     TimedOut,
     /// lab was interrupted: its group was killed.
     Interrupted,
+    /// It ended but its status could not be had.
+    Lost,
 }
 
 /// Drives `child` (spawned in its own process group, pipes taken from it
@@ -50,32 +52,32 @@ pub fn drive_bounded(
     let pidfd: Option<std::os::fd::OwnedFd> = None;
     let mut buf = vec![0u8; 64 * 1024];
     let ended = loop {
-        if let Ok(Some(status)) = child.try_wait() {
-            break Bounded::Exited(status);
-        }
-        let stop = if Instant::now() >= deadline {
+        let stop = if process::has_exited(pid) {
+            None
+        } else if Instant::now() >= deadline {
             Some(Bounded::TimedOut)
         } else if interrupts.interrupted() {
             Some(Bounded::Interrupted)
         } else {
-            None
+            let tick = Duration::from_millis(if pidfd.is_some() { 100 } else { 10 });
+            let wait = tick.min(deadline.saturating_duration_since(Instant::now()));
+            pipes.read(wait, pidfd.as_ref(), &mut buf, sink);
+            continue;
         };
-        if let Some(stop) = stop {
-            process::signal_group(pid, Signal::KILL);
-            // KILL cannot be ignored: the wait is short.
-            let _ = child.wait();
-            break stop;
-        }
-        let tick = Duration::from_millis(if pidfd.is_some() { 100 } else { 10 });
-        let wait = tick.min(deadline.saturating_duration_since(Instant::now()));
-        let [_, _, exited] = pipes.read(wait, pidfd.as_ref(), &mut buf, sink);
-        if exited && let Ok(status) = child.wait() {
-            break Bounded::Exited(status);
-        }
+        // Its whole group goes, whatever it left there; the leader is not
+        // reaped yet, so the group id is still its own.
+        process::signal_group(pid, Signal::KILL);
+        // KILL cannot be ignored: the wait is short.
+        let status = child.wait();
+        break match (stop, status) {
+            (Some(stop), _) => stop,
+            (None, Ok(status)) => Bounded::Exited(status),
+            // Reaped by someone else: it ended, how is unknown.
+            (None, Err(_)) => Bounded::Lost,
+        };
     };
-    // Whatever it left in its group goes too; then what is still buffered.
-    process::signal_group(pid, Signal::KILL);
     process::forget(pid);
+    // What is still buffered (or held open by a process that left the group).
     let drain_until = Instant::now() + DRAIN_LIMIT;
     while pipes.open() && Instant::now() < drain_until {
         let wait = drain_until.saturating_duration_since(Instant::now());

@@ -250,6 +250,19 @@ pub fn signal_group(pgid: u32, signal: Signal) {
     }
 }
 
+/// `true` once child `pid` has ended, without reaping it: until it is
+/// waited for, its pid (and so its group id) cannot be reused.
+pub fn has_exited(pid: u32) -> bool {
+    use rustix::process::{WaitId, WaitIdOptions, waitid};
+    self::pid(pid).is_some_and(|p| {
+        waitid(
+            WaitId::Pid(p),
+            WaitIdOptions::EXITED | WaitIdOptions::NOHANG | WaitIdOptions::NOWAIT,
+        )
+        .is_ok_and(|status| status.is_some())
+    })
+}
+
 /// `true` while any process (zombies included) is in group `pgid`.
 pub fn group_alive(pgid: u32) -> bool {
     pid(pgid).is_some_and(|p| rustix::process::test_kill_process_group(p).is_ok())
