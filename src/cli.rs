@@ -174,6 +174,9 @@ pub struct VerifyArgs {
     /// Do not write report.html into the run directory.
     #[arg(long)]
     pub no_report: bool,
+    /// An empty selection fails (exit 1) instead of passing: for gates that must run something.
+    #[arg(long)]
+    pub require_selection: bool,
     /// Run each selected suite N times, to hunt intermittent failures.
     #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..))]
     pub repeat: u32,

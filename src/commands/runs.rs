@@ -499,6 +499,9 @@ fn merged_summary(
             for a in s.artifacts.iter_mut().filter(|a| !a.missing) {
                 a.path = rebase.path(&shard.dir, &a.path);
             }
+            for report in s.tests.iter_mut().flat_map(|t| &mut t.reports) {
+                *report = rebase.path(&shard.dir, report);
+            }
             writer.push(s);
         }
     }

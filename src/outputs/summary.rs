@@ -154,14 +154,16 @@ pub struct ArtifactRecord {
     pub missing: bool,
 }
 
-/// One failing test from JUnit.
+/// One failing test from JUnit. Every string in it is redacted.
 #[derive(Debug, Clone, Serialize, serde::Deserialize, JsonSchema)]
 pub struct TestFailure {
     /// The test's name.
     pub name: String,
     /// Its class name (module path for Rust tests).
     pub classname: Option<String>,
-    /// The failure message, redacted.
+    /// Its decisive lines from the report (a Rust panic with an
+    /// assertion's `left`/`right`; pytest's `>` line and `E` lines), one
+    /// per line; else the report's own failure message.
     pub message: String,
 }
 
@@ -178,6 +180,11 @@ pub struct TestCounts {
     pub skipped: u64,
     /// The failures, the first 100 of them (all are counted in `failed`).
     pub failures: Vec<TestFailure>,
+    /// The reports these counts come from, as kept in the suite directory
+    /// (redacted), relative to the run directory: `suites/<id>/junit.xml`.
+    /// Since schema_version 1.
+    #[serde(default)]
+    pub reports: Vec<String>,
 }
 
 /// One suite's result in summary.json.
@@ -207,9 +214,16 @@ pub struct SuiteResult {
     pub stderr: Option<String>,
     /// Collected artifacts.
     pub artifacts: Vec<ArtifactRecord>,
-    /// JUnit results, when a runner declared `junit`.
+    /// JUnit results, when a runner declared `junit` (or the command uses
+    /// `{junit}`) and this suite wrote a report.
     pub tests: Option<TestCounts>,
-    /// At most 12 decisive lines: failing tests, then the last error lines.
+    /// Why `tests` is null although a report was expected ("no JUnit
+    /// written to … : the command stopped before its tests reported"), or
+    /// why a report could not be read. Since schema_version 1.
+    #[serde(default)]
+    pub tests_missing: Option<String>,
+    /// At most 12 decisive lines: failing tests with their decisive lines
+    /// (else the tool's first error), then the last error lines.
     pub excerpt: Vec<String>,
     /// Why it was selected.
     pub rationale: Vec<Rationale>,

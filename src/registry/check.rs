@@ -66,6 +66,7 @@ pub fn resolve(registry: &mut Registry, diags: &mut Vec<Diagnostic>) {
     }
     check_commands(sources, suites, runners, diags);
     check_artifact_paths(sources, suites, artifacts, diags);
+    super::shared_reports::check_shared_reports(sources, suites, runners, diags);
     check_needs_cycles(sources, suites, diags);
     check_extends_cycles(sources, profiles, diags);
 }

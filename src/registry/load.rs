@@ -573,6 +573,9 @@ impl Visit<'_> {
         if let Some(size) = r.size("max_artifact_bytes") {
             s.max_artifact_bytes = size;
         }
+        if let Some(required) = r.bool("require_selection") {
+            s.require_selection = required;
+        }
         s
     }
 }

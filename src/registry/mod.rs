@@ -10,6 +10,7 @@ pub mod model;
 pub mod paths;
 pub mod reader;
 pub mod resolved;
+pub mod shared_reports;
 pub mod source;
 pub mod units;
 pub mod wire;

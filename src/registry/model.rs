@@ -165,6 +165,7 @@ pub const LAB_FIELDS: &[&str] = &[
     "keep_runs",
     "max_artifact_files",
     "max_artifact_bytes",
+    "require_selection",
 ];
 
 /// Registry-wide settings from `[lab]`, defaults filled in.
@@ -192,6 +193,8 @@ pub struct Settings {
     pub max_artifact_files: u64,
     /// Bytes one suite may collect as artifacts.
     pub max_artifact_bytes: u64,
+    /// `verify` with an empty selection fails.
+    pub require_selection: bool,
 }
 
 impl Default for Settings {
@@ -212,6 +215,7 @@ impl Default for Settings {
             keep_runs: 50,
             max_artifact_files: 10_000,
             max_artifact_bytes: 1 << 30,
+            require_selection: false,
         }
     }
 }

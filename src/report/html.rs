@@ -1,7 +1,8 @@
 //! report.html: one self-contained page (inline CSS and SVG, no scripts, no
 //! fetches) with the run's status, the diff against the previous run, a
-//! table of suites with reasons, rationale, excerpts, JUnit failures, links
-//! to logs and artifacts, and a trend strip per suite over the last runs.
+//! table of suites with reasons, rationale, excerpts, JUnit failures (or
+//! why there are none), links to logs, kept JUnit reports and artifacts,
+//! and a trend strip per suite over the last runs.
 
 use std::collections::HashMap;
 use std::fmt;
@@ -296,6 +297,13 @@ fn suite_row(f: &mut fmt::Formatter<'_>, s: &SuiteResult, trend: &[(Status, u64)
     if let Some(t) = &s.tests {
         tests(f, t)?;
     }
+    if let Some(why) = &s.tests_missing {
+        write!(
+            f,
+            r#"<div class="muted tests-missing">tests: {}</div>"#,
+            esc(why)
+        )?;
+    }
     if !s.excerpt.is_empty() {
         write!(
             f,
@@ -324,9 +332,9 @@ fn tests(f: &mut fmt::Formatter<'_>, t: &TestCounts) -> fmt::Result {
     for failure in &t.failures {
         write!(
             f,
-            "<li><code>{}</code>: {}</li>",
+            r#"<li><code>{}</code><pre class="message">{}</pre></li>"#,
             esc(&failure.name),
-            esc(failure.message.lines().next().unwrap_or(""))
+            esc(&failure.message)
         )?;
     }
     f.write_str("</ul>")
@@ -345,6 +353,10 @@ fn links(s: &SuiteResult) -> Vec<String> {
         if let Some(p) = path {
             links.push(link(p, name));
         }
+    }
+    for report in s.tests.iter().flat_map(|t| &t.reports) {
+        let name = report.rsplit('/').next().unwrap_or(report);
+        links.push(link(report, name));
     }
     for a in s.artifacts.iter().filter(|a| !a.missing) {
         let name = a.path.rsplit('/').next().unwrap_or(&a.path);

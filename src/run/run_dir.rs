@@ -92,6 +92,34 @@ pub fn has_writer(dir: &Utf8Path) -> bool {
     rustix::fs::flock(&log, rustix::fs::FlockOperation::NonBlockingLockShared).is_err()
 }
 
+/// The files that tell git, jj, ripgrep and backup tools that the run root
+/// holds generated output: a `.gitignore` of `*` and a `CACHEDIR.TAG`.
+/// Each is written only when absent, never over a user's file; a run root
+/// that cannot take them still works.
+fn mark_as_output(root: &Utf8Path) {
+    const FILES: [(&str, &str); 2] = [
+        (
+            ".gitignore",
+            "# Written by lab: run directories are output, never changes.\n*\n",
+        ),
+        (
+            "CACHEDIR.TAG",
+            "Signature: 8a477f597d28d172789f06886806bc55\n# This file is a cache directory tag created by lab.\n# For information about cache directory tags see https://bford.info/cachedir/\n",
+        ),
+    ];
+    for (name, text) in FILES {
+        let written = OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(root.join(name))
+            .and_then(|mut f| f.write_all(text.as_bytes()));
+        // Already there (the usual case), or a root lab may not write to:
+        // either way the run goes on.
+        drop(written);
+    }
+}
+
 /// Creates one directory (its parent must exist) readable by the owner only.
 pub fn create_private_subdir(path: &Utf8Path) -> std::io::Result<()> {
     std::fs::DirBuilder::new().mode(0o700).create(path)
@@ -113,6 +141,7 @@ impl RunDir {
     /// Creates a new run directory under `root` and points `latest` at it.
     pub fn create(root: &Utf8Path) -> Result<Self, RecordError> {
         create_private_dir(root)?;
+        mark_as_output(root);
         // Resolved once, so artifact paths can be compared without
         // resolving the run directory again for every suite.
         let root = &root

@@ -149,6 +149,7 @@ mod tests {
             stderr: Some(format!("suites/{id}/stderr.log")),
             artifacts: Vec::new(),
             tests: None,
+            tests_missing: None,
             excerpt: vec!["suites\":[] inside a string".into()],
             rationale: Vec::new(),
         }

@@ -40,6 +40,8 @@ pub struct Request<'a> {
     pub env_prefix: &'a str,
     /// The base: `--base` or `[lab].base`.
     pub base: &'a str,
+    /// `[lab].run_root`: nothing under it is ever a changed path.
+    pub run_root: &'a Utf8Path,
 }
 
 /// Splits a list of paths: one per line (a trailing `\r` dropped), or
@@ -55,10 +57,34 @@ fn split_list(bytes: &[u8], nul: bool) -> Vec<String> {
         .collect()
 }
 
-fn finish(mut changed: ChangedPaths) -> ChangedPaths {
-    let unique: BTreeSet<String> = changed.paths.drain(..).collect();
+/// Sorted, unique, and without lab's own output: paths under the run root
+/// (when it lies in the workspace) are never changes.
+fn finish(mut changed: ChangedPaths, req: &Request<'_>) -> ChangedPaths {
+    let own = own_output(req);
+    let unique: BTreeSet<String> = changed
+        .paths
+        .drain(..)
+        .filter(|p| !own.as_deref().is_some_and(|root| under(p, root)))
+        .collect();
     changed.paths = unique.into_iter().collect();
     changed
+}
+
+/// The run root, workspace-relative, when it lies in the workspace.
+fn own_output(req: &Request<'_>) -> Option<String> {
+    let root = req.run_root.as_str();
+    let relative = match req.run_root.strip_prefix(req.workspace) {
+        Ok(rel) => rel.as_str(),
+        Err(_) if req.run_root.is_absolute() => return None,
+        Err(_) => root,
+    };
+    normalize_relative(relative)
+}
+
+/// `true` when `path` is `dir` or below it.
+fn under(path: &str, dir: &str) -> bool {
+    path.strip_prefix(dir)
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
 }
 
 /// Gathers the changed paths from the first source that answers.
@@ -74,20 +100,26 @@ pub fn gather(req: &Request<'_>) -> Result<ChangedPaths, Error> {
                 .map_err(|e| Error::io(format!("failed to read `{file}`"), e))?;
             (bytes, "paths-file")
         };
-        return Ok(finish(ChangedPaths {
-            source: source.into(),
-            paths: split_list(&bytes, req.nul),
-            ..ChangedPaths::default()
-        }));
+        return Ok(finish(
+            ChangedPaths {
+                source: source.into(),
+                paths: split_list(&bytes, req.nul),
+                ..ChangedPaths::default()
+            },
+            req,
+        ));
     }
     let var = format!("{}_CHANGED_PATHS", req.env_prefix);
     if let Some(text) = std::env::var_os(&var) {
         use std::os::unix::ffi::OsStrExt;
-        return Ok(finish(ChangedPaths {
-            source: "env".into(),
-            paths: split_list(text.as_bytes(), false),
-            ..ChangedPaths::default()
-        }));
+        return Ok(finish(
+            ChangedPaths {
+                source: "env".into(),
+                paths: split_list(text.as_bytes(), false),
+                ..ChangedPaths::default()
+            },
+            req,
+        ));
     }
     let path_var = std::env::var("PATH").ok();
     match crate::vcs::changes(req.workspace, req.base, path_var.as_deref())? {
@@ -97,7 +129,7 @@ pub fn gather(req: &Request<'_>) -> Result<ChangedPaths, Error> {
             base_commit: c.base_commit,
             paths: c.paths,
             notes: c.notes,
-        })),
+        }, req)),
         None => Err(Error::usage(format!(
             "--changed needs a git or jj repository, and `{}` is in neither",
             req.workspace

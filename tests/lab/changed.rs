@@ -566,3 +566,71 @@ fn jj_repository_diffs_base_to_working_copy() {
     assert_eq!(vcs["commit"].as_str().map(str::len), Some(40));
     assert_eq!(vcs["dirty"], true);
 }
+
+/// A repository that does not ignore `target/`, with two earlier runs in it
+/// and one edited file; returns what `--changed` lists.
+fn changed_after_two_runs(vcs: &str) -> (Workspace, serde_json::Value) {
+    let files: Vec<(&str, &str)> = FILES
+        .iter()
+        .copied()
+        .filter(|(name, _)| *name != ".gitignore")
+        .collect();
+    let ws = Workspace::git_repo(&files);
+    if vcs == "jj" {
+        let out = jj()
+            .args(["git", "init", "--colocate"])
+            .current_dir(ws.path())
+            .output()
+            .expect("jj");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    // A user's own file in the run root is never overwritten.
+    std::fs::create_dir_all(ws.path().join("target/lab/runs")).expect("mkdir");
+    std::fs::write(ws.path().join("target/lab/runs/CACHEDIR.TAG"), "mine").expect("write");
+    for _ in 0..2 {
+        ws.cmd(&["verify", "docs"]).stderr_any().run();
+    }
+    ws.write("api/lib.rs", "edited");
+    let doc = list(ws.path(), &[]);
+    (ws, doc)
+}
+
+/// lab's own output is never a change (issue 10 item 2), even where
+/// `target/` is not ignored: the run root is filtered out of every source,
+/// and lab marks it with a `.gitignore` of `*` and a `CACHEDIR.TAG`.
+#[test]
+fn runs_are_never_changes_even_where_target_is_not_ignored() {
+    let (ws, doc) = changed_after_two_runs("git");
+    assert_eq!(doc["changed"]["paths"], serde_json::json!(["api/lib.rs"]));
+    let root = ws.path().join("target/lab/runs");
+    assert_eq!(
+        std::fs::read_to_string(root.join(".gitignore")).expect("written"),
+        "# Written by lab: run directories are output, never changes.\n*\n"
+    );
+    assert_eq!(
+        std::fs::read_to_string(root.join("CACHEDIR.TAG")).expect("kept"),
+        "mine"
+    );
+    // git itself no longer sees the runs either.
+    let status = git(ws.path(), &["status", "--porcelain", "-uall"]);
+    assert!(!status.contains("target/"), "{status}");
+    // Without the marker (a run root from an older lab), the runs are
+    // still not changes.
+    std::fs::remove_file(root.join(".gitignore")).expect("remove");
+    let status = git(ws.path(), &["status", "--porcelain", "-uall"]);
+    assert!(status.contains("target/lab/runs/"), "{status}");
+    let doc = list(ws.path(), &[]);
+    assert_eq!(doc["changed"]["paths"], serde_json::json!(["api/lib.rs"]));
+}
+
+#[test]
+#[ignore = "needs jj on PATH; .ci/run installs it and runs ignored tests"]
+fn runs_are_never_changes_in_jj_either() {
+    let (_ws, doc) = changed_after_two_runs("jj");
+    assert_eq!(doc["changed"]["source"], "jj");
+    assert_eq!(doc["changed"]["paths"], serde_json::json!(["api/lib.rs"]));
+}

@@ -921,3 +921,47 @@ fn a_full_disk_kills_the_suite_and_still_finishes_the_summary() {
         .expect("pgrep");
     assert!(procs.stdout.is_empty(), "sleep 77 outlived lab");
 }
+
+/// A gate cannot pass empty by accident (issue 15 item 1): a tag, target
+/// or level no suite declares is a usage error with a suggestion; an empty
+/// selection for a legitimate reason passes and says why, unless a
+/// selection is required.
+#[test]
+fn a_gate_with_a_typo_fails_and_an_empty_selection_says_why() {
+    let ws = Workspace::git_repo(&[(
+        "suites.toml",
+        "[suite.a]\ncommand = \"true\"\ntags = [\"lab-smoke\"]\npaths = [\"src/\"]\n",
+    )]);
+    ws.cmd(&["verify", "--tag", "lab-smok"])
+        .status(2)
+        .stderr("error: no suite has the tag `lab-smok`\n  hint: did you mean `lab-smoke`?\n")
+        .run();
+    ws.cmd(&["verify", "--target", "x"])
+        .status(2)
+        .stderr("error: no suite has the target `x`\n  hint: no suite declares any target\n")
+        .run();
+    // Removed by an exclusion: nothing to run, and why.
+    ws.cmd(&["verify", "--tag", "lab-smoke", "--exclude-tag", "lab-smoke"])
+        .stderr_contains("lab: nothing to run: no suite matches this selection (suite.a: excluded by --exclude-tag lab-smoke)\n")
+        .run();
+    // No relevant change: passes, and says so.
+    ws.cmd(&["verify", "--changed"])
+        .stderr_contains(
+            "lab: nothing to run: no suite is selected by the 0 changed paths (from git)\n",
+        )
+        .run();
+    ws.cmd(&["verify", "--changed", "--require-selection"])
+        .status(1)
+        .stderr("lab: error: no suite is selected by the 0 changed paths (from git); a selection is required (--require-selection)\n")
+        .run();
+    ws.write(
+        "suites.toml",
+        "[lab]\nrequire_selection = true\n\n[suite.a]\ncommand = \"true\"\ntags = [\"lab-smoke\"]\npaths = [\"src/\"]\n",
+    );
+    // Committed on the base branch: nothing changed, and a selection is required.
+    crate::harness::git(ws.path(), &["commit", "-qam", "require a selection"]);
+    ws.cmd(&["verify", "--changed"])
+        .status(1)
+        .stderr_any()
+        .run();
+}

@@ -11,6 +11,12 @@ use crate::registry::model::Suite;
 use crate::registry::resolved::MergedProfile;
 use crate::run::process::redact::is_secret_name;
 
+/// `{junit}`'s file name in the suite directory.
+pub const JUNIT_FILE: &str = "junit.xml";
+
+/// `{nextest_config}`'s file name in the suite directory.
+pub const NEXTEST_CONFIG_FILE: &str = "nextest.toml";
+
 /// The directories and values placeholders stand for.
 #[derive(Debug, Clone)]
 pub struct Placeholders {
@@ -28,6 +34,11 @@ pub struct Placeholders {
     pub state_secrets: String,
     /// `{args}`.
     pub args: String,
+    /// `{junit}`: where a tool writes the suite's JUnit report.
+    pub junit: String,
+    /// `{nextest_config}`: a nextest tool config whose profile `lab`
+    /// writes JUnit to `{junit}`.
+    pub nextest_config: String,
     /// `{port}`, inside a service's own definition.
     pub port: Option<u16>,
 }
@@ -43,6 +54,8 @@ impl Placeholders {
             state_data: suite_dir.join("state.data").to_string(),
             state_secrets: suite_dir.join("state.secrets").to_string(),
             args: args.to_string(),
+            junit: suite_dir.join(JUNIT_FILE).to_string(),
+            nextest_config: suite_dir.join(NEXTEST_CONFIG_FILE).to_string(),
             port: None,
         }
     }
@@ -54,7 +67,7 @@ impl Placeholders {
             return text.to_string();
         }
         let port = self.port.map(|p| p.to_string());
-        let pairs: [(&str, Option<&str>); 8] = [
+        let pairs: [(&str, Option<&str>); 10] = [
             ("{workspace}", Some(&self.workspace)),
             ("{run_dir}", Some(&self.run_dir)),
             ("{suite_dir}", Some(&self.suite_dir)),
@@ -62,6 +75,8 @@ impl Placeholders {
             ("{state.data}", Some(&self.state_data)),
             ("{state.secrets}", Some(&self.state_secrets)),
             ("{args}", Some(&self.args)),
+            ("{junit}", Some(&self.junit)),
+            ("{nextest_config}", Some(&self.nextest_config)),
             ("{port}", port.as_deref()),
         ];
         let mut out = text.to_string();
@@ -234,5 +249,9 @@ mod tests {
             "cargo test -p x ${HOME} {a,b}"
         );
         assert_eq!(p.fill("{port}"), "{port}");
+        assert_eq!(
+            p.fill("--junitxml={junit}"),
+            "--junitxml=/w/runs/1/suites/s/junit.xml"
+        );
     }
 }

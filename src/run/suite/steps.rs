@@ -7,7 +7,8 @@ use std::time::Instant;
 
 use super::cleanup::cleanup;
 use super::command::run_repetitions;
-use super::evidence::{collect_evidence, excerpt};
+use super::evidence::collect_evidence;
+use super::excerpt::excerpt;
 use super::preflight::preflight;
 use super::prepare::{Prepared, new_outcome, prepare, write_secret_files};
 use super::setup::{block_for_dead_service, set_up, wind_down};
@@ -48,6 +49,11 @@ pub fn run_suite(
     let policy = profile.as_ref().map_or(Cleanup::OnSuccess, |p| p.cleanup);
     if let Err(e) = write_secret_files(&prep) {
         // Some secrets may be written already: they go too.
+        outcome.finish_early(Status::Blocked, "setup", Chain(&e).to_string(), started);
+        clean_up(cx, &prep, policy, &outcome);
+        return outcome;
+    }
+    if let Err(e) = super::report_paths::write_nextest_config(registry, suite, &prep) {
         outcome.finish_early(Status::Blocked, "setup", Chain(&e).to_string(), started);
         clean_up(cx, &prep, policy, &outcome);
         return outcome;
