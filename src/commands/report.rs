@@ -79,7 +79,11 @@ pub fn run(ctx: &Context, args: &ReportArgs) -> Result<u8, Error> {
     let registry = ctx.registry()?;
     let run_root = registry.workspace.join(&registry.settings.run_root);
     let dir = crate::commands::runs::resolve_run(&run_root, &ctx.cwd, &args.run)?;
-    let summary = index::read_summary(&dir)?;
+    let mut summary = index::read_summary(&dir)?;
+    if index::clamp_durations(&mut summary) {
+        let id = dir.file_name().unwrap_or_default();
+        eprintln!("lab: warning: {}", index::clamped_warning(id));
+    }
     let emit = |text: &str| -> Result<(), Error> {
         match &args.output {
             Some(path) => std::fs::write(path, text)

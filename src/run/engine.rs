@@ -184,6 +184,12 @@ pub fn run(
     let host_env: BTreeMap<String, String> = std::env::vars().collect();
     let run_root = registry.workspace.join(&registry.settings.run_root);
     let run = RunDir::create(&run_root)?;
+    // Should lab be killed outright, the watchdog kills what the run
+    // started; it is sent away when this function returns.
+    let _watchdog = super::process::watchdog::Watchdog::start(&format!(
+        "{}_RUN_ID={}",
+        registry.settings.env_prefix, run.id
+    ));
     let selected = order(selected);
     reporter.run_started(&run.path, selected.len());
     let (manifest, summary) = begin(
@@ -302,7 +308,11 @@ struct Running<'a, 'r> {
 impl<'r> Running<'_, 'r> {
     /// Starts suites as they become ready on a pool of at most `--jobs`
     /// worker threads (reused: no thread per suite) and records each as
-    /// it finishes, until nothing runs and nothing more may start.
+    /// it finishes, until nothing runs and nothing more may start. A
+    /// worker ends only once the queue is closed, after every suite it ran
+    /// was wound down: the processes it spawned die with the thread that
+    /// spawned them (`process/parent_death.rs`), so no worker may end
+    /// while one of its children is still needed.
     fn run_all(&mut self) -> Result<(), Error> {
         let (work_tx, work_rx) = std::sync::mpsc::channel::<Job<'r>>();
         let work_rx = Mutex::new(work_rx);
