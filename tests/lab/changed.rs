@@ -748,3 +748,22 @@ fn printed_reproduce_commands_select_the_same_suites_when_pasted() {
     let same = second["reproduce_selected"].as_str().expect("second form");
     assert_eq!(selected(&paste(same)), ["suite.b"]);
 }
+
+/// A changed path that names a directory (a submodule, a tool that lists
+/// directories) selects the suites whose paths lie inside it (issue 20
+/// item 7).
+#[test]
+fn a_changed_directory_selects_what_lies_inside_it() {
+    let ws = Workspace::with(FILES);
+    let doc = list_cmd(ws.path(), &["--changed-paths", "-"])
+        .stdin("web\n")
+        .run_json();
+    assert_eq!(ids(&doc), ["suite.web"]);
+    assert_eq!(
+        rationale(&doc, "suite.web"),
+        [(
+            "changed_path".to_string(),
+            "web/ holds web/**/*.ts".to_string()
+        )]
+    );
+}
