@@ -19,7 +19,8 @@ pub struct ChangedPaths {
     pub source: String,
     /// The revision diffed against, when a VCS answered.
     pub base: Option<String>,
-    /// The commit the base resolved to (git), for reading the base registry.
+    /// Where the base registry is read (git: the commit the base resolved
+    /// to; jj: a revset of the state the range starts from).
     pub base_commit: Option<String>,
     /// Workspace-relative paths.
     pub paths: Vec<String>,

@@ -174,7 +174,7 @@ fn changed_definition_ids(registry: &Registry, changed: &ChangedPaths) -> BTreeM
         let before = changed
             .base_commit
             .as_deref()
-            .and_then(|c| read_at_base(&registry.workspace, c, path));
+            .and_then(|c| read_at_base(&registry.workspace, &changed.source, c, path));
         let ids: BTreeSet<String> = match before.as_deref().map(definitions_of) {
             Some(Some(old)) => changed_definitions(&old, &now),
             // Unreadable at the base (new, or not a git base): everything in it.

@@ -28,17 +28,37 @@ pub fn changes(workspace: &Utf8Path, given: &super::Base<'_>) -> Result<Changes,
             .map_err(VcsError::JjSpawn)?;
         if out.status.success() {
             let text = String::from_utf8_lossy(&out.stdout);
+            let mut paths: Vec<String> = text.lines().filter_map(normalize_relative).collect();
+            let warnings = String::from_utf8_lossy(&out.stderr);
+            paths.extend(refused_files(&warnings));
+            notes.extend(
+                warnings
+                    .lines()
+                    .filter(|l| l.starts_with("Warning:"))
+                    .map(|l| format!("jj: {}", l.trim_start_matches("Warning:").trim())),
+            );
+            if conflicted(workspace) {
+                notes.push("jj: the working-copy change `@` has conflicts".into());
+            }
+            let base = match revset.strip_suffix("..@") {
+                Some(b) => b
+                    .strip_prefix('(')
+                    .and_then(|b| b.strip_suffix(')'))
+                    .unwrap_or(b)
+                    .to_string(),
+                None => "@".to_string(),
+            };
+            // The state the range starts from, as a revset jj resolves when
+            // a registry file is read there (`jj file show`).
+            let before = match revset.strip_suffix("..@") {
+                Some(b) => format!("heads(::@ & ::{b})"),
+                None => "@-".to_string(),
+            };
             return Ok(Changes {
                 source: "jj",
-                base: Some(
-                    revset
-                        .trim_end_matches("..@")
-                        .trim_start_matches('(')
-                        .trim_end_matches(')')
-                        .to_string(),
-                ),
-                base_commit: None,
-                paths: text.lines().filter_map(normalize_relative).collect(),
+                base: Some(base),
+                base_commit: Some(before),
+                paths,
                 notes,
             });
         }
@@ -66,6 +86,70 @@ pub fn changes(workspace: &Utf8Path, given: &super::Base<'_>) -> Result<Changes,
         }
     }
     unreachable!("the last attempt returns")
+}
+
+/// Files jj refused to snapshot (over its size limit), from its warning:
+/// they are changes jj cannot list, so lab counts them.
+fn refused_files(warnings: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut inside = false;
+    for line in warnings.lines() {
+        if line.starts_with("Warning: Refused to snapshot") {
+            inside = true;
+        } else if inside && line.starts_with("  ") {
+            if let Some((path, _)) = line.trim().split_once(": ")
+                && let Some(p) = normalize_relative(path)
+            {
+                out.push(p);
+            }
+        } else {
+            inside = false;
+        }
+    }
+    out
+}
+
+/// `true` when the working-copy change has conflicts.
+fn conflicted(workspace: &Utf8Path) -> bool {
+    std::process::Command::new("jj")
+        .args([
+            "log",
+            "--no-graph",
+            "--ignore-working-copy",
+            "-r",
+            "@",
+            "-T",
+            "conflict",
+        ])
+        .current_dir(workspace)
+        .stdin(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .output()
+        .is_ok_and(|o| o.stdout.starts_with(b"true"))
+}
+
+/// `path` (workspace-relative) as it was at `revset`, for comparing
+/// registry definitions with the base. `None` when it cannot be read.
+pub fn read_at(workspace: &Utf8Path, revset: &str, path: &str) -> Option<String> {
+    let out = std::process::Command::new("jj")
+        .args([
+            "file",
+            "show",
+            "--ignore-working-copy",
+            "-r",
+            revset,
+            "--",
+            path,
+        ])
+        .current_dir(workspace)
+        .stdin(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .output()
+        .ok()?;
+    if !out.status.success() {
+        return None;
+    }
+    String::from_utf8(out.stdout).ok()
 }
 
 /// The working-copy change's commit, change id and emptiness.

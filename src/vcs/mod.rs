@@ -13,7 +13,21 @@ use camino::Utf8Path;
 
 use crate::error::{Error, ErrorKind};
 
-pub use git::read_at_base;
+/// `path` (workspace-relative) as it was at `base_commit` of changes
+/// listed by `source` (`git`: a commit id; `jj`: a revset). `None` when it
+/// cannot be read (new at the base, or another source).
+pub fn read_at_base(
+    workspace: &Utf8Path,
+    source: &str,
+    base_commit: &str,
+    path: &str,
+) -> Option<String> {
+    match source {
+        "git" => git::read_at_base(workspace, base_commit, path),
+        "jj" => jj::read_at(workspace, base_commit, path),
+        _ => None,
+    }
+}
 
 /// Why the changed paths could not be listed.
 #[derive(Debug, thiserror::Error)]
@@ -136,7 +150,8 @@ pub struct Changes {
     pub source: &'static str,
     /// The revision diffed against.
     pub base: Option<String>,
-    /// The commit the base resolved to (git), for reading files there.
+    /// Where files are read as they were at the base: git, the commit the
+    /// base resolved to; jj, a revset of the state the range starts from.
     pub base_commit: Option<String>,
     /// Workspace-relative, `/`-separated paths (unsorted, may repeat).
     pub paths: Vec<String>,

@@ -767,3 +767,53 @@ fn a_changed_directory_selects_what_lies_inside_it() {
         )]
     );
 }
+
+/// jj as first-class as git (issue 20 item 8): a description-only change
+/// of one suite in a committed registry selects that suite only (the
+/// registry is read as it was at the base with `jj file show`), a file jj
+/// refuses to snapshot (over its size limit) still counts, and a
+/// conflicted working copy is reported.
+#[test]
+#[ignore = "needs jj on PATH; .ci/run installs it and runs ignored tests"]
+fn jj_reads_the_registry_at_the_base_and_keeps_what_it_refused() {
+    let ws = Workspace::git_repo(FILES);
+    let p = ws.path();
+    let out = jj()
+        .args(["git", "init", "--colocate"])
+        .current_dir(p)
+        .output()
+        .expect("jj");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let _ = jj()
+        .args(["bookmark", "track", "main@git"])
+        .current_dir(p)
+        .output();
+    ws.write(
+        "suites.toml",
+        &REGISTRY.replace(
+            "[suite.docs]\n",
+            "[suite.docs]\ndescription = \"now described\"\n",
+        ),
+    );
+    let doc = list(p, &[]);
+    assert_eq!(doc["changed"]["source"], "jj");
+    assert_eq!(ids(&doc), ["suite.docs"], "{doc:#}");
+    // A file over jj's snapshot limit is still a change.
+    let config = crate::harness::tempdir();
+    let config = config.path().join("jj.toml");
+    std::fs::write(&config, "[snapshot]\nmax-new-file-size = 1000\n").expect("write");
+    std::fs::write(p.join("api/big.bin"), vec![b'x'; 5000]).expect("write");
+    let doc = list_cmd(p, &[])
+        .env("JJ_CONFIG", &config)
+        .stderr_contains("lab: warning: jj: Refused to snapshot")
+        .run_json();
+    assert!(
+        doc["changed"]["paths"].to_string().contains("api/big.bin"),
+        "{doc:#}"
+    );
+    assert!(ids(&doc).contains(&"suite.api".to_string()), "{doc:#}");
+}
