@@ -51,6 +51,20 @@ pub const PLATFORMS: &[&str] = &[
     "ios",
 ];
 
+/// A suite's `args`, which must split into words (docs/running.md#placeholders).
+fn args(r: &mut Reader<'_, '_>) -> Option<String> {
+    let (text, span) = r.string_spanned("args")?;
+    if let Err(e) = super::words::split(&text) {
+        let d = r
+            .error_at(span, "invalid-value", format!("`args` is not a list of words: {e}"))
+            .found(format!("{text:?}"))
+            .expected("words separated by blanks, quoted with '…' or \"…\" where they hold shell syntax");
+        r.report(d);
+        return None;
+    }
+    Some(text)
+}
+
 pub(super) fn read_suite(r: &mut Reader<'_, '_>, id: String, span: Span) -> Suite {
     let platforms = platforms(r, &id);
     let requires = requirements(r, &id);
@@ -60,7 +74,7 @@ pub(super) fn read_suite(r: &mut Reader<'_, '_>, id: String, span: Span) -> Suit
     Suite {
         description: r.string("description"),
         command: r.string("command"),
-        args: r.string("args"),
+        args: args(r),
         cwd: relative_dir(r, "cwd"),
         level: r.string("level"),
         targets: r.strings("targets"),

@@ -159,13 +159,26 @@ pub fn load(path: &Utf8Path) -> Loaded {
     }
 }
 
-/// Reads one registry file into `sources`.
+/// The largest registry file lab reads: `lab check` and `suite list
+/// --changed` run on untrusted pull requests.
+pub const MAX_FILE_BYTES: u64 = 16 << 20;
+
+/// Reads one registry file into `sources`: a regular file of at most
+/// [`MAX_FILE_BYTES`] that resolves inside the workspace (a link may point
+/// elsewhere in it). What is refused is never read, so its contents never
+/// reach a diagnostic.
 fn read_file(
     workspace: &Utf8Path,
     rel: &Utf8Path,
     sources: &mut Sources,
 ) -> Result<FileId, Box<Diagnostic>> {
-    match std::fs::read_to_string(workspace.join(rel)) {
+    let path = workspace.join(rel);
+    // The workspace of a discovered registry is resolved already.
+    let within = workspace
+        .as_std_path()
+        .canonicalize()
+        .unwrap_or_else(|_| workspace.as_std_path().to_path_buf());
+    match crate::files::read_regular_within(path.as_std_path(), &within, MAX_FILE_BYTES) {
         Ok(text) => Ok(sources.add(SourceFile::new(rel.to_path_buf(), text))),
         Err(e) => Err(Box::new(
             Diagnostic::error("unreadable-file", format!("cannot read `{rel}`: {e}"))
@@ -255,7 +268,9 @@ pub enum IncludeError {
 /// Expands one `[lab].include` pattern into workspace-relative files, sorted.
 fn expand_include(workspace: &Utf8Path, pattern: &str) -> Result<Vec<Utf8PathBuf>, IncludeError> {
     if !crate::files::is_glob(pattern) {
-        return if workspace.join(pattern).is_file() {
+        // Anything there (a link, a FIFO) is named, so that reading it
+        // says what is wrong with it.
+        return if std::fs::symlink_metadata(workspace.join(pattern)).is_ok() {
             Ok(vec![Utf8PathBuf::from(pattern)])
         } else {
             Err(IncludeError::Missing {
@@ -414,23 +429,41 @@ fn is_definition(kind: Kind, table: &DeTable<'_>) -> bool {
 /// The longest id segment, in bytes: ids name directories and files.
 const MAX_SEGMENT: usize = 100;
 
-/// Checks one id segment: non-empty, no whitespace, no `/`, no control
-/// character (ids are printed on terminals and become file names), at most
-/// [`MAX_SEGMENT`] bytes.
-fn segment_problem(segment: &str) -> Option<&'static str> {
-    if segment.is_empty() {
-        Some("an id segment is empty")
+/// The longest canonical id, in bytes: a suite's directory is named after
+/// it, and a file name has at most 255.
+const MAX_ID: usize = 200;
+
+/// What an id segment may hold besides ASCII letters and digits: ids are
+/// pasted into paths, file names and shell commands, so nothing a shell or
+/// a terminal gives a meaning to.
+const ID_PUNCTUATION: [char; 4] = ['-', '_', '.', ':'];
+
+/// What ids may hold, for diagnostics.
+const ID_EXPECTED: &str = "a non-empty segment of at most 100 bytes of ASCII letters, digits, `-`, `_`, `.` and `:`";
+
+/// Checks one id segment (docs/registry.md#canonical-ids): non-empty, at
+/// most [`MAX_SEGMENT`] bytes, only ASCII letters, digits and
+/// [`ID_PUNCTUATION`].
+fn segment_problem(segment: &str) -> Option<String> {
+    let bad = segment
+        .chars()
+        .find(|c| !c.is_ascii_alphanumeric() && !ID_PUNCTUATION.contains(c));
+    let problem = if segment.is_empty() {
+        "an id segment is empty".to_string()
     } else if segment.chars().any(char::is_control) {
-        Some("an id segment contains a control character")
+        "an id segment contains a control character".to_string()
     } else if segment.chars().any(char::is_whitespace) {
-        Some("an id segment contains whitespace")
+        "an id segment contains whitespace".to_string()
     } else if segment.contains('/') {
-        Some("an id segment contains `/`")
+        "an id segment contains `/`".to_string()
+    } else if let Some(c) = bad {
+        format!("an id segment contains `{c}`; ids hold ASCII letters, digits, `-`, `_`, `.` and `:`")
     } else if segment.len() > MAX_SEGMENT {
-        Some("an id segment is longer than 100 bytes")
+        "an id segment is longer than 100 bytes".to_string()
     } else {
-        None
-    }
+        return None;
+    };
+    Some(problem)
 }
 
 impl Visit<'_> {
@@ -469,14 +502,16 @@ impl Visit<'_> {
         for (key, value) in table.iter() {
             let segment = key.get_ref().as_ref();
             let key_span = self.span(key);
-            if let Some(problem) = segment_problem(segment) {
+            let long = kind.name().len() + path.iter().map(|p| p.len() + 1).sum::<usize>() + 1 + segment.len() > MAX_ID;
+            let problem = segment_problem(segment).or_else(|| {
+                long.then(|| format!("the id is longer than {MAX_ID} bytes"))
+            });
+            if let Some(problem) = problem {
                 self.diags.push(
                     Diagnostic::error("invalid-id", format!("invalid id: {problem}"))
                         .at(self.sources, key_span)
                         .found(format!("{segment:?}"))
-                        .expected(
-                            "a non-empty segment of at most 100 bytes without whitespace, `/` or control characters",
-                        ),
+                        .expected(ID_EXPECTED),
                 );
                 continue;
             }
@@ -582,5 +617,9 @@ mod tests {
         assert!(segment_problem("").is_some());
         assert!(segment_problem("a b").is_some());
         assert!(segment_problem("a/b").is_some());
+        assert!(segment_problem("x;touch${IFS}PWNED;y").is_some());
+        assert!(segment_problem("a$b").is_some());
+        assert!(segment_problem("é").is_some());
+        assert!(segment_problem("v1.2_a-b").is_none());
     }
 }

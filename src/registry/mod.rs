@@ -12,6 +12,7 @@ pub mod resolved;
 pub mod source;
 pub mod units;
 pub mod wire;
+pub mod words;
 
 pub use diagnostic::{Diagnostic, Severity};
 pub use load::{Loaded, discover, load};

@@ -28,6 +28,8 @@ pub struct Placeholders {
     pub state_secrets: String,
     /// `{args}`.
     pub args: String,
+    /// `{args}` split into words, for shell commands.
+    pub args_words: Vec<String>,
     /// `{port}`, inside a service's own definition.
     pub port: Option<u16>,
 }
@@ -43,11 +45,40 @@ impl Placeholders {
             state_data: suite_dir.join("state.data").to_string(),
             state_secrets: suite_dir.join("state.secrets").to_string(),
             args: args.to_string(),
+            // `lab check` refuses args that do not split; if some did, the
+            // whole text would be one word: never shell syntax.
+            args_words: crate::registry::words::split(args)
+                .unwrap_or_else(|_| vec![args.to_string()]),
             port: None,
         }
     }
 
-    /// `text` with every known `{placeholder}` replaced; unknown braces
+    /// `text`, a command `/bin/sh -c` runs, with every known
+    /// `{placeholder}` replaced by its value quoted for where it lands
+    /// (`{args}` as quoted words); unknown braces are left alone.
+    pub fn fill_shell(&self, text: &str) -> String {
+        use super::shell::{Value, fill};
+        if !text.contains('{') {
+            return text.to_string();
+        }
+        let port = self.port.map(|p| p.to_string());
+        fill(text, &|name| {
+            Some(Value::Word(match name {
+                "workspace" => &self.workspace,
+                "run_dir" => &self.run_dir,
+                "suite_dir" => &self.suite_dir,
+                "state.config" => &self.state_config,
+                "state.data" => &self.state_data,
+                "state.secrets" => &self.state_secrets,
+                "port" => port.as_deref()?,
+                "args" => return Some(Value::Words(&self.args_words)),
+                _ => return None,
+            }))
+        })
+    }
+
+    /// `text` with every known `{placeholder}` replaced by its value as it
+    /// is (for variables and paths, never for a shell); unknown braces
     /// (shell syntax such as `${HOME}` or `{a,b}`) are left alone.
     pub fn fill(&self, text: &str) -> String {
         if !text.contains('{') {
@@ -234,5 +265,12 @@ mod tests {
             "cargo test -p x ${HOME} {a,b}"
         );
         assert_eq!(p.fill("{port}"), "{port}");
+        assert_eq!(p.fill_shell("{port}"), "{port}");
+        let spaced = Placeholders::new("/w s;x".into(), "/r".into(), "/r/s".into(), "-p 'a b'");
+        assert_eq!(
+            spaced.fill_shell("cat {workspace}/suites.toml {args}"),
+            "cat '/w s;x'/suites.toml -p 'a b'"
+        );
+        assert_eq!(spaced.fill("{workspace}"), "/w s;x");
     }
 }

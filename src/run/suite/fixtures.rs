@@ -94,7 +94,7 @@ fn run_setup(
     started: Instant,
 ) -> bool {
     let log = format!("fixture.{}.setup", fixture.id);
-    let (record, ok) = helper(cx, prep, "fixture", &prep.places.fill(setup), &log);
+    let (record, ok) = helper(cx, prep, "fixture", &prep.places.fill_shell(setup), &log);
     outcome.ran.processes.push(record.clone());
     if ok {
         return true;
@@ -174,7 +174,7 @@ pub fn teardown(
     for fixture in fixtures {
         if let Some(teardown) = &fixture.teardown {
             let log = format!("fixture.{}.teardown", fixture.id);
-            let (record, ok) = helper(cx, prep, "fixture", &prep.places.fill(teardown), &log);
+            let (record, ok) = helper(cx, prep, "fixture", &prep.places.fill_shell(teardown), &log);
             if !ok {
                 cx.run.event(
                     "teardown_failed",

@@ -18,6 +18,7 @@ pub mod preflight;
 pub mod prepare;
 pub mod secret_names;
 pub mod setup;
+pub mod shell;
 pub mod steps;
 
 pub use prepare::Prepared;

@@ -71,7 +71,7 @@ pub fn prepare(cx: &RunContext<'_>, suite: &Suite) -> Prepared {
     let redactor = Redactor::new(env.secret_values());
     Prepared {
         cwd: registry.workspace.join(&suite.cwd),
-        command: places.fill(&command),
+        command: places.fill_shell(&command),
         tag: process_tag(&lab_vars),
         rel_dir,
         dir,

@@ -163,6 +163,11 @@ fn start_services(
         places.port = port;
         places.fill(text)
     };
+    let fill_shell = |text: &str, port: Option<u16>| {
+        let mut places = prep.places.clone();
+        places.port = port;
+        places.fill_shell(text)
+    };
     let launch = services::Launch {
         env: &prep.env.vars,
         cwd: prep.cwd.as_std_path(),
@@ -173,6 +178,7 @@ fn start_services(
         prefix: &cx.registry.settings.env_prefix,
         max_log_bytes: cx.registry.settings.max_log_bytes,
         fill: &fill,
+        fill_shell: &fill_shell,
         interrupts: cx.interrupts,
     };
     for id in ids {
