@@ -56,9 +56,15 @@ fn args(r: &mut Reader<'_, '_>) -> Option<String> {
     let (text, span) = r.string_spanned("args")?;
     if let Err(e) = super::words::split(&text) {
         let d = r
-            .error_at(span, "invalid-value", format!("`args` is not a list of words: {e}"))
+            .error_at(
+                span,
+                "invalid-value",
+                format!("`args` is not a list of words: {e}"),
+            )
             .found(format!("{text:?}"))
-            .expected("words separated by blanks, quoted with '…' or \"…\" where they hold shell syntax");
+            .expected(
+                "words separated by blanks, quoted with '…' or \"…\" where they hold shell syntax",
+            );
         r.report(d);
         return None;
     }

@@ -439,7 +439,8 @@ const MAX_ID: usize = 200;
 const ID_PUNCTUATION: [char; 4] = ['-', '_', '.', ':'];
 
 /// What ids may hold, for diagnostics.
-const ID_EXPECTED: &str = "a non-empty segment of at most 100 bytes of ASCII letters, digits, `-`, `_`, `.` and `:`";
+const ID_EXPECTED: &str =
+    "a non-empty segment of at most 100 bytes of ASCII letters, digits, `-`, `_`, `.` and `:`";
 
 /// Checks one id segment (docs/registry.md#canonical-ids): non-empty, at
 /// most [`MAX_SEGMENT`] bytes, only ASCII letters, digits and
@@ -457,7 +458,9 @@ fn segment_problem(segment: &str) -> Option<String> {
     } else if segment.contains('/') {
         "an id segment contains `/`".to_string()
     } else if let Some(c) = bad {
-        format!("an id segment contains `{c}`; ids hold ASCII letters, digits, `-`, `_`, `.` and `:`")
+        format!(
+            "an id segment contains `{c}`; ids hold ASCII letters, digits, `-`, `_`, `.` and `:`"
+        )
     } else if segment.len() > MAX_SEGMENT {
         "an id segment is longer than 100 bytes".to_string()
     } else {
@@ -502,10 +505,13 @@ impl Visit<'_> {
         for (key, value) in table.iter() {
             let segment = key.get_ref().as_ref();
             let key_span = self.span(key);
-            let long = kind.name().len() + path.iter().map(|p| p.len() + 1).sum::<usize>() + 1 + segment.len() > MAX_ID;
-            let problem = segment_problem(segment).or_else(|| {
-                long.then(|| format!("the id is longer than {MAX_ID} bytes"))
-            });
+            let long = kind.name().len()
+                + path.iter().map(|p| p.len() + 1).sum::<usize>()
+                + 1
+                + segment.len()
+                > MAX_ID;
+            let problem = segment_problem(segment)
+                .or_else(|| long.then(|| format!("the id is longer than {MAX_ID} bytes")));
             if let Some(problem) = problem {
                 self.diags.push(
                     Diagnostic::error("invalid-id", format!("invalid id: {problem}"))

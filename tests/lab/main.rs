@@ -11,6 +11,7 @@ mod cli;
 mod discovery;
 mod docs;
 mod history;
+mod hostile;
 mod interrupts;
 mod junit;
 mod launch;

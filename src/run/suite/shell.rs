@@ -82,8 +82,18 @@ fn step(out: &mut String, stack: &mut Vec<Frame>, frame: Frame, rest: &str) -> u
         (Frame::Plain { closer, depth }, _) => {
             let top = stack.last_mut().expect("a frame");
             match (closer, c) {
-                (Some(')'), '(') => *top = Frame::Plain { closer, depth: depth + 1 },
-                (Some(')'), ')') if depth > 0 => *top = Frame::Plain { closer, depth: depth - 1 },
+                (Some(')'), '(') => {
+                    *top = Frame::Plain {
+                        closer,
+                        depth: depth + 1,
+                    }
+                }
+                (Some(')'), ')') if depth > 0 => {
+                    *top = Frame::Plain {
+                        closer,
+                        depth: depth - 1,
+                    }
+                }
                 (Some(end), c) if c == end => {
                     stack.pop();
                 }
@@ -110,7 +120,9 @@ fn single_quoted<'v>(
     while let Some(open) = inner.find('{') {
         let (before, at) = inner.split_at(open);
         out.push_str(before);
-        let value = at.find('}').and_then(|close| Some((close, lookup(&at[1..close])?)));
+        let value = at
+            .find('}')
+            .and_then(|close| Some((close, lookup(&at[1..close])?)));
         match value {
             Some((close, value)) => {
                 let text = match value {
