@@ -172,4 +172,10 @@ pub struct Manifest {
     pub env: BTreeMap<String, String>,
     /// Every selected suite.
     pub suites: Vec<SuiteManifest>,
+    /// The programs `network = "loopback"` is built with (`unshare`,
+    /// `nsenter`, `ip`, `sleep`), found on lab's own PATH when the run
+    /// started: name → absolute path. Absent when no selected suite
+    /// needs them. Since schema_version 1 (issue 22).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub isolation_tools: BTreeMap<String, String>,
 }

@@ -44,6 +44,8 @@ pub struct RunContext<'a> {
     pub dirs: Option<&'a SuiteDirs>,
     /// The command takes the terminal (`lab launch`).
     pub interactive: bool,
+    /// The tools of `network = "loopback"`, found on lab's own PATH.
+    pub netns_tools: &'a super::isolation::netns::Tools,
     /// Hears what happens.
     pub reporter: &'a dyn Reporter,
 }

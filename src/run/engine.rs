@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 
 use super::context::{Outcome, RunContext};
 use super::host::Host;
+use super::isolation::netns;
 use super::plan::{Item, Plan};
 use super::process::signals::Interrupts;
 use super::provenance as manifest;
@@ -183,6 +184,7 @@ pub fn run(
     let run_root = registry.workspace.join(&registry.settings.run_root);
     let run = RunDir::create(&run_root)?;
     let selected = order(selected);
+    let netns_tools = netns_tools(registry, &selected, &host_env);
     reporter.run_started(&run.path, selected.len());
     let (manifest, summary) = begin(
         registry,
@@ -194,6 +196,7 @@ pub fn run(
             criteria,
             changed,
             host_env: &host_env,
+            netns_tools: &netns_tools,
         },
     )?;
     run.event(
@@ -214,6 +217,7 @@ pub fn run(
         retries: options.retries,
         repeat: options.repeat.max(1),
         dirs: Some(&dirs),
+        netns_tools: &netns_tools,
     };
     let plan = plan_for(&selected, &expected_ms, options.jobs);
     let mut state = Running {
@@ -241,6 +245,26 @@ pub fn run(
     dirs.with_janitor(|| state.run_all())?;
     state.block_the_rest();
     state.finish()
+}
+
+/// The tools of `network = "loopback"`, found on lab's own PATH once,
+/// when some selected suite needs them (a profile's PATH never decides
+/// which `nsenter` isolates a suite).
+fn netns_tools(
+    registry: &Registry,
+    selected: &[Selected<'_>],
+    host_env: &BTreeMap<String, String>,
+) -> netns::Tools {
+    let loopback = selected.iter().any(|s| {
+        registry
+            .merged_profile(s.suite)
+            .is_some_and(|p| p.network == crate::registry::model::Network::Loopback)
+    });
+    if loopback {
+        netns::Tools::resolve(host_env.get("PATH").map(String::as_str))
+    } else {
+        netns::Tools::default()
+    }
 }
 
 /// The scheduling plan of `selected` (in run order): needs, weights,
@@ -501,6 +525,8 @@ pub struct Start<'a> {
     pub changed: Option<Changed>,
     /// lab's environment.
     pub host_env: &'a BTreeMap<String, String>,
+    /// The tools network namespaces are built with, as found.
+    pub netns_tools: &'a netns::Tools,
 }
 
 /// Writes manifest.json and summary.json as they are before anything runs
@@ -512,7 +538,7 @@ pub fn begin(
     start: Start<'_>,
 ) -> Result<(Manifest, SummaryWriter), Error> {
     let started_at = jiff::Timestamp::now().to_string();
-    let manifest = start_manifest(
+    let mut manifest = start_manifest(
         registry,
         run,
         &start.argv,
@@ -523,6 +549,7 @@ pub fn begin(
         start.host_env,
         &started_at,
     );
+    manifest.isolation_tools = start.netns_tools.record();
     write_json(&run.path.join("manifest.json"), &manifest, true)?;
     let mut summary = start_summary(
         run,
@@ -581,6 +608,7 @@ fn start_manifest(
         },
         env: manifest::redact_env(host_env, &secret_names),
         suites: Vec::new(),
+        isolation_tools: BTreeMap::new(),
     }
 }
 

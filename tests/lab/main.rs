@@ -13,6 +13,7 @@ mod docs;
 mod history;
 mod hostile;
 mod interrupts;
+mod isolation;
 mod junit;
 mod launch;
 mod layers;

@@ -8,6 +8,7 @@
 pub mod capture;
 pub mod child;
 pub mod exit;
+pub mod fds;
 pub mod interactive;
 pub mod redact;
 pub mod signals;

@@ -30,9 +30,9 @@ pub fn become_subreaper() {
 }
 
 /// Spawns `command` with `sh -c` in its own process group, stdin null,
-/// stdout and stderr piped. `wrapper` (an absolute program and its
-/// arguments, e.g. `nsenter … --` or `xvfb-run -a`) goes in front of
-/// `/bin/sh -c`.
+/// stdout and stderr piped, no descriptor above 2 inherited. `wrapper`
+/// (an absolute program and its arguments, e.g. `nsenter … --` or
+/// `xvfb-run -a`) goes in front of `/bin/sh -c`.
 pub fn spawn_shell(
     command: &str,
     cwd: &std::path::Path,
@@ -49,6 +49,7 @@ pub fn spawn_shell(
         }
         None => Command::new("/bin/sh"),
     };
+    super::fds::inherit_only_stdio(&mut cmd);
     cmd.arg("-c")
         .arg(command)
         .current_dir(cwd)
@@ -82,6 +83,7 @@ pub fn spawn_interactive(
         }
         None => Command::new("/bin/sh"),
     };
+    super::fds::inherit_only_stdio(&mut cmd);
     let child = cmd
         .arg("-c")
         .arg(command)

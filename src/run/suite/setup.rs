@@ -43,7 +43,7 @@ pub fn set_up<'r>(
         .as_ref()
         .is_some_and(|p| p.network == Network::Loopback);
     let namespace = if loopback {
-        Some(enter_namespace(prep, outcome, started)?)
+        Some(enter_namespace(cx, prep, outcome, started)?)
     } else {
         None
     };
@@ -76,12 +76,12 @@ pub fn set_up<'r>(
 
 /// `network = "loopback"`: a namespace every process of the suite enters.
 fn enter_namespace(
+    cx: &RunContext<'_>,
     prep: &mut Prepared,
     outcome: &mut Outcome,
     started: Instant,
 ) -> Result<netns::Namespace, ()> {
-    let path = prep.env.vars.get("PATH").map(String::as_str);
-    match netns::Namespace::create(path) {
+    match netns::Namespace::create(cx.netns_tools) {
         Ok(ns) => {
             prep.wrapper = ns.wrapper.clone();
             outcome.ran.isolation.push(format!("network: {}", ns.how));
