@@ -204,7 +204,16 @@ pub fn run(
         serde_json::json!({ "run_id": run.id, "suites": selected.len() }),
     );
     let host = Host::default();
-    let dirs = SuiteDirs::new(run.path.parent().unwrap_or(&run_root));
+    let temp_base = super::suite_roots::temp_base(&registry.workspace);
+    let dirs = SuiteDirs::new(
+        run.path.parent().unwrap_or(&run_root),
+        &temp_base,
+        &run.path,
+    )
+    .map_err(|source| super::run_dir::RecordError::Create {
+        path: temp_base.join("lab-<uid>"),
+        source,
+    })?;
     let cx = RunContext {
         registry,
         run: &run,
@@ -216,7 +225,7 @@ pub fn run(
         reporter,
         retries: options.retries,
         repeat: options.repeat.max(1),
-        dirs: Some(&dirs),
+        dirs: &dirs,
         netns_tools: &netns_tools,
     };
     let plan = plan_for(&selected, &expected_ms, options.jobs);
@@ -472,7 +481,10 @@ impl<'r> Running<'_, 'r> {
             let Some(sel) = self.slots[index].take() else {
                 continue;
             };
-            let prep = super::suite::prepare::prepare(self.cx, sel.suite);
+            // Never made: the suite's environment names them all the same.
+            let reserved = self.cx.dirs.reserve();
+            let prep = super::suite::prepare::prepare(self.cx, sel.suite, reserved.roots());
+            self.cx.dirs.release(reserved);
             let mut o =
                 super::suite::prepare::new_outcome(self.cx, sel.suite, &prep, sel.rationale);
             let reason = "fail-fast: an earlier suite failed".to_string();

@@ -18,6 +18,7 @@ mod junit;
 mod launch;
 mod layers;
 mod lean;
+mod roots;
 mod schedule;
 mod schema;
 mod secrets;

@@ -1,7 +1,8 @@
 //! Evidence a suite leaves behind (docs/running.md#artifacts): declared artifacts
 //! copied into `<suite-dir>/artifacts/`, and paths the suite printed after
 //! the `<PREFIX>_ARTIFACT_PATH=` marker — kept only when they resolve,
-//! symlinks followed, inside the run directory and name nothing secret-like.
+//! symlinks followed, inside the run directory or the suite's own roots
+//! and name nothing secret-like.
 
 use std::path::{Path, PathBuf};
 
@@ -17,6 +18,9 @@ pub struct Collector<'a> {
     pub run_dir: PathBuf,
     /// `<suite-dir>/artifacts`, resolved.
     pub artifact_dir: PathBuf,
+    /// The suite's roots (`tmp/`, `state.*/`), resolved: as much the
+    /// suite's as its directory.
+    pub roots: PathBuf,
     /// The suite's working directory.
     pub cwd: &'a Utf8Path,
 }
@@ -31,8 +35,8 @@ pub enum MarkerRefusal {
         /// The path as printed.
         printed: String,
     },
-    /// It resolves outside the run directory.
-    #[error("`{printed}` resolves to `{}`, outside the run directory", .resolved.display())]
+    /// It resolves outside the run directory and the suite's roots.
+    #[error("`{printed}` resolves to `{}`, outside the run directory and the suite's roots", .resolved.display())]
     Outside {
         /// The path as printed.
         printed: String,
@@ -94,6 +98,13 @@ impl Collector<'_> {
         candidate
     }
 
+    /// The part of `resolved` below the run directory or the suite's
+    /// roots, when it is inside either.
+    fn within<'p>(&self, resolved: &'p Path) -> Option<&'p Path> {
+        crate::files::inside(resolved, &self.run_dir)
+            .or_else(|| crate::files::inside(resolved, &self.roots))
+    }
+
     fn relative(&self, path: &Path) -> String {
         path.strip_prefix(&self.run_dir)
             .unwrap_or(path)
@@ -147,7 +158,7 @@ impl Collector<'_> {
                 printed: printed_owned(),
             });
         };
-        let Some(below) = crate::files::inside(&resolved, &self.run_dir) else {
+        let Some(below) = self.within(&resolved) else {
             return Err(MarkerRefusal::Outside {
                 printed: printed_owned(),
                 resolved,
@@ -233,9 +244,7 @@ impl Collector<'_> {
     fn copy_into(&self, from: &Path, to: &Path, walk: &mut Walk) -> std::io::Result<()> {
         let link = std::fs::symlink_metadata(from)?.file_type().is_symlink();
         let source = match crate::files::resolve(from) {
-            Some(target) if !link || crate::files::inside(&target, &self.run_dir).is_some() => {
-                target
-            }
+            Some(target) if !link || self.within(&target).is_some() => target,
             _ => {
                 walk_skip(
                     walk,

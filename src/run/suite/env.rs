@@ -26,6 +26,8 @@ pub struct Placeholders {
     pub state_data: String,
     /// `{state.secrets}`.
     pub state_secrets: String,
+    /// The suite's `TMPDIR` (no placeholder).
+    pub tmp: String,
     /// `{args}`.
     pub args: String,
     /// `{args}` split into words, for shell commands.
@@ -35,15 +37,23 @@ pub struct Placeholders {
 }
 
 impl Placeholders {
-    /// The placeholders of a suite whose directory is `suite_dir`.
-    pub fn new(workspace: &Utf8Path, run_dir: &Utf8Path, suite_dir: &Utf8Path, args: &str) -> Self {
+    /// The placeholders of a suite whose directory is `suite_dir` and
+    /// whose roots are in `roots`.
+    pub fn new(
+        workspace: &Utf8Path,
+        run_dir: &Utf8Path,
+        suite_dir: &Utf8Path,
+        roots: &Utf8Path,
+        args: &str,
+    ) -> Self {
         Placeholders {
             workspace: workspace.to_string(),
             run_dir: run_dir.to_string(),
             suite_dir: suite_dir.to_string(),
-            state_config: suite_dir.join("state.config").to_string(),
-            state_data: suite_dir.join("state.data").to_string(),
-            state_secrets: suite_dir.join("state.secrets").to_string(),
+            state_config: roots.join("state.config").to_string(),
+            state_data: roots.join("state.data").to_string(),
+            state_secrets: roots.join("state.secrets").to_string(),
+            tmp: roots.join("tmp").to_string(),
             args: args.to_string(),
             // `lab check` refuses args that do not split; if some did, the
             // whole text would be one word: never shell syntax.
@@ -159,7 +169,7 @@ pub struct LabVars<'a> {
 
 /// Builds the environment of `suite` from `host` (lab's own environment):
 /// inherited (or `pass_env` only), profile secrets, lab's defaults
-/// (`XDG_*`, `TMPDIR` inside the suite directory), the registry's `env`
+/// (`XDG_*`, `TMPDIR` in the suite's roots), the registry's `env`
 /// (which may override those defaults), then lab's own `<PREFIX>_*`
 /// variables, which nothing overrides.
 pub fn suite_env(
@@ -192,13 +202,13 @@ pub fn suite_env(
             }
         }
     }
-    // Defaults a registry may override: a tool that puts unix sockets in
-    // TMPDIR (Chromium) needs a path shorter than a deep run directory.
+    // Defaults a registry may override, outside the workspace (tests walk
+    // up from TMPDIR looking for a project root) and short (unix sockets).
     env.vars.extend([
         ("XDG_CONFIG_HOME".to_string(), places.state_config.clone()),
         ("XDG_DATA_HOME".to_string(), places.state_data.clone()),
         ("XDG_STATE_HOME".to_string(), places.state_data.clone()),
-        ("TMPDIR".to_string(), format!("{}/tmp", places.suite_dir)),
+        ("TMPDIR".to_string(), places.tmp.clone()),
     ]);
     for (name, value, _) in registry.suite_env(suite) {
         env.vars.insert(name.to_string(), places.fill(value));
@@ -254,11 +264,12 @@ mod tests {
             "/w".into(),
             "/w/runs/1".into(),
             "/w/runs/1/suites/s".into(),
+            "/tmp/lab-0/g/1".into(),
             "-p x",
         );
         assert_eq!(
             p.fill("{state.data}/mail"),
-            "/w/runs/1/suites/s/state.data/mail"
+            "/tmp/lab-0/g/1/state.data/mail"
         );
         assert_eq!(
             p.fill("cargo test {args} ${HOME} {a,b}"),
@@ -266,7 +277,13 @@ mod tests {
         );
         assert_eq!(p.fill("{port}"), "{port}");
         assert_eq!(p.fill_shell("{port}"), "{port}");
-        let spaced = Placeholders::new("/w s;x".into(), "/r".into(), "/r/s".into(), "-p 'a b'");
+        let spaced = Placeholders::new(
+            "/w s;x".into(),
+            "/r".into(),
+            "/r/s".into(),
+            "/t".into(),
+            "-p 'a b'",
+        );
         assert_eq!(
             spaced.fill_shell("cat {workspace}/suites.toml {args}"),
             "cat '/w s;x'/suites.toml -p 'a b'"

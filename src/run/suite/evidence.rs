@@ -25,6 +25,7 @@ pub fn collect_evidence(
     let collector = super::artifacts::Collector {
         run_dir: cx.run.path.clone().into(),
         artifact_dir: prep.dir.join("artifacts").into(),
+        roots: prep.roots.clone().into(),
         cwd: &prep.cwd,
     };
     for r in &suite.artifacts {

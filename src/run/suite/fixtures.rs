@@ -32,7 +32,7 @@ pub fn setup_fixtures<'r>(
     for fixture in &fixtures {
         for copy in &fixture.copy {
             let from = cx.registry.workspace.join(&copy.from);
-            let mut to = prep.dir.join(match copy.to.split_once('/') {
+            let mut to = prep.roots.join(match copy.to.split_once('/') {
                 Some((root, rest)) => format!("state.{root}/{rest}"),
                 None => format!("state.{}", copy.to),
             });
