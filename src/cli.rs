@@ -45,6 +45,16 @@ pub enum Command {
     /// One readiness probe, run by lab inside a suite's network namespace.
     #[command(name = "__probe", hide = true)]
     Probe(ProbeArgs),
+    /// Kills a run's processes should lab die without saying `done`.
+    #[command(name = "__watchdog", hide = true)]
+    Watchdog(WatchdogArgs),
+}
+
+/// `lab __watchdog NAME=value`: the environment entry that tags the run.
+#[derive(Debug, Args)]
+pub struct WatchdogArgs {
+    /// `<PREFIX>_RUN_ID=<run id>`.
+    pub tag: String,
 }
 
 /// `lab __probe tcp ADDR` / `lab __probe http URL STATUS`: exit 0 when ready.
@@ -109,6 +119,9 @@ pub struct SelectArgs {
     /// Read the changed paths from FILE (`-` = stdin) instead of git or jj.
     #[arg(long, value_name = "FILE", requires = "changed")]
     pub changed_paths: Option<Utf8PathBuf>,
+    /// The --changed-paths list is NUL-separated, as `git diff -z` writes names.
+    #[arg(short = 'z', long = "null", requires = "changed_paths")]
+    pub null: bool,
     /// What --changed diffs against (default: [lab].base, then origin/<base>, master).
     #[arg(long, value_name = "REV", requires = "changed")]
     pub base: Option<String>,
@@ -161,6 +174,9 @@ pub struct VerifyArgs {
     /// Do not write report.html into the run directory.
     #[arg(long)]
     pub no_report: bool,
+    /// An empty selection fails (exit 1) instead of passing: for gates that must run something.
+    #[arg(long)]
+    pub require_selection: bool,
     /// Run each selected suite N times, to hunt intermittent failures.
     #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..))]
     pub repeat: u32,

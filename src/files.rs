@@ -62,28 +62,64 @@ fn walk(base: &Utf8Path, dir: &Utf8Path, depth: usize, visit: &mut dyn FnMut(&Ut
     }
 }
 
-/// Copies a file, or a directory tree, from `from` to `to` (created).
-/// Symlinks are copied as links, never followed out of the tree.
-pub fn copy_tree(from: &Path, to: &Path) -> std::io::Result<()> {
-    let meta = std::fs::symlink_metadata(from)?;
+/// Copies a file, or a directory tree, from `from` to `to` (created),
+/// staying inside `root` (resolved): a link is copied as what it points at
+/// when that lies under `root`, and is an error naming it otherwise;
+/// anything but files, directories and such links is an error too, and so
+/// is a tree deeper than 64 directories (a link loop).
+pub fn copy_tree_within(from: &Path, to: &Path, root: &Path) -> std::io::Result<()> {
+    copy_tree_below(from, to, root, 64)
+}
+
+fn copy_tree_below(from: &Path, to: &Path, root: &Path, depth: u32) -> std::io::Result<()> {
+    if depth == 0 {
+        return Err(std::io::Error::other(format!(
+            "`{}` is nested deeper than 64 directories (a link loop?)",
+            from.display()
+        )));
+    }
+    let target = resolve(from)
+        .filter(|t| t.starts_with(root))
+        .ok_or_else(|| {
+            std::io::Error::other(format!("`{}` leads out of the workspace", from.display()))
+        })?;
+    let meta = std::fs::metadata(&target)?;
     if meta.is_dir() {
         std::fs::create_dir_all(to)?;
-        for entry in std::fs::read_dir(from)? {
-            let entry = entry?;
-            copy_tree(&entry.path(), &to.join(entry.file_name()))?;
+        for entry in std::fs::read_dir(&target)? {
+            let name = entry?.file_name();
+            copy_tree_below(&from.join(&name), &to.join(&name), root, depth - 1)?;
         }
         Ok(())
-    } else if meta.file_type().is_symlink() {
+    } else if meta.is_file() {
         if let Some(parent) = to.parent() {
             std::fs::create_dir_all(parent)?;
         }
-        std::os::unix::fs::symlink(std::fs::read_link(from)?, to)
+        std::fs::copy(&target, to).map(|_| ())
     } else {
-        if let Some(parent) = to.parent() {
-            std::fs::create_dir_all(parent)?;
-        }
-        std::fs::copy(from, to).map(|_| ())
+        Err(std::io::Error::other(format!(
+            "`{}` is neither a regular file nor a directory",
+            from.display()
+        )))
     }
+}
+
+/// `to` as seen from the directory `from` (both absolute and resolved):
+/// `../runs/r1`, or `.` for the same directory.
+pub fn relative_path(from: &camino::Utf8Path, to: &camino::Utf8Path) -> Option<String> {
+    let a: Vec<&str> = from.components().map(|c| c.as_str()).collect();
+    let b: Vec<&str> = to.components().map(|c| c.as_str()).collect();
+    if a.first() != b.first() {
+        return None;
+    }
+    let common = a.iter().zip(&b).take_while(|(x, y)| x == y).count();
+    let mut parts: Vec<&str> = vec![".."; a.len() - common];
+    parts.extend(&b[common..]);
+    Some(if parts.is_empty() {
+        ".".to_string()
+    } else {
+        parts.join("/")
+    })
 }
 
 /// `path` with symlinks resolved, when it exists.

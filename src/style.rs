@@ -32,6 +32,15 @@ pub fn printable(text: &str) -> String {
     out
 }
 
+/// [`printable`] line by line: newlines kept, every other control
+/// character and escape sequence removed.
+pub fn printable_lines(text: &str) -> String {
+    text.split('\n')
+        .map(printable)
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 /// Skips a control sequence's parameters and its final byte (`@`..`~`).
 fn skip_csi(chars: &mut std::iter::Peekable<std::str::Chars<'_>>) {
     for c in chars.by_ref() {

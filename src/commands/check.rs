@@ -1,5 +1,6 @@
 //! `lab check`: every problem of the registry in one pass, with
-//! file:line:col; warnings for path patterns that match no file.
+//! file:line:col; warnings for path patterns that match no file and for
+//! services on a fixed port.
 
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -9,12 +10,14 @@ use crate::context::Context;
 use crate::error::{Error, exit_code};
 use crate::outputs::{CheckReport, SCHEMA_VERSION};
 use crate::registry::check::workspace_warnings;
+use crate::registry::fixed_ports::fixed_port_warnings;
 
 /// Runs `lab check`.
 pub fn run(ctx: &Context, args: &CheckArgs) -> Result<u8, Error> {
     let loaded = ctx.load()?;
     let mut diagnostics = loaded.diagnostics.clone();
     diagnostics.extend(workspace_warnings(&loaded.registry));
+    diagnostics.extend(fixed_port_warnings(&loaded.registry));
     let errors = diagnostics.iter().filter(|d| d.is_error()).count();
     let warnings = diagnostics.len() - errors;
     let r = &loaded.registry;

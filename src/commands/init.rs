@@ -9,6 +9,13 @@ use crate::cli::SchemaName;
 use crate::context::Context;
 use crate::error::{Error, exit_code};
 
+/// cargo-nextest, its JUnit in the suite directory through a profile lab
+/// writes per suite: the repository's `.config/nextest.toml` stays as it is.
+const NEXTEST_RUNNER: &str = "[runner.cargo.nextest]\ndescription = \"cargo-nextest; JUnit in each suite's directory, through lab's own nextest profile\"\nprogram = \"cargo-nextest\"\nversion = \"cargo nextest --version\"\ncommand = \"cargo nextest run --tool-config-file lab:{nextest_config} --profile lab {args}\"\njunit = \"{junit}\"\n";
+
+/// pytest, its JUnit in the suite directory.
+const PYTEST_RUNNER: &str = "[runner.pytest]\ndescription = \"pytest; JUnit in each suite's directory\"\nprogram = \"python3\"\nversion = \"python3 -m pytest --version\"\ncommand = \"python3 -m pytest --junitxml={junit} {args}\"\njunit = \"{junit}\"\n";
+
 /// One detected tool: its suite and, when it has one, its runner.
 struct Found {
     suite: String,
@@ -37,9 +44,7 @@ fn detect(dir: &Utf8Path) -> Vec<Found> {
         .join(", ");
         if has("cargo-nextest") {
             found.push(Found {
-                runner: Some(
-                    "[runner.cargo.nextest]\ndescription = \"cargo-nextest, writing JUnit for lab\"\nprogram = \"cargo-nextest\"\nversion = \"cargo nextest --version\"\ncommand = \"cargo nextest run --profile ci {args}\"\njunit = \"target/nextest/ci/junit.xml\"\n".into(),
-                ),
+                runner: Some(NEXTEST_RUNNER.into()),
                 suite: format!("[suite.rust.tests]\ndescription = \"Rust unit and integration tests\"\nrunners = [\"runner.cargo.nextest\"]\nargs = \"--workspace\"\nlevel = \"integration\"\ntags = [\"ci\"]\npaths = [{paths}]\nprofile = \"profile.default\"\n"),
             });
         } else {
@@ -64,8 +69,8 @@ fn detect(dir: &Utf8Path) -> Vec<Found> {
         .any(|f| dir.join(f).is_file())
     {
         found.push(Found {
-            runner: None,
-            suite: "[suite.python.tests]\ndescription = \"pytest\"\ncommand = \"python3 -m pytest\"\nlevel = \"unit\"\ntags = [\"ci\"]\npaths = [\"src/\", \"tests/\", \"pyproject.toml\"]\nprofile = \"profile.default\"\nrequires = [\"cmd:python3\"]\n".into(),
+            runner: Some(PYTEST_RUNNER.into()),
+            suite: "[suite.python.tests]\ndescription = \"pytest\"\nrunners = [\"runner.pytest\"]\nlevel = \"unit\"\ntags = [\"ci\"]\npaths = [\"src/\", \"tests/\", \"pyproject.toml\"]\nprofile = \"profile.default\"\n".into(),
         });
     }
     if dir.join("go.mod").is_file() {
@@ -133,12 +138,6 @@ pub fn run(ctx: &Context) -> Result<u8, Error> {
             "runners/default.toml",
             &format!("#:schema ../schemas/registry.schema.json\n\n{runners}"),
         )?;
-        if !dir.join(".config/nextest.toml").exists() && runners.contains("nextest") {
-            write(
-                ".config/nextest.toml",
-                "[profile.ci]\nfail-fast = false\n\n[profile.ci.junit]\npath = \"junit.xml\"\n",
-            )?;
-        }
     }
     for name in SchemaName::ALL {
         write(name.file().as_str(), &crate::commands::schema::render(name))?;

@@ -36,6 +36,7 @@ pub fn resolve_args<'r>(registry: &'r Registry, args: &SelectArgs) -> Result<Res
     let request = Request {
         criteria: criteria(args),
         changed_paths: args.changed_paths.clone(),
+        changed_paths_nul: args.null,
         base: args.base.clone(),
         expected_ms: if args.shard.is_some() {
             expected_ms(registry)

@@ -152,9 +152,19 @@ fn uses_lines(out: &mut Lines, view: &SuiteShow) {
     }
     for a in &view.artifacts {
         let required = if a.required { ", required" } else { "" };
+        let outside = if a.outside {
+            ", outside the workspace"
+        } else {
+            ""
+        };
         out.line(
             "artifact",
-            &format!("{} {} ({}{required})", a.id, a.path, json_name(&a.kind)),
+            &format!(
+                "{} {} ({}{required}{outside})",
+                a.id,
+                a.path,
+                json_name(&a.kind)
+            ),
         );
     }
 }

@@ -27,15 +27,34 @@ pub fn run(ctx: &Context, args: &VerifyArgs) -> Result<u8, Error> {
     let resolved = super::selecting::resolve_args(&registry, &select)?;
     let selected = resolved.selected;
     if selected.is_empty() {
-        match &resolved.changed {
-            Some(c) => eprintln!(
-                "lab: nothing to run: no suite is selected by the {} changed path{} (from {})",
+        let why = match &resolved.changed {
+            Some(c) => format!(
+                "no suite is selected by the {} changed path{} (from {})",
                 c.paths.len(),
                 if c.paths.len() == 1 { "" } else { "s" },
                 c.source
             ),
-            None => eprintln!("lab: no suite matches this selection; nothing to run"),
+            None => {
+                let left = &resolved.not_selected;
+                let mut reasons: Vec<String> = left
+                    .iter()
+                    .take(3)
+                    .map(|(id, why)| format!("{id}: {why}"))
+                    .collect();
+                if left.len() > 3 {
+                    reasons.push(format!("{} more", left.len() - 3));
+                }
+                match reasons.is_empty() {
+                    true => "the registry has no suites".to_string(),
+                    false => format!("no suite matches this selection ({})", reasons.join("; ")),
+                }
+            }
+        };
+        if args.require_selection || registry.settings.require_selection {
+            eprintln!("lab: error: {why}; a selection is required (--require-selection)");
+            return Ok(crate::error::exit_code::FAILED);
         }
+        eprintln!("lab: nothing to run: {why}");
     }
     let options = Options {
         command_id: "cmd.verify",
@@ -75,6 +94,12 @@ pub fn run(ctx: &Context, args: &VerifyArgs) -> Result<u8, Error> {
     }
     if args.json {
         crate::report::json::print(&result.summary)?;
+    }
+    for what in &result.lost {
+        eprintln!(
+            "lab: error: {what}; the run is recorded without it (exit {})",
+            crate::error::exit_code::NOT_RECORDED
+        );
     }
     Ok(result.exit_code)
 }

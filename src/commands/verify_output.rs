@@ -155,8 +155,10 @@ fn closing_lines(s: &Summary, rel_run: &str, style: Style) -> String {
         parts.push(format!("{not_run} not run"));
     }
     let (paint, reset) = match s.status {
-        Status::Failed => style.red_bold(),
-        Status::Blocked => style.yellow_bold(),
+        crate::outputs::RunStatus::Failed | crate::outputs::RunStatus::Incomplete => {
+            style.red_bold()
+        }
+        crate::outputs::RunStatus::Blocked => style.yellow_bold(),
         _ => style.bold(),
     };
     let mut out = String::new();

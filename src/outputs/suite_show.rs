@@ -95,6 +95,8 @@ pub struct ArtifactView {
     pub kind: ArtifactKind,
     /// Missing → the suite fails.
     pub required: bool,
+    /// A fixed absolute path outside the workspace, allowed on purpose.
+    pub outside: bool,
 }
 
 /// `lab suite show ID --json`: one suite fully resolved.

@@ -40,6 +40,63 @@ impl Status {
     }
 }
 
+/// Where a run stands: while it goes on `running`; a run found `running`
+/// with no lab process holding it is `incomplete` (killed, or lab
+/// crashed); only the final write sets the outcome.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum RunStatus {
+    /// Every selected suite passed, was flaky or skipped with one passing.
+    Passed,
+    /// A suite failed.
+    Failed,
+    /// Every suite was skipped.
+    Skipped,
+    /// A suite was blocked, none failed.
+    Blocked,
+    /// The run is in progress: lab holds its directory.
+    Running,
+    /// The run stopped without finishing its summary (lab was killed or
+    /// crashed): what is listed finished, the rest never will.
+    Incomplete,
+}
+
+impl RunStatus {
+    /// The lower-case name.
+    pub fn name(self) -> &'static str {
+        match self {
+            RunStatus::Passed => "passed",
+            RunStatus::Failed => "failed",
+            RunStatus::Skipped => "skipped",
+            RunStatus::Blocked => "blocked",
+            RunStatus::Running => "running",
+            RunStatus::Incomplete => "incomplete",
+        }
+    }
+
+    /// The outcome as a suite status, for a finished run.
+    pub fn outcome(self) -> Option<Status> {
+        match self {
+            RunStatus::Passed => Some(Status::Passed),
+            RunStatus::Failed => Some(Status::Failed),
+            RunStatus::Skipped => Some(Status::Skipped),
+            RunStatus::Blocked => Some(Status::Blocked),
+            RunStatus::Running | RunStatus::Incomplete => None,
+        }
+    }
+}
+
+impl From<Status> for RunStatus {
+    fn from(s: Status) -> Self {
+        match s {
+            Status::Passed | Status::Flaky => RunStatus::Passed,
+            Status::Failed => RunStatus::Failed,
+            Status::Skipped => RunStatus::Skipped,
+            Status::Blocked => RunStatus::Blocked,
+        }
+    }
+}
+
 /// How many suites ended how.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, serde::Deserialize, JsonSchema)]
 pub struct Counts {
@@ -97,14 +154,16 @@ pub struct ArtifactRecord {
     pub missing: bool,
 }
 
-/// One failing test from JUnit.
+/// One failing test from JUnit. Every string in it is redacted.
 #[derive(Debug, Clone, Serialize, serde::Deserialize, JsonSchema)]
 pub struct TestFailure {
     /// The test's name.
     pub name: String,
     /// Its class name (module path for Rust tests).
     pub classname: Option<String>,
-    /// The failure message, redacted.
+    /// Its decisive lines from the report (a Rust panic with an
+    /// assertion's `left`/`right`; pytest's `>` line and `E` lines), one
+    /// per line; else the report's own failure message.
     pub message: String,
 }
 
@@ -121,6 +180,11 @@ pub struct TestCounts {
     pub skipped: u64,
     /// The failures, the first 100 of them (all are counted in `failed`).
     pub failures: Vec<TestFailure>,
+    /// The reports these counts come from, as kept in the suite directory
+    /// (redacted), relative to the run directory: `suites/<id>/junit.xml`.
+    /// Since schema_version 1.
+    #[serde(default)]
+    pub reports: Vec<String>,
 }
 
 /// One suite's result in summary.json.
@@ -150,9 +214,16 @@ pub struct SuiteResult {
     pub stderr: Option<String>,
     /// Collected artifacts.
     pub artifacts: Vec<ArtifactRecord>,
-    /// JUnit results, when a runner declared `junit`.
+    /// JUnit results, when a runner declared `junit` (or the command uses
+    /// `{junit}`) and this suite wrote a report.
     pub tests: Option<TestCounts>,
-    /// At most 12 decisive lines: failing tests, then the last error lines.
+    /// Why `tests` is null although a report was expected ("no JUnit
+    /// written to … : the command stopped before its tests reported"), or
+    /// why a report could not be read. Since schema_version 1.
+    #[serde(default)]
+    pub tests_missing: Option<String>,
+    /// At most 12 decisive lines: failing tests with their decisive lines
+    /// (else the tool's first error), then the last error lines.
     pub excerpt: Vec<String>,
     /// Why it was selected.
     pub rationale: Vec<Rationale>,
@@ -163,10 +234,18 @@ pub struct SuiteResult {
 pub struct FirstFailure {
     /// Its id.
     pub suite: String,
+    /// `failed` or `blocked` (summaries written before this field read as
+    /// `failed`).
+    #[serde(default = "failed")]
+    pub status: Status,
     /// Where it stopped.
     pub step: Option<String>,
     /// Why.
     pub message: String,
+}
+
+fn failed() -> Status {
+    Status::Failed
 }
 
 /// Paths (relative to the run directory) worth opening first.
@@ -190,8 +269,10 @@ pub struct Summary {
     pub schema_version: u32,
     /// The run's id.
     pub run_id: String,
-    /// passed, failed, skipped or blocked (flaky counts as passed).
-    pub status: Status,
+    /// passed, failed, skipped or blocked (flaky counts as passed) once the
+    /// run has finished; `running` until then, and `incomplete` for a run
+    /// that will never finish (read back by `lab runs` and `lab report`).
+    pub status: RunStatus,
     /// Stopped by a signal before every suite ran.
     pub interrupted: bool,
     /// RFC 3339.
@@ -348,6 +429,7 @@ pub fn first_failure(results: &[SuiteResult]) -> Option<FirstFailure> {
         .find(|r| matches!(r.status, Status::Failed | Status::Blocked))
         .map(|r| FirstFailure {
             suite: r.id.clone(),
+            status: r.status,
             step: r.step.clone(),
             message: r
                 .reason
@@ -363,6 +445,11 @@ pub fn links(results: &[SuiteResult]) -> Links {
         if !r.status.is_pass() && r.status != Status::Skipped {
             links.logs.extend(r.stderr.iter().cloned());
             links.logs.extend(r.stdout.iter().cloned());
+            let kept_logs = r
+                .artifacts
+                .iter()
+                .filter(|a| !a.missing && a.kind == ArtifactKind::Log);
+            links.logs.extend(kept_logs.map(|a| a.path.clone()));
         }
         for a in r.artifacts.iter().filter(|a| !a.missing) {
             match a.kind {

@@ -24,6 +24,7 @@ pub fn resolve(registry: &mut Registry, diags: &mut Vec<Diagnostic>) {
         profiles,
         escalations,
         runners,
+        artifacts,
         ..
     } = registry;
     let mut resolver = Resolver {
@@ -64,6 +65,8 @@ pub fn resolve(registry: &mut Registry, diags: &mut Vec<Diagnostic>) {
         );
     }
     check_commands(sources, suites, runners, diags);
+    check_artifact_paths(sources, suites, artifacts, diags);
+    super::shared_reports::check_shared_reports(sources, suites, runners, diags);
     check_needs_cycles(sources, suites, diags);
     check_extends_cycles(sources, profiles, diags);
 }
@@ -179,6 +182,38 @@ fn canonical(all: &HashSet<String>, kinds: &[Kind], raw: &str) -> Option<String>
         .iter()
         .map(|k| format!("{}.{raw}", k.name()))
         .find(|id| all.contains(id))
+}
+
+/// A declared artifact's relative path must stay in the workspace from
+/// the working directory of every suite that collects it.
+fn check_artifact_paths(
+    sources: &Sources,
+    suites: &BTreeMap<String, super::model::Suite>,
+    artifacts: &BTreeMap<String, super::model::Artifact>,
+    diags: &mut Vec<Diagnostic>,
+) {
+    for suite in suites.values() {
+        for def in suite.artifacts.iter().filter_map(|r| artifacts.get(&r.id)) {
+            if def.path.starts_with(['/', '{']) {
+                continue;
+            }
+            let joined = format!("{}/{}", suite.cwd, def.path);
+            if crate::files::normalize_relative(&joined).is_none() {
+                diags.push(
+                    Diagnostic::error(
+                        "invalid-artifact-path",
+                        format!(
+                            "`{}` leaves the workspace from the working directory of `{}` (`{}`)",
+                            def.id, suite.id, suite.cwd
+                        ),
+                    )
+                    .at(sources, def.span)
+                    .found(format!("{:?}", def.path))
+                    .expected("a path under the workspace or the run directory"),
+                );
+            }
+        }
+    }
 }
 
 fn check_commands(

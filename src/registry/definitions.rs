@@ -655,7 +655,20 @@ pub(super) fn read_artifact(
     };
     let description = r.string("description");
     let required = r.bool("required").unwrap_or(false);
-    let path = r.required_string("path", span)?;
+    let outside = r.bool("outside").unwrap_or(false);
+    r.required_string("path", span)?;
+    let (path, path_span) = r.string_spanned("path")?;
+    if let Some(problem) = artifact_path_problem(&path, outside) {
+        let d = r
+            .error_at(
+                path_span,
+                "invalid-artifact-path",
+                format!("`{id}` cannot be collected from `{path}`"),
+            )
+            .expected(problem);
+        // Kept, so the suites that name it get no second error.
+        r.report(d);
+    }
     Some(Artifact {
         id,
         span,
@@ -663,7 +676,27 @@ pub(super) fn read_artifact(
         path,
         kind: artifact_kind,
         required,
+        outside,
     })
+}
+
+/// What is wrong with a declared artifact's path (docs/registry.md#artifacts).
+fn artifact_path_problem(path: &str, outside: bool) -> Option<&'static str> {
+    if path.contains("{state.secrets}") {
+        return Some("a path outside `{state.secrets}`: what it holds is never collected");
+    }
+    let absolute = path.starts_with('/');
+    if absolute && !outside {
+        return Some(
+            "a path under the workspace or the run directory (relative, or `{run_dir}/…`, `{suite_dir}/…`); `outside = true` allows a fixed absolute path",
+        );
+    }
+    if outside && !absolute {
+        return Some(
+            "an absolute path without placeholders: `outside = true` is for a fixed path such as a service's log",
+        );
+    }
+    None
 }
 
 pub(super) fn read_escalate(r: &mut Reader<'_, '_>, id: String, span: Span) -> Escalate {

@@ -608,6 +608,15 @@ impl Visit<'_> {
         if let Some(keep) = r.uint("keep_runs", 1) {
             s.keep_runs = keep;
         }
+        if let Some(files) = r.uint("max_artifact_files", 1) {
+            s.max_artifact_files = files.into();
+        }
+        if let Some(size) = r.size("max_artifact_bytes") {
+            s.max_artifact_bytes = size;
+        }
+        if let Some(required) = r.bool("require_selection") {
+            s.require_selection = required;
+        }
         s
     }
 }

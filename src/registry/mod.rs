@@ -4,11 +4,13 @@
 pub mod check;
 pub mod definitions;
 pub mod diagnostic;
+pub mod fixed_ports;
 pub mod load;
 pub mod model;
 pub mod paths;
 pub mod reader;
 pub mod resolved;
+pub mod shared_reports;
 pub mod source;
 pub mod units;
 pub mod wire;

@@ -132,7 +132,7 @@ impl Kind {
                 "stop_timeout",
                 "env",
             ],
-            Kind::Artifact | Kind::Log => &["description", "path", "kind", "required"],
+            Kind::Artifact | Kind::Log => &["description", "path", "kind", "required", "outside"],
             Kind::Escalate => &["description", "when", "select", "reason"],
         }
     }
@@ -163,6 +163,9 @@ pub const LAB_FIELDS: &[&str] = &[
     "default_timeout",
     "max_log_bytes",
     "keep_runs",
+    "max_artifact_files",
+    "max_artifact_bytes",
+    "require_selection",
 ];
 
 /// Registry-wide settings from `[lab]`, defaults filled in.
@@ -186,6 +189,12 @@ pub struct Settings {
     pub max_log_bytes: u64,
     /// What `lab runs prune` keeps by default.
     pub keep_runs: u32,
+    /// Files one suite may collect as artifacts.
+    pub max_artifact_files: u64,
+    /// Bytes one suite may collect as artifacts.
+    pub max_artifact_bytes: u64,
+    /// `verify` with an empty selection fails.
+    pub require_selection: bool,
 }
 
 impl Default for Settings {
@@ -204,6 +213,9 @@ impl Default for Settings {
             default_timeout: Duration::from_secs(600),
             max_log_bytes: 64 << 20,
             keep_runs: 50,
+            max_artifact_files: 10_000,
+            max_artifact_bytes: 1 << 30,
+            require_selection: false,
         }
     }
 }
@@ -567,6 +579,9 @@ pub struct Artifact {
     pub kind: ArtifactKind,
     /// Missing → the suite fails.
     pub required: bool,
+    /// `path` is a fixed absolute path outside the workspace (a service's
+    /// log, say), allowed on purpose.
+    pub outside: bool,
 }
 
 /// What an escalation rule adds.

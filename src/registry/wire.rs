@@ -109,6 +109,13 @@ pub struct Lab {
     /// What `lab runs prune` keeps by default. Default 50.
     #[schemars(range(min = 1))]
     keep_runs: Option<u32>,
+    /// Files one suite may collect as artifacts. Default 10000.
+    #[schemars(range(min = 1))]
+    max_artifact_files: Option<u32>,
+    /// Bytes one suite may collect as artifacts. Default "1GiB".
+    max_artifact_bytes: Option<SizeValue>,
+    /// `lab verify` with an empty selection exits 1 instead of 0. Default false.
+    require_selection: Option<bool>,
 }
 
 /// `[suite.*]`: why and how a behaviour is verified.
@@ -292,7 +299,7 @@ pub struct Runner {
     env: Option<EnvTable>,
     /// Command template used when a suite has no command; {args} is the suite's args.
     command: Option<String>,
-    /// JUnit XML path or glob the tool writes, relative to the suite's cwd.
+    /// JUnit XML path or glob the tool writes, relative to the suite's cwd; "{junit}" for the suite's own report path.
     junit: Option<String>,
     /// Targets `lab launch` can start.
     targets: Option<Vec<String>>,
@@ -376,6 +383,8 @@ pub struct Artifact {
     kind: Option<ArtifactKindName>,
     /// Missing → the suite fails.
     required: Option<bool>,
+    /// `path` is a fixed absolute path outside the workspace, allowed on purpose.
+    outside: Option<bool>,
 }
 
 /// What an escalation selects.

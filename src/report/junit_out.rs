@@ -1,12 +1,13 @@
 //! `lab report --format junit`: the run as JUnit XML that GitHub and GitLab
 //! test reporting read — one `<testsuite>` per lab suite, holding a test
 //! case for the suite itself and one for each failing test its own JUnit
-//! reported. Written by hand (a few elements, all text escaped); the tests
-//! read it back with junit-parser.
+//! reported, and the suite's kept JUnit reports as `lab.junit` properties
+//! (paths relative to the run directory). Written by hand (a few elements,
+//! all text escaped, characters XML 1.0 forbids dropped); the tests read it
+//! back with junit-parser.
 
 use std::fmt;
 
-use super::html::esc;
 use crate::outputs::{Status, SuiteResult, Summary};
 
 /// The JUnit document.
@@ -65,6 +66,18 @@ fn testsuite(f: &mut fmt::Formatter<'_>, s: &SuiteResult) -> fmt::Result {
         usize::from(s.status == Status::Skipped),
         id = esc(&s.id),
     )?;
+    let reports: Vec<&String> = s.tests.iter().flat_map(|t| &t.reports).collect();
+    if !reports.is_empty() {
+        f.write_str("    <properties>\n")?;
+        for report in reports {
+            writeln!(
+                f,
+                r#"      <property name="lab.junit" value="{}"/>"#,
+                esc(report)
+            )?;
+        }
+        f.write_str("    </properties>\n")?;
+    }
     write!(
         f,
         r#"    <testcase name="{id}" classname="lab" time="{seconds:.3}""#,
@@ -91,15 +104,47 @@ fn testsuite(f: &mut fmt::Formatter<'_>, s: &SuiteResult) -> fmt::Result {
     for failure in s.tests.iter().flat_map(|t| &t.failures) {
         writeln!(
             f,
-            r#"    <testcase name="{}" classname="{}"><failure message="{}"/></testcase>"#,
+            r#"    <testcase name="{}" classname="{}"><failure message="{}">{}</failure></testcase>"#,
             esc(&failure.name),
             esc(&format!(
                 "{}::{}",
                 s.id,
                 failure.classname.as_deref().unwrap_or("")
             )),
+            esc(failure.message.lines().next().unwrap_or("")),
             esc(&failure.message)
         )?;
     }
     f.write_str("  </testsuite>\n")
+}
+
+/// Escapes text for XML (attribute values too), dropping the characters
+/// XML 1.0 does not allow.
+fn esc(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            '\n' => out.push_str("&#10;"),
+            '\r' => out.push_str("&#13;"),
+            '\t' => out.push_str("&#9;"),
+            c if c < ' ' || c == '\u{FFFE}' || c == '\u{FFFF}' => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes_markup_and_drops_what_xml_forbids() {
+        assert_eq!(esc("a<b>&\"'\u{1}\n"), "a&lt;b&gt;&amp;&quot;&#39;&#10;");
+    }
 }

@@ -7,10 +7,26 @@ use std::fmt;
 
 use crate::history::queries::RunDiff;
 use crate::outputs::{Status, SuiteResult, Summary};
+use crate::style::printable;
 
-/// Escapes a table cell.
+/// Escapes a table cell: printable, one line, no column breaks.
 fn cell(text: &str) -> String {
-    text.replace('|', "\\|").replace('\n', " ")
+    printable(&text.replace('\n', " ")).replace('|', "\\|")
+}
+
+/// Text for an inline code span: printable, no backtick to end it early.
+fn code(text: &str) -> String {
+    printable(text).replace('`', "'")
+}
+
+/// A fenced block of `lines`, its fence longer than any backtick run in
+/// them, so a hostile line cannot close it.
+fn fenced(info: &str, lines: &[String]) -> String {
+    let body: Vec<String> = lines.iter().map(|l| printable(l)).collect();
+    let body = body.join("\n");
+    let longest = body.split(|c| c != '`').map(str::len).max().unwrap_or(0);
+    let fence = "`".repeat(longest.max(2) + 1);
+    format!("{fence}{info}\n{body}\n{fence}")
 }
 
 /// The markdown comment.
@@ -56,7 +72,7 @@ impl fmt::Display for Comment<'_> {
                     f,
                     "| {} | `{}` | {} |",
                     s.status.name(),
-                    s.id,
+                    code(&s.id),
                     cell(s.reason.as_deref().unwrap_or(""))
                 )?;
             }
@@ -68,12 +84,16 @@ impl fmt::Display for Comment<'_> {
         for s in bad.iter().filter(|s| !s.excerpt.is_empty()) {
             writeln!(
                 f,
-                "<details><summary><code>{}</code></summary>\n\n```\n{}\n```\n</details>\n",
-                s.id,
-                s.excerpt.join("\n")
+                "<details><summary><code>{}</code></summary>\n\n{}\n</details>\n",
+                html_text(&s.id),
+                fenced("", &s.excerpt)
             )?;
         }
-        writeln!(f, "Reproduce:\n```sh\n{}\n```", summary.reproduce)
+        writeln!(
+            f,
+            "Reproduce:\n{}",
+            fenced("sh", std::slice::from_ref(&summary.reproduce))
+        )
     }
 }
 
@@ -86,19 +106,28 @@ fn since(f: &mut fmt::Formatter<'_>, d: &RunDiff) -> fmt::Result {
         ("Still failing", &d.still_failing),
     ] {
         if !list.is_empty() {
-            let ids: Vec<String> = list.iter().map(|e| format!("`{}`", e.id)).collect();
+            let ids: Vec<String> = list.iter().map(|e| format!("`{}`", code(&e.id))).collect();
             lines.push(format!("- **{title}:** {}", ids.join(", ")));
         }
     }
     if lines.is_empty() {
         return Ok(());
     }
-    writeln!(f, "Since `{}`:\n{}\n", d.from, lines.join("\n"))
+    writeln!(f, "Since `{}`:\n{}\n", code(&d.from), lines.join("\n"))
 }
 
-/// Escapes a GitHub workflow-command property or message.
+/// Text inside an HTML element: printable, `<`, `>` and `&` escaped.
+fn html_text(text: &str) -> String {
+    printable(text)
+        .replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
+
+/// Escapes a GitHub workflow-command property or message (printable
+/// first: a runner's log is a terminal too).
 fn gh(text: &str, property: bool) -> String {
-    let mut t = text
+    let mut t = crate::style::printable_lines(text)
         .replace('%', "%25")
         .replace('\r', "%0D")
         .replace('\n', "%0A");

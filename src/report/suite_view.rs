@@ -129,6 +129,7 @@ fn artifacts(registry: &Registry, suite: &Suite) -> Vec<ArtifactView> {
             path: a.path.clone(),
             kind: a.kind.into(),
             required: a.required,
+            outside: a.outside,
         })
         .collect()
 }

@@ -79,6 +79,8 @@ pub struct Outcome {
     pub artifacts: Vec<ArtifactRecord>,
     /// Per-test results from JUnit.
     pub tests: Option<TestCounts>,
+    /// Why `tests` is missing although a report was expected.
+    pub tests_missing: Option<String>,
     /// At most [`EXCERPT_LINES`] decisive lines.
     pub excerpt: Vec<String>,
     /// Why it was selected.
@@ -169,6 +171,7 @@ impl Outcome {
             stderr,
             artifacts: self.artifacts,
             tests: self.tests,
+            tests_missing: self.tests_missing,
             excerpt: self.excerpt,
             rationale: crate::outputs::rationale(&self.reasons),
         };

@@ -50,6 +50,8 @@ pub struct RunResult {
     pub exit_code: u8,
     /// The run directory.
     pub run_dir: camino::Utf8PathBuf,
+    /// What could not be recorded (then lab exits 74).
+    pub lost: Vec<String>,
 }
 
 /// Orders `selected` so every suite comes after the suites it needs
@@ -183,6 +185,12 @@ pub fn run(
     let host_env: BTreeMap<String, String> = std::env::vars().collect();
     let run_root = registry.workspace.join(&registry.settings.run_root);
     let run = RunDir::create(&run_root)?;
+    // Should lab be killed outright, the watchdog kills what the run
+    // started; it is sent away when this function returns.
+    let _watchdog = super::process::watchdog::Watchdog::start(&format!(
+        "{}_RUN_ID={}",
+        registry.settings.env_prefix, run.id
+    ));
     let selected = order(selected);
     let netns_tools = netns_tools(registry, &selected, &host_env);
     reporter.run_started(&run.path, selected.len());
@@ -333,7 +341,11 @@ struct Running<'a, 'r> {
 impl<'r> Running<'_, 'r> {
     /// Starts suites as they become ready on a pool of at most `--jobs`
     /// worker threads (reused: no thread per suite) and records each as
-    /// it finishes, until nothing runs and nothing more may start.
+    /// it finishes, until nothing runs and nothing more may start. A
+    /// worker ends only once the queue is closed, after every suite it ran
+    /// was wound down: the processes it spawned die with the thread that
+    /// spawned them (`process/parent_death.rs`), so no worker may end
+    /// while one of its children is still needed.
     fn run_all(&mut self) -> Result<(), Error> {
         let (work_tx, work_rx) = std::sync::mpsc::channel::<Job<'r>>();
         let work_rx = Mutex::new(work_rx);
@@ -501,10 +513,14 @@ impl<'r> Running<'_, 'r> {
     fn finish(mut self) -> Result<RunResult, Error> {
         let run = self.cx.run;
         let interrupted = self.cx.interrupts.interrupted();
-        let exit_code = self
+        let mut exit_code = self
             .summary
             .finish(interrupted, self.started.elapsed().as_millis() as u64);
         self.summary.write()?;
+        let lost = run.losses();
+        if !lost.is_empty() && !interrupted {
+            exit_code = crate::error::exit_code::NOT_RECORDED;
+        }
         write_json(&run.path.join("manifest.json"), &self.manifest, true)?;
         run.event(
             "run_finished",
@@ -521,6 +537,7 @@ impl<'r> Running<'_, 'r> {
             summary: final_summary,
             exit_code,
             run_dir: run.path.clone(),
+            lost,
         })
     }
 }
@@ -639,7 +656,7 @@ fn start_summary(
         Summary {
             schema_version: SCHEMA_VERSION,
             run_id: run.id.clone(),
-            status: Status::Passed,
+            status: RunStatus::Running,
             interrupted: false,
             started_at,
             finished_at: None,

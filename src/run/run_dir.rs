@@ -77,6 +77,47 @@ pub struct RunDir {
     /// Absolute path.
     pub path: Utf8PathBuf,
     events: Mutex<File>,
+    /// What of this run could not be recorded (a log on a full disk).
+    lost: Mutex<Vec<String>>,
+}
+
+/// `true` while a lab process holds the run in `dir` (its `lab.log.jsonl`
+/// is locked): a summary that says `running` without one never finishes.
+pub fn has_writer(dir: &Utf8Path) -> bool {
+    let Ok(log) = File::open(dir.join("lab.log.jsonl")) else {
+        return false;
+    };
+    // A shared lock succeeds only when no writer holds the exclusive one;
+    // it is released when `log` is closed.
+    rustix::fs::flock(&log, rustix::fs::FlockOperation::NonBlockingLockShared).is_err()
+}
+
+/// The files that tell git, jj, ripgrep and backup tools that the run root
+/// holds generated output: a `.gitignore` of `*` and a `CACHEDIR.TAG`.
+/// Each is written only when absent, never over a user's file; a run root
+/// that cannot take them still works.
+fn mark_as_output(root: &Utf8Path) {
+    const FILES: [(&str, &str); 2] = [
+        (
+            ".gitignore",
+            "# Written by lab: run directories are output, never changes.\n*\n",
+        ),
+        (
+            "CACHEDIR.TAG",
+            "Signature: 8a477f597d28d172789f06886806bc55\n# This file is a cache directory tag created by lab.\n# For information about cache directory tags see https://bford.info/cachedir/\n",
+        ),
+    ];
+    for (name, text) in FILES {
+        let written = OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(root.join(name))
+            .and_then(|mut f| f.write_all(text.as_bytes()));
+        // Already there (the usual case), or a root lab may not write to:
+        // either way the run goes on.
+        drop(written);
+    }
 }
 
 /// Creates one directory (its parent must exist) readable by the owner only.
@@ -100,6 +141,7 @@ impl RunDir {
     /// Creates a new run directory under `root` and points `latest` at it.
     pub fn create(root: &Utf8Path) -> Result<Self, RecordError> {
         create_private_dir(root)?;
+        mark_as_output(root);
         // Resolved once, so artifact paths can be compared without
         // resolving the run directory again for every suite.
         let root = &root
@@ -143,7 +185,21 @@ impl RunDir {
             .append(true)
             .mode(0o600)
             .open(&log)
-            .map_err(|source| RecordError::Create { path: log, source })?;
+            .map_err(|source| RecordError::Create {
+                path: log.clone(),
+                source,
+            })?;
+        // The lock says "a lab process is writing this run" for as long as
+        // the event log is open, and is released by the kernel however lab
+        // ends, SIGKILL included (see `has_writer`).
+        rustix::fs::flock(
+            &events,
+            rustix::fs::FlockOperation::NonBlockingLockExclusive,
+        )
+        .map_err(|e| RecordError::Create {
+            path: log,
+            source: e.into(),
+        })?;
         point_latest(root, &id);
         let suites = path.join("suites");
         create_private_subdir(&suites).map_err(|source| RecordError::Create {
@@ -154,7 +210,23 @@ impl RunDir {
             id,
             path,
             events: Mutex::new(events),
+            lost: Mutex::new(Vec::new()),
         })
+    }
+
+    /// Notes that part of the run could not be recorded: the run still
+    /// finishes its summary, and lab exits 74 (docs/exit-codes.md).
+    pub fn lost(&self, what: &str) {
+        self.event("not_recorded", serde_json::json!({ "what": what }));
+        self.lost
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(what.to_string());
+    }
+
+    /// What could not be recorded, in the order it happened.
+    pub fn losses(&self) -> Vec<String> {
+        self.lost.lock().unwrap_or_else(|e| e.into_inner()).clone()
     }
 
     /// Writes `bytes` to `rel` atomically: a temp file, then a rename, so a
@@ -211,8 +283,31 @@ pub fn write_json<T: Serialize>(
     write_atomic(path, &text)
 }
 
-/// Points `<root>/latest` at `id`, replacing any older link atomically.
+/// Points `<root>/latest` at `id`, replacing an older link atomically,
+/// never a newer one: run ids sort by time, and the comparison and the
+/// replacement happen under a lock on `<root>/.latest.lock`, so concurrent
+/// runs never move `latest` back to an older run.
 fn point_latest(root: &Utf8Path, id: &str) {
+    // Without the lock (a run root that refuses it) the link is still
+    // replaced: `latest` is a convenience, the run itself is in place.
+    let _lock = OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .mode(0o600)
+        .open(root.join(".latest.lock"))
+        .ok()
+        .filter(|f| rustix::fs::flock(f, rustix::fs::FlockOperation::LockExclusive).is_ok());
+    let current = std::fs::read_link(root.join("latest")).ok();
+    if current
+        .as_ref()
+        .and_then(|p| p.to_str())
+        .is_some_and(|current| {
+            current.len() == id.len() && current > id && root.join(current).is_dir()
+        })
+    {
+        return;
+    }
     let tmp = root.join(format!(
         ".latest.tmp-{:08x}",
         crate::files::random_u64() as u32
@@ -245,8 +340,9 @@ mod tests {
             ids.iter()
                 .all(|id| id.len() == "20261122T101500Z-7f3a9c".len())
         );
+        // The greatest id: within one millisecond, later is not greater.
         let latest = std::fs::read_link(root.join("latest")).expect("latest link");
-        assert_eq!(latest.to_str(), Some(runs[19].id.as_str()));
+        assert_eq!(latest.to_str(), ids.last().copied());
         use std::os::unix::fs::PermissionsExt;
         let mode = std::fs::metadata(&runs[0].path)
             .expect("meta")

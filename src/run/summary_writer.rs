@@ -79,7 +79,13 @@ impl SummaryWriter {
         }
         h.counts = count(&self.results, h.counts.selected);
         let (status, code) = status_of(&h.counts, h.interrupted);
-        h.status = status;
+        // Only the final write gives the outcome: a summary read while
+        // the run goes on (or after lab was killed) never reads as passed.
+        h.status = if h.finished_at.is_some() {
+            status.into()
+        } else {
+            RunStatus::Running
+        };
         h.first_failure = first_failure(&self.results);
         h.reproduce = reproduce(&self.results, &h.criteria);
         h.links = links(&self.results);
@@ -143,6 +149,7 @@ mod tests {
             stderr: Some(format!("suites/{id}/stderr.log")),
             artifacts: Vec::new(),
             tests: None,
+            tests_missing: None,
             excerpt: vec!["suites\":[] inside a string".into()],
             rationale: Vec::new(),
         }
@@ -152,7 +159,7 @@ mod tests {
         Summary {
             schema_version: SCHEMA_VERSION,
             run_id: "r".into(),
-            status: Status::Passed,
+            status: RunStatus::Running,
             interrupted: false,
             started_at: "2026-11-22T00:00:00Z".into(),
             finished_at: None,

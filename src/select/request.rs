@@ -22,6 +22,8 @@ pub struct Request {
     pub criteria: Criteria,
     /// `--changed-paths FILE` (`-` = stdin).
     pub changed_paths: Option<Utf8PathBuf>,
+    /// `-z`: the changed paths are NUL-separated.
+    pub changed_paths_nul: bool,
     /// `--base`, overriding `[lab].base`.
     pub base: Option<String>,
     /// Expected duration of each suite from history (ms), to balance shards.
@@ -51,8 +53,11 @@ pub fn resolve<'r>(registry: &'r Registry, request: Request) -> Result<Resolved<
         let paths = gather(&Sources {
             workspace: &registry.workspace,
             paths_file: request.changed_paths.as_deref(),
+            nul: request.changed_paths_nul,
             env_prefix: &registry.settings.env_prefix,
             base: request.base.as_deref().unwrap_or(&registry.settings.base),
+            explicit_base: request.base.is_some(),
+            run_root: &registry.settings.run_root,
         })?;
         selection = Some(select_changed(registry, &paths));
         changed = Some(paths);

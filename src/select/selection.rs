@@ -209,6 +209,57 @@ pub fn select<'r>(
     Ok(select_explained(registry, criteria, changed)?.0)
 }
 
+/// A `--tag`, `--target`, `--level` or `--platform` value that no suite
+/// declares (or may run on) is a usage error with a did-you-mean: a gate
+/// with a typo would otherwise select nothing and pass forever.
+fn check_vocabulary(registry: &Registry, criteria: &Criteria) -> Result<(), Error> {
+    let suites = || registry.suites.values();
+    let asks: [(&str, &Vec<String>, Vec<&str>); 4] = [
+        (
+            "tag",
+            &criteria.tags,
+            suites()
+                .flat_map(|s| s.tags.iter().map(String::as_str))
+                .collect(),
+        ),
+        (
+            "target",
+            &criteria.targets,
+            suites()
+                .flat_map(|s| s.targets.iter().map(String::as_str))
+                .collect(),
+        ),
+        (
+            "level",
+            &criteria.levels,
+            suites().filter_map(|s| s.level.as_deref()).collect(),
+        ),
+        ("platform", &criteria.platforms, Vec::new()),
+    ];
+    for (what, wanted, known) in asks {
+        for value in wanted {
+            let declared = if what == "platform" {
+                suites().any(|s| s.platforms.is_empty() || s.platforms.contains(value))
+            } else {
+                known.contains(&value.as_str())
+            };
+            if declared {
+                continue;
+            }
+            let err = Error::usage(format!("no suite has the {what} `{value}`"));
+            let mut known: Vec<&str> = known.clone();
+            known.sort_unstable();
+            known.dedup();
+            return Err(match did_you_mean(value, known.iter().copied()) {
+                Some(near) => err.hint(format!("did you mean `{near}`?")),
+                None if known.is_empty() => err.hint(format!("no suite declares any {what}")),
+                None => err.hint(format!("{what}s in the registry: {}", known.join(", "))),
+            });
+        }
+    }
+    Ok(())
+}
+
 /// A suite the selection left out: its id and why.
 pub type LeftOut = (String, String);
 
@@ -233,6 +284,7 @@ pub fn select_explained<'r>(
             return Err(err);
         }
     }
+    check_vocabulary(registry, criteria)?;
     let mut chosen: BTreeMap<&str, Selected<'r>> = BTreeMap::new();
     let mut left_out: BTreeMap<&str, Mismatch> = BTreeMap::new();
     for suite in registry.suites.values() {
@@ -362,11 +414,12 @@ command = "true"
 
     #[test]
     fn values_of_one_flag_or() {
-        let got = ids(by(|c| c.targets = vec!["web".into(), "nothing".into()]));
+        let got = ids(by(|c| c.tags = vec!["slow".into(), "fast".into()]));
         assert_eq!(
             got,
             [
                 "suite.api.e2e",
+                "suite.api.unit",
                 "suite.base",
                 "suite.build",
                 "suite.web.unit"
@@ -505,7 +558,7 @@ command = "true"
         let selected = select(
             &r,
             &by(|c| {
-                c.tags = vec!["nope".into(), "api".into()];
+                c.tags = vec!["fast".into(), "api".into()];
                 c.levels = vec!["e2e".into()];
                 c.risk = Some(Risk::Medium);
             }),
@@ -529,6 +582,37 @@ command = "true"
                 (ReasonKind::Risk, "high ≥ medium"),
             ]
         );
+    }
+
+    #[test]
+    fn a_value_no_suite_declares_is_an_error_with_a_suggestion() {
+        let (_dir, r) = registry(REGISTRY);
+        for (criteria, message, hint) in [
+            (
+                by(|c| c.tags = vec!["api".into(), "fsat".into()]),
+                "no suite has the tag `fsat`",
+                "did you mean `fast`?",
+            ),
+            (
+                by(|c| c.targets = vec!["deamon".into()]),
+                "no suite has the target `deamon`",
+                "did you mean `daemon`?",
+            ),
+            (
+                by(|c| c.levels = vec!["zzz".into()]),
+                "no suite has the level `zzz`",
+                "levels in the registry: build, e2e, unit",
+            ),
+        ] {
+            let err = select(&r, &criteria, None)
+                .map(|_| ())
+                .expect_err("an error");
+            assert_eq!(err.to_string(), message);
+            assert_eq!(err.exit_code(), 2);
+            assert!(format!("{err:?}").contains(hint), "{err:?}");
+        }
+        // `base` may run anywhere: every known platform has a suite.
+        assert!(select(&r, &by(|c| c.platforms = vec!["windows".into()]), None).is_ok());
     }
 
     #[test]

@@ -101,7 +101,7 @@ fn marked_paths_never_carry_secrets_copy_the_run_or_hang() {
     }
     assert!(reason_for("outdir/hostname-link").contains("leads out of the run directory"));
     assert!(reason_for("outdir/pipe").contains("neither a regular file nor a directory"));
-    assert!(reason_for("state.secrets").contains("looks like a secret"));
+    assert!(reason_for("state.secrets").contains("state.secrets, which is never collected"));
     assert!(reason_for("suites/suite.a").contains("contains the artifact directory"));
     assert!(reason_for("lone-pipe").contains("neither a regular file nor a directory"));
     // No file of the run holds a secret's content or value.
@@ -158,5 +158,145 @@ fn a_hostile_junit_file_neither_crashes_nor_hangs_lab() {
     assert!(
         unreadable[0].contains("nested deeper than 64 elements"),
         "{events}"
+    );
+}
+
+#[test]
+fn declared_paths_out_of_bounds_are_check_errors() {
+    let ws = Workspace::with(&[(
+        "suites.toml",
+        r#"[suite.a]
+command = "true"
+cwd = "sub"
+artifacts = ["up", "abs", "secrets", "rel"]
+
+[artifact.up]
+path = "../../etc/passwd"
+
+[artifact.abs]
+path = "/etc/hostname"
+
+[artifact.secrets]
+path = "{state.secrets}/key"
+
+[artifact.rel]
+path = "../fine.txt"
+"#,
+    )]);
+    std::fs::create_dir(ws.path().join("sub")).expect("mkdir");
+    let out = ws.cmd(&["check"]).status(2).stderr_any().stdout_any().run();
+    let text = format!("{}{}", out.stdout, out.stderr);
+    for (id, line) in [("up", 6), ("abs", 10), ("secrets", 13)] {
+        assert!(
+            text.contains(&format!("artifact.{id}"))
+                && text.contains(&format!("suites.toml:{line}")),
+            "{id}: {text}"
+        );
+    }
+    assert!(text.contains("outside = true"), "{text}");
+    assert!(!text.contains("artifact.rel"), "{text}");
+}
+
+const DECLARED: &str = r#"[lab]
+max_artifact_files = 3
+
+[suite.a]
+command = "sh ./suite.sh"
+artifacts = ["link", "tree", "fixed", "req"]
+
+[artifact.link]
+path = "out/link"
+
+[artifact.tree]
+path = "out/tree"
+
+[artifact.fixed]
+path = "/etc/hostname"
+outside = true
+
+[artifact.req]
+path = "out/token.json"
+required = true
+"#;
+
+const DECLARED_SUITE: &str = r#"#!/bin/sh
+mkdir -p out/tree/deep out/many
+ln -sf /etc/hostname out/link
+echo ok > out/tree/good.txt
+echo secret-content-7f3a > out/tree/.env
+ln -sf /etc out/tree/etc
+echo secret-content-7f3a > out/token.json
+for i in 1 2 3 4 5; do echo $i > "$LAB_STATE_DATA/many-$i.txt"; done
+echo "LAB_ARTIFACT_PATH=$LAB_STATE_DATA"
+"#;
+
+#[test]
+fn declared_artifacts_pass_the_marker_checks_within_one_budget() {
+    let ws = Workspace::with(&[("suites.toml", DECLARED), ("suite.sh", DECLARED_SUITE)]);
+    ws.cmd(&["verify", "a"]).status(1).stderr_any().run();
+    let summary = ws.run_json("summary.json");
+    let suite = crate::harness::suite(&summary, "suite.a");
+    // The required artifact was there, and refused for its name.
+    assert_eq!(suite["step"], "artifact:artifact.req", "{suite:#}");
+    let reason = suite["reason"].as_str().expect("reason");
+    assert!(
+        reason.contains("was refused") && reason.contains("looks like a secret"),
+        "{reason}"
+    );
+    let record = |id: &str| -> serde_json::Value {
+        suite["artifacts"]
+            .as_array()
+            .expect("artifacts")
+            .iter()
+            .find(|a| a["id"] == id)
+            .cloned()
+            .unwrap_or_else(|| panic!("no {id}: {suite:#}"))
+    };
+    assert_eq!(record("artifact.link")["missing"], true);
+    assert_eq!(record("artifact.fixed")["missing"], false);
+    assert_eq!(record("artifact.tree")["missing"], false);
+    let run = ws.latest_run();
+    let artifacts = run.join("suites/suite.a/artifacts");
+    assert!(artifacts.join("tree/good.txt").is_file());
+    assert!(!artifacts.join("tree/.env").exists());
+    assert!(!artifacts.join("tree/etc").exists());
+    assert!(!artifacts.join("link").exists());
+    // hostname and good.txt were 2 of the 3 files: one more fits.
+    let kept = std::fs::read_dir(artifacts.join("state.data"))
+        .map(|d| d.count())
+        .unwrap_or(0);
+    assert_eq!(
+        kept, 1,
+        "the budget of 3 files bounds declared and marked together"
+    );
+    let events = std::fs::read_to_string(run.join("lab.log.jsonl")).expect("events");
+    assert!(events.contains("artifact budget is spent"), "{events}");
+    assert!(
+        events.contains("leads out of the workspace, the run directory and the suite's roots"),
+        "{events}"
+    );
+}
+
+#[test]
+fn fixture_data_never_follows_a_link_out_of_the_workspace() {
+    let ws = Workspace::with(&[
+        (
+            "suites.toml",
+            "[suite.a]\ncommand = \"true\"\nfixtures = [\"f\"]\n\n[fixture.f]\ncopy = [{ from = \"data\", to = \"data\" }]\n",
+        ),
+        ("data/ok.txt", "ok"),
+    ]);
+    std::os::unix::fs::symlink("/etc/hostname", ws.path().join("data/host")).expect("link");
+    ws.cmd(&["verify", "a"]).status(78).stderr_any().run();
+    let summary = ws.run_json("summary.json");
+    let suite = crate::harness::suite(&summary, "suite.a");
+    assert_eq!(suite["status"], "blocked");
+    assert_eq!(suite["step"], "fixture:fixture.f:copy");
+    assert!(
+        suite["reason"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("leads out of the workspace"),
+        "{suite:#}"
     );
 }

@@ -400,7 +400,7 @@ fn explicit_paths_from_a_file_stdin_or_the_environment() {
     let ws = Workspace::with(&[
         ("suites.toml", REGISTRY),
         ("fixtures/mail.toml", FIXTURES),
-        ("list.txt", "./api/x.rs\nweb/a/b.ts, docs/other.md\n"),
+        ("list.txt", "./api/x.rs\r\nweb/a/b.ts\ndocs/other.md\n"),
     ]);
     let doc = list(ws.path(), &["--changed-paths", "list.txt"]);
     assert_eq!(doc["changed"]["source"], "paths-file");
@@ -424,10 +424,50 @@ fn explicit_paths_from_a_file_stdin_or_the_environment() {
     assert_eq!(ids(&doc), ["suite.docs"]);
     let doc = ws
         .cmd(&["suite", "list", "--changed", "--json"])
-        .env("LAB_CHANGED_PATHS", "e2e/x api/y")
+        .env("LAB_CHANGED_PATHS", "e2e/x\napi/y")
         .run_json();
     assert_eq!(doc["changed"]["source"], "env");
     assert_eq!(ids(&doc), ["suite.api", "suite.e2e"]);
+}
+
+/// `--changed` never drops or splits a path (issue 18 item 12): a space or
+/// a comma is part of a name, `-z` reads NUL-separated names (as `git diff
+/// -z --name-only` writes them), and a committed name that is not UTF-8 is
+/// listed (its bad byte replaced) and matched.
+#[test]
+fn paths_with_spaces_commas_newlines_and_bad_bytes_are_kept_whole() {
+    let ws = Workspace::with(&[("suites.toml", REGISTRY), ("fixtures/mail.toml", FIXTURES)]);
+    let doc = list_cmd(ws.path(), &["--changed-paths", "-"])
+        .stdin("docs/a b.md\napi/x,y.rs\n")
+        .run_json();
+    assert_eq!(
+        doc["changed"]["paths"],
+        serde_json::json!(["api/x,y.rs", "docs/a b.md"])
+    );
+    assert_eq!(ids(&doc), ["suite.api"]);
+    let doc = list_cmd(ws.path(), &["--changed-paths", "-", "-z"])
+        .stdin("web/x\ny.ts\0docs/guide.md\0")
+        .run_json();
+    assert_eq!(
+        doc["changed"]["paths"],
+        serde_json::json!(["docs/guide.md", "web/x\ny.ts"])
+    );
+    assert_eq!(ids(&doc), ["suite.docs", "suite.web"]);
+
+    let repo = Workspace::git_repo(FILES);
+    git(repo.path(), &["checkout", "-q", "-b", "feature"]);
+    use std::os::unix::ffi::OsStrExt;
+    let bad = std::ffi::OsStr::from_bytes(b"api/caf\xe9.rs");
+    std::fs::write(repo.path().join(bad), "x").expect("write");
+    std::fs::write(repo.path().join("docs/a b.md"), "x").expect("write");
+    git(repo.path(), &["add", "-A"]);
+    git(repo.path(), &["commit", "-qm", "odd names"]);
+    let doc = list(repo.path(), &[]);
+    assert_eq!(
+        doc["changed"]["paths"],
+        serde_json::json!(["api/caf\u{fffd}.rs", "docs/a b.md"])
+    );
+    assert_eq!(ids(&doc), ["suite.api"]);
 }
 
 #[test]
@@ -436,7 +476,7 @@ fn outside_a_repository_without_paths_is_a_usage_error() {
     ws.cmd(&["suite", "list", "--changed"])
         .status(2)
         .stderr_contains("error: --changed needs a git or jj repository, and `")
-        .stderr_contains("\n  hint: pass the paths with --changed-paths FILE (`-` for stdin) or in LAB_CHANGED_PATHS, separated by newlines, commas or spaces\n")
+        .stderr_contains("\n  hint: pass the paths with --changed-paths FILE (`-` for stdin; add -z when they are NUL-separated) or in LAB_CHANGED_PATHS, one per line\n")
         .run();
 }
 
@@ -506,17 +546,17 @@ fn jj_repository_diffs_base_to_working_copy() {
         serde_json::json!(["web/src/app.ts"])
     );
     assert_eq!(ids(&doc), ["suite.web"]);
-    // A base that does not exist falls back, and says so.
-    let doc = list_cmd(p, &["--base", "no-such-bookmark"])
-        .stderr_contains("lab: warning: jj: `no-such-bookmark")
-        .run_json();
-    assert!(
-        doc["changed"]["notes"][0]
-            .as_str()
-            .expect("note")
-            .contains("no-such-bookmark")
+    // A base named with --base must exist: no silent fallback.
+    ws.cmd(&["suite", "list", "--changed", "--base", "no-such-bookmark"])
+        .status(2)
+        .stderr_contains("error: the base `no-such-bookmark` does not exist (jj: ")
+        .run();
+    // A union base stays one revset: only the working copy's own change.
+    let doc = list(p, &["--base", "main | main"]);
+    assert_eq!(
+        doc["changed"]["paths"],
+        serde_json::json!(["web/src/app.ts"])
     );
-    assert!(ids(&doc).contains(&"suite.web".to_string()));
     // The manifest records the jj change.
     ws.cmd(&["verify", "web"])
         .stderr_contains("  PASS   suite.web  [TIME]\npassed: 1 passed in [TIME]\n")
@@ -525,4 +565,103 @@ fn jj_repository_diffs_base_to_working_copy() {
     assert_eq!(vcs["kind"], "jj");
     assert_eq!(vcs["commit"].as_str().map(str::len), Some(40));
     assert_eq!(vcs["dirty"], true);
+}
+
+/// A repository that does not ignore `target/`, with two earlier runs in it
+/// and one edited file; returns what `--changed` lists.
+fn changed_after_two_runs(vcs: &str) -> (Workspace, serde_json::Value) {
+    let files: Vec<(&str, &str)> = FILES
+        .iter()
+        .copied()
+        .filter(|(name, _)| *name != ".gitignore")
+        .collect();
+    let ws = Workspace::git_repo(&files);
+    if vcs == "jj" {
+        let out = jj()
+            .args(["git", "init", "--colocate"])
+            .current_dir(ws.path())
+            .output()
+            .expect("jj");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    // A user's own file in the run root is never overwritten.
+    std::fs::create_dir_all(ws.path().join("target/lab/runs")).expect("mkdir");
+    std::fs::write(ws.path().join("target/lab/runs/CACHEDIR.TAG"), "mine").expect("write");
+    for _ in 0..2 {
+        ws.cmd(&["verify", "docs"]).stderr_any().run();
+    }
+    ws.write("api/lib.rs", "edited");
+    let doc = list(ws.path(), &[]);
+    (ws, doc)
+}
+
+/// A base named with `--base` must exist (issue 20 item 2): a typo is a
+/// usage error with the nearest branch or tag, never a silent fallback to
+/// "uncommitted changes only" that selects nothing and passes.
+#[test]
+fn a_named_base_that_does_not_exist_is_an_error() {
+    let ws = Workspace::git_repo(FILES);
+    git(ws.path(), &["checkout", "-q", "-b", "feature"]);
+    ws.write("api/lib.rs", "edited");
+    ws.cmd(&["verify", "--changed", "--base", "mian"])
+        .status(2)
+        .stderr("error: the base `mian` does not exist (neither `mian` nor `origin/mian` resolves to a commit)\n  hint: did you mean `main`?\n")
+        .run();
+    // The default base may still fall back, and says so.
+    ws.write(
+        "suites.toml",
+        &format!(
+            "{}\n",
+            REGISTRY.replace("[lab]\n", "[lab]\nbase = \"trunk\"\n")
+        ),
+    );
+    let doc = list_cmd(ws.path(), &[])
+        .stderr_contains(
+            "lab: warning: git: none of `trunk`, `origin/trunk`, `master`, `origin/master` exists",
+        )
+        .run_json();
+    assert!(
+        doc["changed"]["paths"].to_string().contains("api/lib.rs"),
+        "{doc:#}"
+    );
+}
+
+/// lab's own output is never a change (issue 10 item 2), even where
+/// `target/` is not ignored: the run root is filtered out of every source,
+/// and lab marks it with a `.gitignore` of `*` and a `CACHEDIR.TAG`.
+#[test]
+fn runs_are_never_changes_even_where_target_is_not_ignored() {
+    let (ws, doc) = changed_after_two_runs("git");
+    assert_eq!(doc["changed"]["paths"], serde_json::json!(["api/lib.rs"]));
+    let root = ws.path().join("target/lab/runs");
+    assert_eq!(
+        std::fs::read_to_string(root.join(".gitignore")).expect("written"),
+        "# Written by lab: run directories are output, never changes.\n*\n"
+    );
+    assert_eq!(
+        std::fs::read_to_string(root.join("CACHEDIR.TAG")).expect("kept"),
+        "mine"
+    );
+    // git itself no longer sees the runs either.
+    let status = git(ws.path(), &["status", "--porcelain", "-uall"]);
+    assert!(!status.contains("target/"), "{status}");
+    // Without the marker (a run root from an older lab), the runs are
+    // still not changes.
+    std::fs::remove_file(root.join(".gitignore")).expect("remove");
+    let status = git(ws.path(), &["status", "--porcelain", "-uall"]);
+    assert!(status.contains("target/lab/runs/"), "{status}");
+    let doc = list(ws.path(), &[]);
+    assert_eq!(doc["changed"]["paths"], serde_json::json!(["api/lib.rs"]));
+}
+
+#[test]
+#[ignore = "needs jj on PATH; .ci/run installs it and runs ignored tests"]
+fn runs_are_never_changes_in_jj_either() {
+    let (_ws, doc) = changed_after_two_runs("jj");
+    assert_eq!(doc["changed"]["source"], "jj");
+    assert_eq!(doc["changed"]["paths"], serde_json::json!(["api/lib.rs"]));
 }

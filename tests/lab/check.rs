@@ -522,6 +522,18 @@ const CASES: &[Case] = &[
         code: "wrong-type",
         says: "an integer from 100 to 599",
     },
+    Case {
+        name: "two suites reading one JUnit path",
+        files: &[(
+            "suites.toml",
+            "[runner.t]\ncommand = \"pytest --junitxml=out/junit.xml {args}\"\njunit = \"out/junit.xml\"\n\n[suite.a]\nrunners = [\"t\"]\nargs = \"a\"\n\n[suite.b]\nrunners = [\"t\"]\nargs = \"b\"\n",
+        )],
+        file: "suites.toml",
+        line: 9,
+        token: "b]",
+        code: "shared-report",
+        says: "`suite.b` and `suite.a` both read JUnit from `out/junit.xml`",
+    },
 ];
 
 /// Every error code lab reports at a file:line:col, each of which needs a
@@ -546,6 +558,7 @@ const PLACED_ERROR_CODES: &[&str] = &[
     "missing-key",
     "needs-cycle",
     "nested-definition",
+    "shared-report",
     "toml-syntax",
     "undefined-reference",
     "unknown-key",

@@ -91,7 +91,6 @@ fn init_scaffolds_a_valid_registry_for_the_tools_present() {
 wrote suites.toml
 wrote profiles/default.toml
 wrote runners/default.toml
-wrote .config/nextest.toml
 wrote schemas/registry.schema.json
 wrote schemas/suite-list.schema.json
 wrote schemas/suite-show.schema.json

@@ -32,3 +32,49 @@ fn a_suite_cannot_drive_the_terminal_through_lab() {
         }
     }
 }
+
+/// A summary is input (a CI artifact, another machine's shard): what
+/// `runs show`, `runs list` and the markdown and GitHub reports print from
+/// it carries no control sequence, and cannot close a fenced block.
+#[test]
+fn a_tampered_summary_cannot_drive_the_terminal_or_break_a_report() {
+    let ws = Workspace::with(&[("suites.toml", "[suite.a]\ncommand = \"exit 1\"\n")]);
+    ws.cmd(&["verify", "a"]).status(1).stderr_any().run();
+    let path = ws.latest_run().join("summary.json");
+    let mut summary = crate::harness::read_json(&path);
+    let hostile = "\u{1b}]0;OWNED\u{7}evil \u{1b}[2Jclear \u{9b}31mcsi";
+    summary["suites"][0]["reason"] = hostile.into();
+    summary["suites"][0]["excerpt"] = serde_json::json!(["```", "</details>", hostile]);
+    summary["reproduce"] = format!("lab verify a {hostile}").into();
+    std::fs::write(&path, summary.to_string()).expect("tamper");
+    let no_controls = |what: &str, text: &str| {
+        let bad: Vec<char> = text
+            .chars()
+            .filter(|c| c.is_control() && *c != '\n' && *c != '\t')
+            .collect();
+        assert!(bad.is_empty(), "{what}: {bad:?} in\n{text}");
+        assert!(text.contains("evil clear csi"), "{what}: {text}");
+    };
+    let shown = ws
+        .cmd(&["runs", "show", "latest"])
+        .stdout_any()
+        .run()
+        .stdout;
+    no_controls("runs show", &shown);
+    let markdown = ws
+        .cmd(&["report", "--format", "markdown"])
+        .stdout_any()
+        .stderr_any()
+        .run()
+        .stdout;
+    no_controls("markdown", &markdown);
+    // The excerpt's own ``` cannot end its block: the fence is longer.
+    assert!(markdown.contains("````\n```\n</details>\n"), "{markdown}");
+    let github = ws
+        .cmd(&["report", "--format", "github"])
+        .stdout_any()
+        .stderr_any()
+        .run()
+        .stdout;
+    no_controls("github", &github);
+}

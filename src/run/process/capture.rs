@@ -69,13 +69,16 @@ impl<'r> Capture<'r> {
 
     /// Takes the next chunk the child wrote.
     pub fn feed(&mut self, chunk: &[u8]) -> std::io::Result<()> {
+        // Markers are read before redaction: a path is not a secret because
+        // a word of it happens to be a secret's value (the copy and every
+        // record of it are redacted again).
+        self.markers.feed(chunk);
         self.clean.clear();
         self.redact.push(chunk, &mut self.clean);
         self.emit()
     }
 
     fn emit(&mut self) -> std::io::Result<()> {
-        self.markers.feed(&self.clean);
         if let Some(t) = &mut self.tee {
             t.feed(&self.clean);
         }

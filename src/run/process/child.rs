@@ -46,6 +46,9 @@ pub struct Spec<'a> {
     pub interrupts: &'a Interrupts,
     /// Program and arguments put in front of `/bin/sh -c` (isolation).
     pub wrapper: &'a [String],
+    /// Asked as the child runs: `true` when something it needs is gone
+    /// (a service died); it is then stopped like on Ctrl-C.
+    pub watch: Option<&'a dyn Fn() -> bool>,
 }
 
 /// How the child ended.
@@ -61,6 +64,8 @@ pub struct Driven {
     pub timed_out: bool,
     /// Stopped because lab was interrupted.
     pub interrupted: bool,
+    /// Stopped because its `watch` said so.
+    pub unneeded: bool,
     /// Processes it left running, killed.
     pub leaked: Vec<LeakedRecord>,
     /// Its stdout.
@@ -105,9 +110,22 @@ pub fn poll_pipes(
     slots.map(|slot| slot != usize::MAX && !fds[slot].revents().is_empty())
 }
 
+/// Why a child could not be driven to its end.
+#[derive(Debug, thiserror::Error)]
+pub enum DriveError {
+    /// It could not be started.
+    #[error("could not start the command")]
+    Start(#[source] std::io::Error),
+    /// Its logs could not be created or written (a full disk, no file
+    /// descriptors left): it was killed with its group, since what it did
+    /// could not be recorded.
+    #[error("lab could not record the command's output")]
+    Record(#[source] std::io::Error),
+}
+
 /// Runs `spec` to its end. Fails only when the child cannot be started or
-/// its logs cannot be created or written.
-pub fn drive(spec: &Spec<'_>) -> std::io::Result<Driven> {
+/// its logs cannot be created or written (then it is killed first).
+pub fn drive(spec: &Spec<'_>) -> Result<Driven, DriveError> {
     let started = Instant::now();
     let deadline = spec.timeout.map(|t| started + t);
     let mut child = Driving::start(spec)?;
@@ -130,12 +148,35 @@ pub fn drive(spec: &Spec<'_>) -> std::io::Result<Driven> {
         if let (None, Some(d)) = (child.term_sent, deadline) {
             wait = wait.min(d.saturating_duration_since(Instant::now()));
         }
-        child.read_or_reap(wait, &mut buf)?;
+        if let Err(e) = child.read_or_reap(wait, &mut buf) {
+            child.abort(spec);
+            make_room(spec, &e);
+            return Err(DriveError::Record(e));
+        }
         if child.status.is_none() {
             child.stop_when_due(spec, deadline);
         }
     }
-    child.finish(started)
+    child.finish(started).map_err(DriveError::Record)
+}
+
+/// After a log filled the disk (or the file size limit): cut both logs to
+/// their first 16 KiB and drop their tail files, so the space lab took is
+/// given back and the run's summary can still be written.
+fn make_room(spec: &Spec<'_>, error: &std::io::Error) {
+    use std::io::ErrorKind::{FileTooLarge, QuotaExceeded, StorageFull};
+    if !matches!(error.kind(), StorageFull | QuotaExceeded | FileTooLarge) {
+        return;
+    }
+    for path in [&spec.stdout.path, &spec.stderr.path] {
+        // Best effort: whatever cannot be cut stays as it is.
+        let _ = std::fs::remove_file(format!("{path}.tail"));
+        if let Ok(file) = std::fs::OpenOptions::new().write(true).open(path)
+            && file.metadata().is_ok_and(|m| m.len() > 16 << 10)
+        {
+            let _ = file.set_len(16 << 10);
+        }
+    }
 }
 
 /// A child being driven: its pipes and logs, and how far its end has come.
@@ -157,11 +198,13 @@ struct Driving<'r> {
 
 impl<'r> Driving<'r> {
     /// Creates the logs and starts the child.
-    fn start(spec: &Spec<'r>) -> std::io::Result<Self> {
-        let out_cap = Capture::new(&spec.stdout, spec.redactor)?;
-        let err_cap = Capture::new(&spec.stderr, spec.redactor)?;
-        let mut child = process::spawn_shell(spec.command, spec.cwd, spec.env, spec.wrapper)?;
+    fn start(spec: &Spec<'r>) -> Result<Self, DriveError> {
+        let out_cap = Capture::new(&spec.stdout, spec.redactor).map_err(DriveError::Record)?;
+        let err_cap = Capture::new(&spec.stderr, spec.redactor).map_err(DriveError::Record)?;
+        let mut child = process::spawn_shell(spec.command, spec.cwd, spec.env, spec.wrapper)
+            .map_err(DriveError::Start)?;
         let pid = child.id();
+        process::span_started(pid);
         #[cfg(target_os = "linux")]
         let pidfd = rustix::process::Pid::from_raw(pid as i32).and_then(|p| {
             rustix::process::pidfd_open(p, rustix::process::PidfdFlags::empty()).ok()
@@ -190,6 +233,7 @@ impl<'r> Driving<'r> {
     fn sweep(&mut self, spec: &Spec<'_>) {
         let pid = self.driven.pid;
         process::forget(pid);
+        process::span_ended(pid);
         let grace = if spec.interrupts.again() {
             Duration::ZERO
         } else {
@@ -198,6 +242,24 @@ impl<'r> Driving<'r> {
         self.driven.leaked =
             process::sweep_redacted(pid, spec.tag, grace, spec.interrupts, spec.redactor);
         self.drain_until = Some(Instant::now() + DRAIN_LIMIT);
+    }
+
+    /// What it does can no longer be recorded: KILL its group and every
+    /// escapee at once, and reap it.
+    fn abort(&mut self, spec: &Spec<'_>) {
+        let pid = self.driven.pid;
+        process::signal_group(pid, Signal::KILL);
+        // Killed above; the wait only reaps it.
+        let _ = self.child.wait();
+        process::forget(pid);
+        process::span_ended(pid);
+        self.driven.leaked = process::sweep_redacted(
+            pid,
+            spec.tag,
+            Duration::ZERO,
+            spec.interrupts,
+            spec.redactor,
+        );
     }
 
     /// Waits up to `wait` for output or the exit; logs what arrived.
@@ -227,8 +289,8 @@ impl<'r> Driving<'r> {
         Ok(())
     }
 
-    /// Past the deadline or on Ctrl-C: TERM to the group, and KILL once
-    /// the grace is over (or on a second Ctrl-C).
+    /// Past the deadline, on Ctrl-C or when `watch` says so: TERM to the
+    /// group, and KILL once the grace is over (or on a second Ctrl-C).
     fn stop_when_due(&mut self, spec: &Spec<'_>, deadline: Option<Instant>) {
         let pid = self.driven.pid;
         match self.term_sent {
@@ -240,6 +302,8 @@ impl<'r> Driving<'r> {
                     // This signal is answered with TERM and the grace
                     // period; only a later one cuts it short.
                     spec.interrupts.acknowledge();
+                } else if spec.watch.is_some_and(|gone| gone()) {
+                    self.driven.unneeded = true;
                 } else {
                     return;
                 }

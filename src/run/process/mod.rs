@@ -5,11 +5,14 @@
 //! Nothing here knows the registry or a suite; `suite/` and `isolation/`
 //! build on it.
 
+pub mod bounded;
 pub mod capture;
 pub mod child;
 pub mod exit;
 pub mod fds;
 pub mod interactive;
+pub mod parent_death;
 pub mod redact;
 pub mod signals;
 pub mod spawn;
+pub mod watchdog;

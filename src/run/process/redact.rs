@@ -11,23 +11,54 @@ pub const REDACTED: &str = "[REDACTED]";
 /// occur by chance); names still redact them in manifest.json.
 pub const MIN_SECRET_LEN: usize = 6;
 
-/// Name fragments that make a variable secret (case-insensitive).
-pub const SECRET_NAME_PARTS: &[&str] = &[
+/// Words that make a variable secret, also at the end of a longer word
+/// (`PGPASSWORD`, `GHTOKEN`).
+const STRONG_WORDS: &[&str] = &[
     "PASSWORD",
+    "PASSWORDS",
     "PASSWD",
     "TOKEN",
+    "TOKENS",
     "SECRET",
-    "KEY",
+    "SECRETS",
     "CREDENTIAL",
-    "AUTH",
-    "COOKIE",
-    "SESSION",
+    "CREDENTIALS",
+    "APIKEY",
 ];
 
-/// `true` when a variable's name marks its value as secret.
+/// Words that make a variable secret only as a whole word of its name
+/// (`DB_PASS`, `API_KEY`, `NPM_AUTH`), so `AUTHOR` or `KEYBOARD` do not.
+const WORDS: &[&str] = &[
+    "KEY", "KEYS", "AUTH", "COOKIE", "COOKIES", "SESSION", "PASS", "PWD",
+];
+
+/// Well-known names that hold no secret although a word of them matches.
+const NOT_SECRET: &[&str] = &[
+    "PWD",
+    "OLDPWD",
+    "SSH_AUTH_SOCK",
+    "XDG_SESSION_DESKTOP",
+    "XDG_SESSION_TYPE",
+    "XDG_SESSION_CLASS",
+    "XDG_SESSION_ID",
+    "XDG_SESSION_PATH",
+    "DESKTOP_SESSION",
+    "SESSION_MANAGER",
+    "DBUS_SESSION_BUS_ADDRESS",
+    "GPG_KEY",
+];
+
+/// `true` when a variable's name marks its value as secret: one of its
+/// words (split on `_`, `-` and `.`, case-insensitive) is a secret word,
+/// unless the name is a well-known harmless one (docs/running.md#redaction).
 pub fn is_secret_name(name: &str) -> bool {
     let upper = name.to_ascii_uppercase();
-    SECRET_NAME_PARTS.iter().any(|p| upper.contains(p))
+    if NOT_SECRET.contains(&upper.as_str()) {
+        return false;
+    }
+    upper
+        .split(['_', '-', '.'])
+        .any(|word| WORDS.contains(&word) || STRONG_WORDS.iter().any(|s| word.ends_with(s)))
 }
 
 /// Replaces known secret values.
@@ -186,5 +217,27 @@ mod tests {
         assert!(is_secret_name("db_password"));
         assert!(is_secret_name("AWS_SECRET_ACCESS_KEY"));
         assert!(!is_secret_name("PATH"));
+        for secret in [
+            "PGPASSWORD",
+            "DB_PASS",
+            "NPM_CONFIG__AUTH",
+            "api-key",
+            "MYSQL_PWD",
+            "session",
+            "GH.TOKEN",
+        ] {
+            assert!(is_secret_name(secret), "{secret}");
+        }
+        for plain in [
+            "XDG_SESSION_DESKTOP",
+            "GIT_AUTHOR_NAME",
+            "PWD",
+            "KEYBOARD_LAYOUT",
+            "TOKENIZERS_PARALLELISM",
+            "SSH_AUTH_SOCK",
+            "PASSAGE",
+        ] {
+            assert!(!is_secret_name(plain), "{plain}");
+        }
     }
 }

@@ -20,6 +20,76 @@ use crate::outputs::LeakedRecord;
 /// an orphan.
 static KNOWN: Mutex<Option<HashSet<u32>>> = Mutex::new(None);
 
+/// One driven process of this run (a suite's command, a fixture's set-up):
+/// when it ran, in clock ticks since boot — the clock of
+/// `/proc/PID/stat`'s start time. Orphans that lost the tag (`env -i`) are
+/// attributed by when they started.
+struct Span {
+    pid: u32,
+    start: u64,
+    end: Option<u64>,
+}
+
+/// Every span of this run (a few dozen bytes per suite).
+static SPANS: Mutex<Vec<Span>> = Mutex::new(Vec::new());
+
+/// Clock ticks since boot, now.
+fn now_ticks() -> u64 {
+    let t = rustix::time::clock_gettime(rustix::time::ClockId::Boottime);
+    let hz = rustix::param::clock_ticks_per_second();
+    t.tv_sec as u64 * hz + t.tv_nsec as u64 * hz / 1_000_000_000
+}
+
+/// A process's start time in clock ticks since boot, from /proc.
+fn start_ticks(pid: u32) -> Option<u64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // Fields after the command name; start time is the 22nd field overall.
+    stat.rsplit_once(')')?
+        .1
+        .split_whitespace()
+        .nth(19)?
+        .parse()
+        .ok()
+}
+
+/// Records that `pid` starts running now.
+pub fn span_started(pid: u32) {
+    let mut spans = SPANS.lock().unwrap_or_else(|e| e.into_inner());
+    spans.push(Span {
+        pid,
+        start: now_ticks(),
+        end: None,
+    });
+}
+
+/// Records that `pid` (a span) has ended.
+pub fn span_ended(pid: u32) {
+    let now = now_ticks();
+    let mut spans = SPANS.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(span) = spans
+        .iter_mut()
+        .rev()
+        .find(|s| s.pid == pid && s.end.is_none())
+    {
+        span.end = Some(now);
+    }
+}
+
+/// Whether an orphan without a tag of this run is due to be swept: only once every span that was running when it started has ended
+/// (one tick of slack each way), so a suite still running never loses a
+/// process of its own to another suite's sweep. With one job, that is
+/// exactly the suite it came from.
+fn untagged_is_due(orphan: u32) -> bool {
+    let Some(born) = start_ticks(orphan) else {
+        return false;
+    };
+    let spans = SPANS.lock().unwrap_or_else(|e| e.into_inner());
+    spans
+        .iter()
+        .filter(|s| s.start <= born + 1 && s.end.is_none_or(|end| end + 1 >= born))
+        .all(|s| s.end.is_some())
+}
+
 /// Makes lab the child subreaper: daemonized descendants are reparented to
 /// lab instead of init, where they can be found and killed.
 pub fn become_subreaper() {
@@ -30,9 +100,10 @@ pub fn become_subreaper() {
 }
 
 /// Spawns `command` with `sh -c` in its own process group, stdin null,
-/// stdout and stderr piped, no descriptor above 2 inherited. `wrapper`
-/// (an absolute program and its arguments, e.g. `nsenter … --` or
-/// `xvfb-run -a`) goes in front of `/bin/sh -c`.
+/// stdout and stderr piped, no descriptor above 2 inherited, dying with
+/// lab (the spawning thread must outlive it: [`super::parent_death`]).
+/// `wrapper` (an absolute program and its arguments, e.g. `nsenter … --`
+/// or `xvfb-run -a`) goes in front of `/bin/sh -c`.
 pub fn spawn_shell(
     command: &str,
     cwd: &std::path::Path,
@@ -59,6 +130,25 @@ pub fn spawn_shell(
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
+    super::parent_death::die_with_lab(&mut cmd);
+    let mut known = KNOWN.lock().unwrap_or_else(|e| e.into_inner());
+    let child = cmd.spawn()?;
+    known.get_or_insert_with(HashSet::new).insert(child.id());
+    Ok(child)
+}
+
+/// Spawns a helper `cmd` (a readiness probe run through a namespace) in
+/// its own process group, stdin null, stdout and stderr piped, no
+/// descriptor above 2 inherited, dying with lab, registered as a known
+/// child until [`forget`].
+pub fn spawn_piped(cmd: &mut Command) -> std::io::Result<Child> {
+    use std::os::unix::process::CommandExt;
+    super::fds::inherit_only_stdio(cmd);
+    cmd.process_group(0)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    super::parent_death::die_with_lab(cmd);
     let mut known = KNOWN.lock().unwrap_or_else(|e| e.into_inner());
     let child = cmd.spawn()?;
     known.get_or_insert_with(HashSet::new).insert(child.id());
@@ -84,13 +174,13 @@ pub fn spawn_interactive(
         None => Command::new("/bin/sh"),
     };
     super::fds::inherit_only_stdio(&mut cmd);
-    let child = cmd
-        .arg("-c")
+    cmd.arg("-c")
         .arg(command)
         .current_dir(cwd)
         .env_clear()
-        .envs(env)
-        .spawn()?;
+        .envs(env);
+    super::parent_death::die_with_lab(&mut cmd);
+    let child = cmd.spawn()?;
     known.get_or_insert_with(HashSet::new).insert(child.id());
     Ok(child)
 }
@@ -121,6 +211,7 @@ pub fn signal_each(pids: &[u32], signal: Signal) {
 /// Runs a helper command to completion, registered as a known child while
 /// it runs, so a concurrent sweep can never reap it first.
 pub fn output(cmd: &mut Command) -> std::io::Result<std::process::Output> {
+    super::parent_death::die_with_lab(cmd);
     let child = {
         let mut known = KNOWN.lock().unwrap_or_else(|e| e.into_inner());
         let child = cmd.spawn()?;
@@ -161,6 +252,19 @@ pub fn signal_group(pgid: u32, signal: Signal) {
         // ESRCH: the group is gone, which is fine (see above).
         let _ = rustix::process::kill_process_group(p, signal);
     }
+}
+
+/// `true` once child `pid` has ended, without reaping it: until it is
+/// waited for, its pid (and so its group id) cannot be reused.
+pub fn has_exited(pid: u32) -> bool {
+    use rustix::process::{WaitId, WaitIdOptions, waitid};
+    self::pid(pid).is_some_and(|p| {
+        waitid(
+            WaitId::Pid(p),
+            WaitIdOptions::EXITED | WaitIdOptions::NOHANG | WaitIdOptions::NOWAIT,
+        )
+        .is_ok_and(|status| status.is_some())
+    })
 }
 
 /// `true` while any process (zombies included) is in group `pgid`.
@@ -215,8 +319,23 @@ fn environ_has(pid: u32, needles: &[String]) -> bool {
     needles.iter().all(|n| vars.contains(n.as_bytes()))
 }
 
+/// Every process on the machine (but this one) that carries all of `tag`
+/// (`NAME=value` entries) in its initial environment, from /proc.
+pub fn tagged(tag: &[String]) -> Vec<u32> {
+    let me = std::process::id();
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    entries
+        .flatten()
+        .filter_map(|e| e.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|&p| p != me && state(p).is_some_and(|s| s != 'Z') && environ_has(p, tag))
+        .collect()
+}
+
 /// Processes descended from lab that lab did not spawn itself (orphans
-/// reparented to the subreaper) and that carry `tag` in their environment,
+/// reparented to the subreaper) and that carry `tag` in their environment
+/// — or no tag of this run, and started while only finished spans ran —
 /// with all their descendants. Zombies are reaped on the way.
 fn orphan_forest(tag: &[String]) -> Vec<u32> {
     let known = KNOWN.lock().unwrap_or_else(|e| e.into_inner());
@@ -235,7 +354,15 @@ fn orphan_forest(tag: &[String]) -> Vec<u32> {
             }
             continue;
         }
-        if environ_has(child, tag) {
+        // This run's tag (the run id) with another suite's id: not ours.
+        // No tag of this run at all (`env -i`): ours once every suite that
+        // was running when it started has ended.
+        let ours = if environ_has(child, &tag[..1]) {
+            environ_has(child, tag)
+        } else {
+            untagged_is_due(child)
+        };
+        if ours {
             roots.push(child);
         }
     }

@@ -11,6 +11,12 @@ use crate::registry::model::Suite;
 use crate::registry::resolved::MergedProfile;
 use crate::run::process::redact::is_secret_name;
 
+/// `{junit}`'s file name in the suite directory.
+pub const JUNIT_FILE: &str = "junit.xml";
+
+/// `{nextest_config}`'s file name in the suite directory.
+pub const NEXTEST_CONFIG_FILE: &str = "nextest.toml";
+
 /// The directories and values placeholders stand for.
 #[derive(Debug, Clone)]
 pub struct Placeholders {
@@ -32,6 +38,11 @@ pub struct Placeholders {
     pub args: String,
     /// `{args}` split into words, for shell commands.
     pub args_words: Vec<String>,
+    /// `{junit}`: where a tool writes the suite's JUnit report.
+    pub junit: String,
+    /// `{nextest_config}`: a nextest tool config whose profile `lab`
+    /// writes JUnit to `{junit}`.
+    pub nextest_config: String,
     /// `{port}`, inside a service's own definition.
     pub port: Option<u16>,
 }
@@ -59,6 +70,8 @@ impl Placeholders {
             // whole text would be one word: never shell syntax.
             args_words: crate::registry::words::split(args)
                 .unwrap_or_else(|_| vec![args.to_string()]),
+            junit: suite_dir.join(JUNIT_FILE).to_string(),
+            nextest_config: suite_dir.join(NEXTEST_CONFIG_FILE).to_string(),
             port: None,
         }
     }
@@ -80,6 +93,8 @@ impl Placeholders {
                 "state.config" => &self.state_config,
                 "state.data" => &self.state_data,
                 "state.secrets" => &self.state_secrets,
+                "junit" => &self.junit,
+                "nextest_config" => &self.nextest_config,
                 "port" => port.as_deref()?,
                 "args" => return Some(Value::Words(&self.args_words)),
                 _ => return None,
@@ -95,7 +110,7 @@ impl Placeholders {
             return text.to_string();
         }
         let port = self.port.map(|p| p.to_string());
-        let pairs: [(&str, Option<&str>); 8] = [
+        let pairs: [(&str, Option<&str>); 10] = [
             ("{workspace}", Some(&self.workspace)),
             ("{run_dir}", Some(&self.run_dir)),
             ("{suite_dir}", Some(&self.suite_dir)),
@@ -103,6 +118,8 @@ impl Placeholders {
             ("{state.data}", Some(&self.state_data)),
             ("{state.secrets}", Some(&self.state_secrets)),
             ("{args}", Some(&self.args)),
+            ("{junit}", Some(&self.junit)),
+            ("{nextest_config}", Some(&self.nextest_config)),
             ("{port}", port.as_deref()),
         ];
         let mut out = text.to_string();
@@ -289,5 +306,9 @@ mod tests {
             "cat '/w s;x'/suites.toml -p 'a b'"
         );
         assert_eq!(spaced.fill("{workspace}"), "/w s;x");
+        assert_eq!(
+            p.fill("--junitxml={junit}"),
+            "--junitxml=/w/runs/1/suites/s/junit.xml"
+        );
     }
 }

@@ -1,85 +1,67 @@
 //! What a suite leaves behind, gathered after it ran: declared and
-//! marker-reported artifacts, JUnit results, and the excerpt of at most 12
-//! decisive lines (JUnit failures first, then the last error-looking lines).
+//! marker-reported artifacts, JUnit results (or why there are none), and
+//! the excerpt of at most 12 decisive lines (failing tests with their
+//! decisive lines first; else the tool's own first error with its
+//! indented context; then the last error-looking lines).
 
 use std::io::Read;
 
 use camino::Utf8Path;
 
+use super::artifacts::{Budget, Collector, Refusal};
+use super::junit::{Keeper, add, collect};
 use super::prepare::Prepared;
 use crate::error::Chain;
-use crate::outputs::{Status, TestCounts};
+use crate::outputs::{ArtifactRecord, ArtifactSource, Status, TestCounts};
 use crate::registry::model::Suite;
-use crate::run::context::{EXCERPT_LINES, Outcome, RunContext};
+use crate::run::context::{Outcome, RunContext};
 use crate::run::process::capture::Captured;
 
 /// Declared artifacts, marker artifacts, JUnit.
+/// Copying artifacts stops when `timeout` (the suite's) has passed since
+/// it began, or when lab is interrupted.
 pub fn collect_evidence(
     cx: &RunContext<'_>,
     suite: &Suite,
     prep: &Prepared,
     captures: &(Captured, Captured),
+    timeout: std::time::Duration,
     outcome: &mut Outcome,
 ) {
-    // The run directory's path is resolved once, when it is created.
-    let collector = super::artifacts::Collector {
-        run_dir: cx.run.path.clone().into(),
-        artifact_dir: prep.dir.join("artifacts").into(),
-        roots: prep.roots.clone().into(),
-        cwd: &prep.cwd,
-    };
-    for r in &suite.artifacts {
-        let Some(def) = cx.registry.artifacts.get(&r.id) else {
-            continue;
-        };
-        let record = collector.declared(def, &prep.places.fill(&def.path));
-        if record.missing && def.required && outcome.status.is_pass() {
-            outcome.status = Status::Failed;
-            outcome.step = Some(format!("artifact:{}", def.id));
-            outcome.reason = Some(format!(
-                "required artifact {} (`{}`) is missing",
-                def.id, record.path
-            ));
-        }
-        outcome.artifacts.push(record);
-    }
-    let ignored = |path: &str, reason: &str| {
-        cx.run.event(
-            "artifact_ignored",
-            serde_json::json!({ "suite": suite.id, "path": prep.redactor.redact_str(path), "reason": prep.redactor.redact_str(reason) }),
-        );
-    };
-    for printed in captures.0.markers.iter().chain(&captures.1.markers) {
-        let mut left_out = Vec::new();
-        match collector.marker(printed, &mut left_out) {
-            Ok(record) => outcome.artifacts.push(record),
-            Err(reason) => ignored(printed, &Chain(&reason).to_string()),
-        }
-        for (path, reason) in &left_out {
-            ignored(path, reason);
-        }
-    }
+    collect_artifacts(cx, suite, prep, captures, timeout, outcome);
+    collect_tests(cx, suite, prep, outcome);
+}
+
+/// Every report this suite wrote, counted and kept in its directory; or,
+/// when there is none, why (`tests_missing`).
+fn collect_tests(cx: &RunContext<'_>, suite: &Suite, prep: &Prepared, outcome: &mut Outcome) {
+    let patterns = super::report_paths::patterns(cx.registry, suite, prep);
+    let mut keeper = Keeper::new(&prep.dir, &prep.rel_dir);
     let mut tests: Option<TestCounts> = None;
-    for r in suite
-        .runners
-        .iter()
-        .filter_map(|r| cx.registry.runners.get(&r.id))
-    {
-        let Some(pattern) = &r.junit else { continue };
-        match super::junit::collect(&prep.cwd, &prep.places.fill(pattern), &prep.redactor, outcome.started_at) {
-            None => {}
-            Some(Ok(counts)) => {
-                let t = tests.get_or_insert_with(TestCounts::default);
-                t.total += counts.total;
-                t.passed += counts.passed;
-                t.failed += counts.failed;
-                t.skipped += counts.skipped;
-                t.failures.extend(counts.failures);
-            }
-            Some(Err(e)) => cx.run.event(
+    let mut missing = Vec::new();
+    for pattern in &patterns {
+        let found = collect(
+            &prep.cwd,
+            pattern,
+            &prep.redactor,
+            outcome.started_at,
+            &mut keeper,
+        );
+        let shown = prep.redactor.redact_str(&shown(prep, pattern));
+        for e in &found.errors {
+            let error = prep.redactor.redact_str(&Chain(e).to_string());
+            cx.run.event(
                 "junit_unreadable",
-                serde_json::json!({ "suite": suite.id, "runner": r.id, "error": Chain(&e).to_string() }),
-            ),
+                serde_json::json!({ "suite": suite.id, "path": shown, "error": error }),
+            );
+            missing.push(format!("JUnit unreadable: {error}"));
+        }
+        match found.counts {
+            Some(counts) => add(tests.get_or_insert_with(TestCounts::default), counts),
+            None if found.errors.is_empty() => {
+                missing.push(no_report(&shown, found.stale, outcome));
+            }
+            None => {}
         }
     }
     if let Some(t) = &tests
@@ -89,7 +71,113 @@ pub fn collect_evidence(
     {
         outcome.step = Some(format!("test:{}", first.name));
     }
+    if tests.is_none() && !missing.is_empty() {
+        outcome.tests_missing = Some(missing.join("; "));
+    }
     outcome.tests = tests;
+}
+
+/// A report path as people read it: inside the run directory relative to
+/// it, else as filled in.
+fn shown(prep: &Prepared, pattern: &str) -> String {
+    let run_dir = prep.dir.as_str().strip_suffix(&prep.rel_dir).unwrap_or("");
+    match pattern.strip_prefix(run_dir) {
+        Some(rel) if !run_dir.is_empty() => rel.to_string(),
+        _ => pattern.to_string(),
+    }
+}
+
+/// Why no report counts, by how the command ended.
+fn no_report(shown: &str, stale: bool, outcome: &Outcome) -> String {
+    let mut why = format!("no JUnit written to `{shown}`");
+    match outcome.attempts.last().map(|a| a.status) {
+        Some(Status::Failed) => why.push_str(": the command stopped before its tests reported"),
+        Some(Status::Passed) => why.push_str(
+            " although the command passed: does the runner's `junit` name where the tool writes?",
+        ),
+        _ => {}
+    }
+    if stale {
+        why.push_str(" (the report there is older than this suite and was not read)");
+    }
+    why
+}
+
+/// Declared artifacts, then marker artifacts, within one budget; what is
+/// refused is logged as `artifact_ignored` with the reason.
+fn collect_artifacts(
+    cx: &RunContext<'_>,
+    suite: &Suite,
+    prep: &Prepared,
+    captures: &(Captured, Captured),
+    timeout: std::time::Duration,
+    outcome: &mut Outcome,
+) {
+    let deadline = std::time::Instant::now() + timeout;
+    let settings = &cx.registry.settings;
+    let resolve = |p: &str| crate::files::resolve(std::path::Path::new(p));
+    // The run directory's path is resolved once, when it is created.
+    let mut collector = Collector {
+        run_dir: cx.run.path.clone().into(),
+        workspace: resolve(cx.registry.workspace.as_str())
+            .unwrap_or_else(|| cx.registry.workspace.clone().into()),
+        artifact_dir: prep.dir.join("artifacts").into(),
+        roots: resolve(prep.roots.as_str()).unwrap_or_else(|| prep.roots.clone().into()),
+        secrets_dir: resolve(&prep.places.state_secrets),
+        cwd: &prep.cwd,
+        budget: Budget::new(settings.max_artifact_files, settings.max_artifact_bytes),
+        redactor: &prep.redactor,
+        stop: &|| std::time::Instant::now() >= deadline || cx.interrupts.interrupted(),
+    };
+    let ignored = |path: &str, reason: &str| {
+        cx.run.event(
+            "artifact_ignored",
+            serde_json::json!({ "suite": suite.id, "path": prep.redactor.redact_str(path), "reason": prep.redactor.redact_str(reason) }),
+        );
+    };
+    let mut left_out = Vec::new();
+    for r in &suite.artifacts {
+        let Some(def) = cx.registry.artifacts.get(&r.id) else {
+            continue;
+        };
+        let path = prep.places.fill(&def.path);
+        let record = collector
+            .declared(def, &path, &mut left_out)
+            .unwrap_or_else(|refusal| {
+                let why = match refusal {
+                    Refusal::Missing { .. } => "is missing".to_string(),
+                    refusal => {
+                        ignored(&path, &Chain(&refusal).to_string());
+                        format!("was refused: {}", Chain(&refusal))
+                    }
+                };
+                if def.required && outcome.status.is_pass() {
+                    outcome.status = Status::Failed;
+                    outcome.step = Some(format!("artifact:{}", def.id));
+                    outcome.reason = Some(
+                        prep.redactor
+                            .redact_str(&format!("required artifact {} (`{path}`) {why}", def.id)),
+                    );
+                }
+                ArtifactRecord {
+                    id: def.id.clone(),
+                    kind: def.kind.into(),
+                    path: prep.redactor.redact_str(&path),
+                    source: ArtifactSource::Declared,
+                    missing: true,
+                }
+            });
+        outcome.artifacts.push(record);
+    }
+    for printed in captures.0.markers.iter().chain(&captures.1.markers) {
+        match collector.marker(printed, &mut left_out) {
+            Ok(record) => outcome.artifacts.push(record),
+            Err(reason) => ignored(printed, &Chain(&reason).to_string()),
+        }
+    }
+    for (path, reason) in &left_out {
+        ignored(path, reason);
+    }
 }
 
 /// The last `n` non-empty lines of a log (reading at most its last 64 KiB).
@@ -121,77 +209,12 @@ pub fn tail_lines(path: &Utf8Path, n: usize) -> Vec<String> {
     lines
 }
 
-fn truncate(line: &str, max: usize) -> String {
+/// `line` cut at `max` characters, with `…` when cut.
+pub(super) fn truncate(line: &str, max: usize) -> String {
     if line.chars().count() <= max {
         return line.to_string();
     }
     let mut s: String = line.chars().take(max).collect();
     s.push('…');
     s
-}
-
-/// Lines that look like the reason something failed.
-fn looks_like_error(line: &str) -> bool {
-    let l = line.to_ascii_lowercase();
-    [
-        "error",
-        "panicked",
-        "failed",
-        "failure",
-        "fatal",
-        "assert",
-        "exception",
-        "traceback",
-        "fail ",
-    ]
-    .iter()
-    .any(|w| l.contains(w))
-}
-
-/// At most [`EXCERPT_LINES`] decisive lines: JUnit failures first, then the
-/// last error-looking lines of stderr and stdout, else their last lines.
-pub fn excerpt(prep: &Prepared, outcome: &Outcome) -> Vec<String> {
-    if outcome.status.is_pass() && outcome.status != Status::Flaky {
-        return Vec::new();
-    }
-    let mut lines = Vec::new();
-    if let Some(t) = &outcome.tests {
-        for f in &t.failures {
-            let first = f.message.lines().next().unwrap_or("");
-            let name = match &f.classname {
-                Some(c) if !c.is_empty() => format!("{c}::{}", f.name),
-                _ => f.name.clone(),
-            };
-            lines.push(truncate(&format!("FAIL {name}: {first}"), 300));
-            if lines.len() >= EXCERPT_LINES / 2 {
-                break;
-            }
-        }
-    }
-    let room = EXCERPT_LINES - lines.len();
-    let stderr = tail_lines(&prep.dir.join("stderr.log"), 200);
-    let stdout = tail_lines(&prep.dir.join("stdout.log"), 200);
-    let errors: Vec<&String> = stderr
-        .iter()
-        .chain(&stdout)
-        .filter(|l| looks_like_error(l))
-        .collect();
-    if errors.is_empty() {
-        let source = if stderr.is_empty() { &stdout } else { &stderr };
-        lines.extend(
-            source
-                .iter()
-                .skip(source.len().saturating_sub(room))
-                .cloned(),
-        );
-    } else {
-        lines.extend(
-            errors
-                .iter()
-                .skip(errors.len().saturating_sub(room))
-                .map(|s| (*s).clone()),
-        );
-    }
-    lines.truncate(EXCERPT_LINES);
-    lines
 }

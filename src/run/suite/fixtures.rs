@@ -41,7 +41,11 @@ pub fn setup_fixtures<'r>(
             if from.is_file() && to.is_dir() {
                 to = to.join(from.file_name().unwrap_or("file"));
             }
-            if let Err(e) = crate::files::copy_tree(from.as_std_path(), to.as_std_path()) {
+            let root = crate::files::resolve(cx.registry.workspace.as_std_path())
+                .unwrap_or_else(|| cx.registry.workspace.clone().into());
+            if let Err(e) =
+                crate::files::copy_tree_within(from.as_std_path(), to.as_std_path(), &root)
+            {
                 let reason = format!(
                     "{}: cannot copy `{}` to `{}`: {e}",
                     fixture.id, copy.from, copy.to
@@ -152,6 +156,7 @@ fn helper(
         tag: &prep.tag,
         interrupts: cx.interrupts,
         wrapper: &prep.wrapper,
+        watch: None,
     };
     match child::drive(&spec) {
         Ok(d) => {
@@ -160,7 +165,12 @@ fn helper(
             record.signal = d.signal;
             (record, d.exit_code == Some(0))
         }
-        Err(_) => (record, false),
+        Err(e) => {
+            if let child::DriveError::Record(_) = e {
+                cx.run.lost(&crate::error::Chain(&e).to_string());
+            }
+            (record, false)
+        }
     }
 }
 

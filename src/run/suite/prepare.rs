@@ -108,6 +108,7 @@ pub fn new_outcome(
         logs: None,
         artifacts: Vec::new(),
         tests: None,
+        tests_missing: None,
         excerpt: Vec::new(),
         reasons,
         // File times come from a coarse clock (one kernel tick behind the

@@ -37,6 +37,8 @@ const NAMES: &[&str] = &[
     ".gnupg",
     ".docker",
     ".kube",
+    "shadow",
+    "gshadow",
 ];
 
 /// Extensions of key and keystore files.
