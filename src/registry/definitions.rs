@@ -457,6 +457,25 @@ fn copy_to_valid(r: &mut Reader<'_, '_>, id: &str, to: &str, span: Span) -> bool
     valid
 }
 
+/// A runner's `targets`: each names the suite `launch.<target>` of `lab
+/// launch`, so each must be a valid id segment.
+fn launch_targets(r: &mut Reader<'_, '_>) -> Vec<String> {
+    let mut targets = Vec::new();
+    for (target, span) in r.strings_spanned("targets") {
+        match super::ids::segment_problem(&target) {
+            None => targets.push(target),
+            Some(problem) => {
+                let d = r
+                    .error_at(span, "invalid-value", format!("invalid launch target: {problem}"))
+                    .found(format!("{target:?}"))
+                    .expected("a target named like an id segment: `lab launch` runs it as the suite `launch.<target>`");
+                r.report(d);
+            }
+        }
+    }
+    targets
+}
+
 pub(super) fn read_runner(r: &mut Reader<'_, '_>, id: String, span: Span) -> Runner {
     Runner {
         description: r.string("description"),
@@ -465,7 +484,7 @@ pub(super) fn read_runner(r: &mut Reader<'_, '_>, id: String, span: Span) -> Run
         env: r.env("env"),
         command: r.string("command"),
         junit: r.string("junit"),
-        targets: r.strings("targets"),
+        targets: launch_targets(r),
         launch: r.string("launch"),
         id,
         span,

@@ -16,6 +16,7 @@ use toml::de::{DeTable, DeValue};
 use super::check;
 use super::definitions::*;
 use super::diagnostic::{Diagnostic, did_you_mean};
+use super::ids::{ID_EXPECTED, MAX_ID, segment_problem};
 use super::model::*;
 use super::reader::{Reader, list, normalize_pattern};
 use super::source::{FileId, SourceFile, Sources, Span};
@@ -426,49 +427,6 @@ fn is_definition(kind: Kind, table: &DeTable<'_>) -> bool {
     })
 }
 
-/// The longest id segment, in bytes: ids name directories and files.
-const MAX_SEGMENT: usize = 100;
-
-/// The longest canonical id, in bytes: a suite's directory is named after
-/// it, and a file name has at most 255.
-const MAX_ID: usize = 200;
-
-/// What an id segment may hold besides ASCII letters and digits: ids are
-/// pasted into paths, file names and shell commands, so nothing a shell or
-/// a terminal gives a meaning to.
-const ID_PUNCTUATION: [char; 4] = ['-', '_', '.', ':'];
-
-/// What ids may hold, for diagnostics.
-const ID_EXPECTED: &str =
-    "a non-empty segment of at most 100 bytes of ASCII letters, digits, `-`, `_`, `.` and `:`";
-
-/// Checks one id segment (docs/registry.md#canonical-ids): non-empty, at
-/// most [`MAX_SEGMENT`] bytes, only ASCII letters, digits and
-/// [`ID_PUNCTUATION`].
-fn segment_problem(segment: &str) -> Option<String> {
-    let bad = segment
-        .chars()
-        .find(|c| !c.is_ascii_alphanumeric() && !ID_PUNCTUATION.contains(c));
-    let problem = if segment.is_empty() {
-        "an id segment is empty".to_string()
-    } else if segment.chars().any(char::is_control) {
-        "an id segment contains a control character".to_string()
-    } else if segment.chars().any(char::is_whitespace) {
-        "an id segment contains whitespace".to_string()
-    } else if segment.contains('/') {
-        "an id segment contains `/`".to_string()
-    } else if let Some(c) = bad {
-        format!(
-            "an id segment contains `{c}`; ids hold ASCII letters, digits, `-`, `_`, `.` and `:`"
-        )
-    } else if segment.len() > MAX_SEGMENT {
-        "an id segment is longer than 100 bytes".to_string()
-    } else {
-        return None;
-    };
-    Some(problem)
-}
-
 impl Visit<'_> {
     fn span<T>(&self, item: &Spanned<T>) -> Span {
         Span::new(self.file, item.span())
@@ -618,23 +576,5 @@ impl Visit<'_> {
             s.require_selection = required;
         }
         s
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn segments() {
-        assert!(segment_problem("api").is_none());
-        assert!(segment_problem("from:v0.1.0").is_none());
-        assert!(segment_problem("").is_some());
-        assert!(segment_problem("a b").is_some());
-        assert!(segment_problem("a/b").is_some());
-        assert!(segment_problem("x;touch${IFS}PWNED;y").is_some());
-        assert!(segment_problem("a$b").is_some());
-        assert!(segment_problem("é").is_some());
-        assert!(segment_problem("v1.2_a-b").is_none());
     }
 }

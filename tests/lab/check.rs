@@ -112,6 +112,18 @@ const CASES: &[Case] = &[
         says: "`;` outside quotes",
     },
     Case {
+        name: "launch target that is a path",
+        files: &[(
+            "suites.toml",
+            "[runner.app]\nlaunch = \"true\"\ntargets = [\"web\", \"../../x\"]\n",
+        )],
+        file: "suites.toml",
+        line: 3,
+        token: "\"../../x\"",
+        code: "invalid-value",
+        says: "invalid launch target",
+    },
+    Case {
         name: "id segment with a slash",
         files: &[(
             "suites.toml",
