@@ -98,6 +98,11 @@ pub fn run(ctx: &Context, args: &LaunchArgs) -> Result<u8, Error> {
     }
     let app = app_suite(runner, &args.target, &profile, &fixtures);
     let request = engine::Request {
+        invocation: crate::outputs::Invocation {
+            registry: ctx.registry.as_ref().map(|r| r.to_string()),
+            repeat: 1,
+            ..Default::default()
+        },
         selected: vec![Selected {
             suite: &app,
             rationale: Vec::new(),

@@ -159,6 +159,8 @@ pub struct Request<'r> {
     pub changed: Option<Changed>,
     /// lab's argv, as recorded.
     pub argv: Vec<String>,
+    /// The registry and overrides reproduce commands carry.
+    pub invocation: Invocation,
     /// Expected duration of each suite in ms, from history: the longest
     /// ready suite starts first.
     pub expected_ms: HashMap<String, u64>,
@@ -178,6 +180,7 @@ pub fn run(
         criteria,
         changed,
         argv,
+        invocation,
         expected_ms,
     } = request;
     let started = Instant::now();
@@ -203,6 +206,7 @@ pub fn run(
             command_id: options.command_id,
             criteria,
             changed,
+            invocation,
             host_env: &host_env,
             netns_tools: &netns_tools,
         },
@@ -552,6 +556,8 @@ pub struct Start<'a> {
     pub criteria: Criteria,
     /// The changed paths, with `--changed`.
     pub changed: Option<Changed>,
+    /// The registry and overrides reproduce commands carry.
+    pub invocation: Invocation,
     /// lab's environment.
     pub host_env: &'a BTreeMap<String, String>,
     /// The tools network namespaces are built with, as found.
@@ -580,15 +586,7 @@ pub fn begin(
     );
     manifest.isolation_tools = start.netns_tools.record();
     write_json(&run.path.join("manifest.json"), &manifest, true)?;
-    let mut summary = start_summary(
-        run,
-        start.argv,
-        start.command_id,
-        start.criteria,
-        start.changed,
-        selected,
-        started_at,
-    );
+    let mut summary = start_summary(run, start, selected, started_at);
     summary.refresh(0);
     summary.write()?;
     Ok((manifest, summary))
@@ -644,13 +642,18 @@ fn start_manifest(
 /// summary.json before any suite finished: every suite pending.
 fn start_summary(
     run: &RunDir,
-    argv: Vec<String>,
-    command_id: &str,
-    criteria: Criteria,
-    changed: Option<Changed>,
+    start: Start<'_>,
     selected: &[Selected<'_>],
     started_at: String,
 ) -> SummaryWriter {
+    let Start {
+        argv,
+        command_id,
+        criteria,
+        changed,
+        invocation,
+        ..
+    } = start;
     SummaryWriter::new(
         run.path.join("summary.json"),
         Summary {
@@ -673,6 +676,12 @@ fn start_summary(
             pending: selected.iter().map(|s| s.suite.id.clone()).collect(),
             first_failure: None,
             reproduce: String::new(),
+            reproduce_selected: {
+                let mut ids: Vec<String> = selected.iter().map(|s| s.suite.id.clone()).collect();
+                ids.sort();
+                invocation.ids_command(&ids)
+            },
+            invocation,
             links: Links::default(),
         },
     )

@@ -665,3 +665,86 @@ fn runs_are_never_changes_in_jj_either() {
     assert_eq!(doc["changed"]["source"], "jj");
     assert_eq!(doc["changed"]["paths"], serde_json::json!(["api/lib.rs"]));
 }
+
+/// `reproduce` reproduces (issue 20 item 1): run from the repository root
+/// with `--registry` in a sub-directory, `--base`, overrides and paths from
+/// stdin, each printed command pasted into a shell in the same directory
+/// selects the same suites.
+#[test]
+fn printed_reproduce_commands_select_the_same_suites_when_pasted() {
+    let ws = Workspace::git_repo(&[
+        (
+            "reg/suites.toml",
+            "[suite.a]\ncommand = \"true\"\npaths = [\"a/\"]\n\n[suite.b]\ncommand = \"true\"\npaths = [\"b/\"]\n",
+        ),
+        ("reg/a/x", "1"),
+        ("reg/b/y", "1"),
+    ]);
+    ws.write("reg/a/x", "2");
+    git(ws.path(), &["commit", "-qam", "change a"]);
+    let lab = env!("CARGO_BIN_EXE_lab");
+    let selected = |summary: &serde_json::Value| -> Vec<String> {
+        let mut ids: Vec<String> = summary["suites"]
+            .as_array()
+            .expect("suites")
+            .iter()
+            .map(|s| s["id"].as_str().unwrap_or_default().to_string())
+            .collect();
+        ids.sort();
+        ids
+    };
+    let paste = |command: &str| -> serde_json::Value {
+        let line = command.strip_prefix("lab ").expect("a lab command");
+        let out = std::process::Command::new("sh")
+            .arg("-c")
+            .arg(format!("{lab} {line} --json"))
+            .current_dir(ws.path())
+            .env_remove("LAB_REGISTRY")
+            .output()
+            .expect("sh");
+        assert!(
+            out.status.success(),
+            "{command}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice(&out.stdout).expect("summary")
+    };
+    let first = ws
+        .cmd(&[
+            "--registry",
+            "reg/suites.toml",
+            "verify",
+            "--changed",
+            "--base",
+            "HEAD~1",
+            "--retries",
+            "1",
+            "--json",
+        ])
+        .stderr_any()
+        .run_json();
+    assert_eq!(selected(&first), ["suite.a"]);
+    let reproduce = first["reproduce"].as_str().expect("reproduce");
+    assert_eq!(
+        reproduce,
+        "lab --registry reg/suites.toml verify --changed --base 'HEAD~1' --retries 1"
+    );
+    assert_eq!(selected(&paste(reproduce)), ["suite.a"]);
+    // Paths from stdin cannot be given again; the exact ids can.
+    let second = ws
+        .cmd(&[
+            "--registry",
+            "reg/suites.toml",
+            "verify",
+            "--changed",
+            "--changed-paths",
+            "-",
+            "--json",
+        ])
+        .stdin("b/y\n")
+        .stderr_contains("same suites: lab --registry reg/suites.toml verify suite.b\n")
+        .run_json();
+    assert_eq!(selected(&second), ["suite.b"]);
+    let same = second["reproduce_selected"].as_str().expect("second form");
+    assert_eq!(selected(&paste(same)), ["suite.b"]);
+}
