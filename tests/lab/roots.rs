@@ -130,8 +130,10 @@ fn roots_of_a_killed_run_go_once_the_run_is_gone() {
         "[suite.hang]\ncommand = 'echo $$ > \"$LAB_WORKSPACE/pid\"; echo \"$TMPDIR\" > \"$LAB_WORKSPACE/tmpdir\"; sleep 600'\n\n[suite.next]\ncommand = \"true\"\n",
     )]);
     let mut lab = ws.spawn(&["verify", "hang"]);
+    // Complete once its line ends: the shell creates the file first.
     assert!(
-        eventually(60, || ws.path().join("tmpdir").exists()),
+        eventually(60, || std::fs::read_to_string(ws.path().join("tmpdir"))
+            .is_ok_and(|s| s.ends_with('\n'))),
         "the suite never started"
     );
     lab.kill().expect("SIGKILL lab");
