@@ -1,7 +1,8 @@
 //! Small filesystem helpers shared by every layer: expanding a glob under a
 //! directory, copying a file or tree, checking that a path stays inside a
-//! directory, normalizing relative paths, finding a program on PATH, and
-//! atomic writes.
+//! directory, normalizing relative paths, finding a program on PATH,
+//! reading a file that must be a bounded regular file inside a directory,
+//! and atomic writes.
 
 use std::path::{Path, PathBuf};
 
@@ -165,6 +166,74 @@ pub fn find_program(program: &str, path: Option<&str>) -> Option<PathBuf> {
     std::env::split_paths(path?)
         .map(|dir| dir.join(program))
         .find(|p| executable(p))
+}
+
+/// Why [`read_regular_within`] refused a file.
+#[derive(Debug, thiserror::Error)]
+pub enum ReadError {
+    /// It could not be resolved, opened or read.
+    #[error("{0}")]
+    Io(#[source] std::io::Error),
+    /// Resolved (links followed), it lies outside the directory it must be in.
+    #[error("it resolves to `{}`, outside `{}`", .resolved.display(), .within.display())]
+    Outside {
+        /// Where it resolves to.
+        resolved: PathBuf,
+        /// The directory it must be in.
+        within: PathBuf,
+    },
+    /// A FIFO, socket, device or directory: reading one could hang or
+    /// never end.
+    #[error("it is not a regular file (a FIFO, socket, device or directory)")]
+    NotRegular,
+    /// Larger than the cap.
+    #[error("it is larger than {cap} bytes")]
+    TooLarge {
+        /// The cap, in bytes.
+        cap: u64,
+    },
+    /// Not UTF-8 text.
+    #[error("it is not UTF-8 text")]
+    NotUtf8,
+}
+
+/// Reads `path` as UTF-8 text when it is a regular file of at most `cap`
+/// bytes that resolves (symlinks followed) inside `within` (resolved).
+/// Never blocks on a FIFO and never reads past the cap, so a link to
+/// `/dev/zero` or to a pipe fails at once; what it refuses is never read.
+pub fn read_regular_within(path: &Path, within: &Path, cap: u64) -> Result<String, ReadError> {
+    use std::io::Read;
+    use std::os::unix::fs::OpenOptionsExt;
+    let resolved = std::fs::canonicalize(path).map_err(ReadError::Io)?;
+    if inside(&resolved, within).is_none() {
+        return Err(ReadError::Outside {
+            resolved,
+            within: within.to_path_buf(),
+        });
+    }
+    // Non-blocking: a FIFO swapped in after the check opens at once
+    // instead of waiting for a writer; the type check below refuses it.
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(rustix::fs::OFlags::NONBLOCK.bits() as i32)
+        .open(&resolved)
+        .map_err(ReadError::Io)?;
+    let meta = file.metadata().map_err(ReadError::Io)?;
+    if !meta.is_file() {
+        return Err(ReadError::NotRegular);
+    }
+    if meta.len() > cap {
+        return Err(ReadError::TooLarge { cap });
+    }
+    let mut bytes = Vec::with_capacity(meta.len() as usize);
+    // One byte past the cap tells a file that grew while being read.
+    file.take(cap + 1)
+        .read_to_end(&mut bytes)
+        .map_err(ReadError::Io)?;
+    if bytes.len() as u64 > cap {
+        return Err(ReadError::TooLarge { cap });
+    }
+    String::from_utf8(bytes).map_err(|_| ReadError::NotUtf8)
 }
 
 /// A random 64-bit value without a dependency: std's per-process random

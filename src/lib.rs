@@ -89,6 +89,9 @@ fn dispatch(cli: cli::Cli) -> Result<u8, error::Error> {
 
 /// Runs one parsed command line and returns lab's exit status.
 pub fn run(cli: cli::Cli) -> u8 {
+    // Whatever lab's caller left open (a socket, a pipe) never reaches a
+    // process lab starts; lab's own descriptors are close-on-exec already.
+    run::process::fds::cloexec_above_stderr();
     let style = style::Style::for_stderr();
     match dispatch(cli) {
         Ok(code) => code,

@@ -25,7 +25,12 @@ pub fn run(ctx: &Context, command: &RunsCommand) -> Result<u8, Error> {
         RunsCommand::Show(args) => show(ctx, &run_root, args),
         RunsCommand::Diff(args) => diff(ctx, &run_root, args),
         RunsCommand::Flaky(args) => flaky(&run_root, args),
-        RunsCommand::Prune(args) => prune(&run_root, args, registry.settings.keep_runs as usize),
+        RunsCommand::Prune(args) => prune(
+            &run_root,
+            &registry.workspace,
+            args,
+            registry.settings.keep_runs as usize,
+        ),
         RunsCommand::Merge(args) => merge(ctx, &run_root, args),
     }
 }
@@ -255,7 +260,12 @@ fn flaky(run_root: &Utf8Path, args: &RunsFlakyArgs) -> Result<u8, Error> {
     Ok(exit_code::SUCCESS)
 }
 
-fn prune(run_root: &Utf8Path, args: &RunsPruneArgs, default_keep: usize) -> Result<u8, Error> {
+fn prune(
+    run_root: &Utf8Path,
+    workspace: &Utf8Path,
+    args: &RunsPruneArgs,
+    default_keep: usize,
+) -> Result<u8, Error> {
     let history = load(run_root);
     let keep = args.keep.unwrap_or(default_keep);
     let kept = queries::keep_set(&history.runs, keep);
@@ -300,6 +310,9 @@ fn prune(run_root: &Utf8Path, args: &RunsPruneArgs, default_keep: usize) -> Resu
         if let Err(e) = index::rewrite(run_root, &remaining) {
             eprintln!("lab: warning: {}", Chain(&e));
         }
+        // The suites' roots (outside the workspace) of every run that is
+        // gone, this one's and any other's, killed runs' included.
+        crate::run::suite_roots::sweep_for(workspace);
     }
     let verb = if args.dry_run {
         "would delete"

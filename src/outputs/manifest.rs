@@ -137,6 +137,12 @@ pub struct SuiteManifest {
     /// display). Since schema_version 1.
     #[serde(default)]
     pub isolation: Vec<String>,
+    /// The suite's roots (`tmp`, `state.config`, `state.data`,
+    /// `state.secrets`) → their real paths, outside the workspace; the
+    /// suite directory links to each. Absent for a suite stopped before
+    /// its directory was made. Since schema_version 1 (issue 22).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub roots: BTreeMap<String, String>,
 }
 
 /// `manifest.json`: what ran, where, with what.
@@ -172,4 +178,10 @@ pub struct Manifest {
     pub env: BTreeMap<String, String>,
     /// Every selected suite.
     pub suites: Vec<SuiteManifest>,
+    /// The programs `network = "loopback"` is built with (`unshare`,
+    /// `nsenter`, `ip`, `sleep`), found on lab's own PATH when the run
+    /// started: name → absolute path. Absent when no selected suite
+    /// needs them. Since schema_version 1 (issue 22).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub isolation_tools: BTreeMap<String, String>,
 }

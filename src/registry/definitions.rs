@@ -51,6 +51,26 @@ pub const PLATFORMS: &[&str] = &[
     "ios",
 ];
 
+/// A suite's `args`, which must split into words (docs/running.md#placeholders).
+fn args(r: &mut Reader<'_, '_>) -> Option<String> {
+    let (text, span) = r.string_spanned("args")?;
+    if let Err(e) = super::words::split(&text) {
+        let d = r
+            .error_at(
+                span,
+                "invalid-value",
+                format!("`args` is not a list of words: {e}"),
+            )
+            .found(format!("{text:?}"))
+            .expected(
+                "words separated by blanks, quoted with '…' or \"…\" where they hold shell syntax",
+            );
+        r.report(d);
+        return None;
+    }
+    Some(text)
+}
+
 pub(super) fn read_suite(r: &mut Reader<'_, '_>, id: String, span: Span) -> Suite {
     let platforms = platforms(r, &id);
     let requires = requirements(r, &id);
@@ -60,7 +80,7 @@ pub(super) fn read_suite(r: &mut Reader<'_, '_>, id: String, span: Span) -> Suit
     Suite {
         description: r.string("description"),
         command: r.string("command"),
-        args: r.string("args"),
+        args: args(r),
         cwd: relative_dir(r, "cwd"),
         level: r.string("level"),
         targets: r.strings("targets"),
@@ -437,6 +457,25 @@ fn copy_to_valid(r: &mut Reader<'_, '_>, id: &str, to: &str, span: Span) -> bool
     valid
 }
 
+/// A runner's `targets`: each names the suite `launch.<target>` of `lab
+/// launch`, so each must be a valid id segment.
+fn launch_targets(r: &mut Reader<'_, '_>) -> Vec<String> {
+    let mut targets = Vec::new();
+    for (target, span) in r.strings_spanned("targets") {
+        match super::ids::segment_problem(&target) {
+            None => targets.push(target),
+            Some(problem) => {
+                let d = r
+                    .error_at(span, "invalid-value", format!("invalid launch target: {problem}"))
+                    .found(format!("{target:?}"))
+                    .expected("a target named like an id segment: `lab launch` runs it as the suite `launch.<target>`");
+                r.report(d);
+            }
+        }
+    }
+    targets
+}
+
 pub(super) fn read_runner(r: &mut Reader<'_, '_>, id: String, span: Span) -> Runner {
     Runner {
         description: r.string("description"),
@@ -445,7 +484,7 @@ pub(super) fn read_runner(r: &mut Reader<'_, '_>, id: String, span: Span) -> Run
         env: r.env("env"),
         command: r.string("command"),
         junit: r.string("junit"),
-        targets: r.strings("targets"),
+        targets: launch_targets(r),
         launch: r.string("launch"),
         id,
         span,

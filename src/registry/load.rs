@@ -16,6 +16,7 @@ use toml::de::{DeTable, DeValue};
 use super::check;
 use super::definitions::*;
 use super::diagnostic::{Diagnostic, did_you_mean};
+use super::ids::{ID_EXPECTED, MAX_ID, segment_problem};
 use super::model::*;
 use super::reader::{Reader, list, normalize_pattern};
 use super::source::{FileId, SourceFile, Sources, Span};
@@ -159,13 +160,26 @@ pub fn load(path: &Utf8Path) -> Loaded {
     }
 }
 
-/// Reads one registry file into `sources`.
+/// The largest registry file lab reads: `lab check` and `suite list
+/// --changed` run on untrusted pull requests.
+pub const MAX_FILE_BYTES: u64 = 16 << 20;
+
+/// Reads one registry file into `sources`: a regular file of at most
+/// [`MAX_FILE_BYTES`] that resolves inside the workspace (a link may point
+/// elsewhere in it). What is refused is never read, so its contents never
+/// reach a diagnostic.
 fn read_file(
     workspace: &Utf8Path,
     rel: &Utf8Path,
     sources: &mut Sources,
 ) -> Result<FileId, Box<Diagnostic>> {
-    match std::fs::read_to_string(workspace.join(rel)) {
+    let path = workspace.join(rel);
+    // The workspace of a discovered registry is resolved already.
+    let within = workspace
+        .as_std_path()
+        .canonicalize()
+        .unwrap_or_else(|_| workspace.as_std_path().to_path_buf());
+    match crate::files::read_regular_within(path.as_std_path(), &within, MAX_FILE_BYTES) {
         Ok(text) => Ok(sources.add(SourceFile::new(rel.to_path_buf(), text))),
         Err(e) => Err(Box::new(
             Diagnostic::error("unreadable-file", format!("cannot read `{rel}`: {e}"))
@@ -255,7 +269,9 @@ pub enum IncludeError {
 /// Expands one `[lab].include` pattern into workspace-relative files, sorted.
 fn expand_include(workspace: &Utf8Path, pattern: &str) -> Result<Vec<Utf8PathBuf>, IncludeError> {
     if !crate::files::is_glob(pattern) {
-        return if workspace.join(pattern).is_file() {
+        // Anything there (a link, a FIFO) is named, so that reading it
+        // says what is wrong with it.
+        return if std::fs::symlink_metadata(workspace.join(pattern)).is_ok() {
             Ok(vec![Utf8PathBuf::from(pattern)])
         } else {
             Err(IncludeError::Missing {
@@ -411,28 +427,6 @@ fn is_definition(kind: Kind, table: &DeTable<'_>) -> bool {
     })
 }
 
-/// The longest id segment, in bytes: ids name directories and files.
-const MAX_SEGMENT: usize = 100;
-
-/// Checks one id segment: non-empty, no whitespace, no `/`, no control
-/// character (ids are printed on terminals and become file names), at most
-/// [`MAX_SEGMENT`] bytes.
-fn segment_problem(segment: &str) -> Option<&'static str> {
-    if segment.is_empty() {
-        Some("an id segment is empty")
-    } else if segment.chars().any(char::is_control) {
-        Some("an id segment contains a control character")
-    } else if segment.chars().any(char::is_whitespace) {
-        Some("an id segment contains whitespace")
-    } else if segment.contains('/') {
-        Some("an id segment contains `/`")
-    } else if segment.len() > MAX_SEGMENT {
-        Some("an id segment is longer than 100 bytes")
-    } else {
-        None
-    }
-}
-
 impl Visit<'_> {
     fn span<T>(&self, item: &Spanned<T>) -> Span {
         Span::new(self.file, item.span())
@@ -469,14 +463,19 @@ impl Visit<'_> {
         for (key, value) in table.iter() {
             let segment = key.get_ref().as_ref();
             let key_span = self.span(key);
-            if let Some(problem) = segment_problem(segment) {
+            let long = kind.name().len()
+                + path.iter().map(|p| p.len() + 1).sum::<usize>()
+                + 1
+                + segment.len()
+                > MAX_ID;
+            let problem = segment_problem(segment)
+                .or_else(|| long.then(|| format!("the id is longer than {MAX_ID} bytes")));
+            if let Some(problem) = problem {
                 self.diags.push(
                     Diagnostic::error("invalid-id", format!("invalid id: {problem}"))
                         .at(self.sources, key_span)
                         .found(format!("{segment:?}"))
-                        .expected(
-                            "a non-empty segment of at most 100 bytes without whitespace, `/` or control characters",
-                        ),
+                        .expected(ID_EXPECTED),
                 );
                 continue;
             }
@@ -577,19 +576,5 @@ impl Visit<'_> {
             s.require_selection = required;
         }
         s
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn segments() {
-        assert!(segment_problem("api").is_none());
-        assert!(segment_problem("from:v0.1.0").is_none());
-        assert!(segment_problem("").is_some());
-        assert!(segment_problem("a b").is_some());
-        assert!(segment_problem("a/b").is_some());
     }
 }

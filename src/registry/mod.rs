@@ -5,6 +5,7 @@ pub mod check;
 pub mod definitions;
 pub mod diagnostic;
 pub mod fixed_ports;
+pub mod ids;
 pub mod load;
 pub mod model;
 pub mod paths;
@@ -14,6 +15,7 @@ pub mod shared_reports;
 pub mod source;
 pub mod units;
 pub mod wire;
+pub mod words;
 
 pub use diagnostic::{Diagnostic, Severity};
 pub use load::{Loaded, discover, load};

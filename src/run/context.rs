@@ -39,11 +39,12 @@ pub struct RunContext<'a> {
     pub retries: Option<u32>,
     /// `--repeat N`: run each suite's command N times.
     pub repeat: u32,
-    /// Suite directories made ahead and recycled (none: made and removed
-    /// in place).
-    pub dirs: Option<&'a SuiteDirs>,
+    /// Suite directories and their roots, made ahead and recycled.
+    pub dirs: &'a SuiteDirs,
     /// The command takes the terminal (`lab launch`).
     pub interactive: bool,
+    /// The tools of `network = "loopback"`, found on lab's own PATH.
+    pub netns_tools: &'a super::isolation::netns::Tools,
     /// Hears what happens.
     pub reporter: &'a dyn Reporter,
 }
@@ -119,6 +120,8 @@ pub struct Ran {
     pub leaked: Vec<LeakedRecord>,
     /// How it was isolated.
     pub isolation: Vec<String>,
+    /// Its roots (`tmp`, `state.*`) → where they are.
+    pub roots: std::collections::BTreeMap<String, String>,
 }
 
 impl Outcome {
@@ -148,6 +151,7 @@ impl Outcome {
             leaked: ran.leaked,
             artifacts: self.artifacts.clone(),
             isolation: ran.isolation,
+            roots: ran.roots,
         };
         let (stdout, stderr) = match self.logs {
             Some((out, err)) => (Some(out), Some(err)),

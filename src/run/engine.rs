@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 
 use super::context::{Outcome, RunContext};
 use super::host::Host;
+use super::isolation::netns;
 use super::plan::{Item, Plan};
 use super::process::signals::Interrupts;
 use super::provenance as manifest;
@@ -194,6 +195,7 @@ pub fn run(
         registry.settings.env_prefix, run.id
     ));
     let selected = order(selected);
+    let netns_tools = netns_tools(registry, &selected, &host_env);
     reporter.run_started(&run.path, selected.len());
     let (manifest, summary) = begin(
         registry,
@@ -206,6 +208,7 @@ pub fn run(
             changed,
             invocation,
             host_env: &host_env,
+            netns_tools: &netns_tools,
         },
     )?;
     run.event(
@@ -213,7 +216,16 @@ pub fn run(
         serde_json::json!({ "run_id": run.id, "suites": selected.len() }),
     );
     let host = Host::default();
-    let dirs = SuiteDirs::new(run.path.parent().unwrap_or(&run_root));
+    let temp_base = super::suite_roots::temp_base(&registry.workspace);
+    let dirs = SuiteDirs::new(
+        run.path.parent().unwrap_or(&run_root),
+        &temp_base,
+        &run.path,
+    )
+    .map_err(|source| super::run_dir::RecordError::Create {
+        path: temp_base.join("lab-<uid>"),
+        source,
+    })?;
     let cx = RunContext {
         registry,
         run: &run,
@@ -225,7 +237,8 @@ pub fn run(
         reporter,
         retries: options.retries,
         repeat: options.repeat.max(1),
-        dirs: Some(&dirs),
+        dirs: &dirs,
+        netns_tools: &netns_tools,
     };
     let plan = plan_for(&selected, &expected_ms, options.jobs);
     let mut state = Running {
@@ -253,6 +266,26 @@ pub fn run(
     dirs.with_janitor(|| state.run_all())?;
     state.block_the_rest();
     state.finish()
+}
+
+/// The tools of `network = "loopback"`, found on lab's own PATH once,
+/// when some selected suite needs them (a profile's PATH never decides
+/// which `nsenter` isolates a suite).
+fn netns_tools(
+    registry: &Registry,
+    selected: &[Selected<'_>],
+    host_env: &BTreeMap<String, String>,
+) -> netns::Tools {
+    let loopback = selected.iter().any(|s| {
+        registry
+            .merged_profile(s.suite)
+            .is_some_and(|p| p.network == crate::registry::model::Network::Loopback)
+    });
+    if loopback {
+        netns::Tools::resolve(host_env.get("PATH").map(String::as_str))
+    } else {
+        netns::Tools::default()
+    }
 }
 
 /// The scheduling plan of `selected` (in run order): needs, weights,
@@ -464,7 +497,10 @@ impl<'r> Running<'_, 'r> {
             let Some(sel) = self.slots[index].take() else {
                 continue;
             };
-            let prep = super::suite::prepare::prepare(self.cx, sel.suite);
+            // Never made: the suite's environment names them all the same.
+            let reserved = self.cx.dirs.reserve();
+            let prep = super::suite::prepare::prepare(self.cx, sel.suite, reserved.roots());
+            self.cx.dirs.release(reserved);
             let mut o =
                 super::suite::prepare::new_outcome(self.cx, sel.suite, &prep, sel.rationale);
             let reason = "fail-fast: an earlier suite failed".to_string();
@@ -524,6 +560,8 @@ pub struct Start<'a> {
     pub invocation: Invocation,
     /// lab's environment.
     pub host_env: &'a BTreeMap<String, String>,
+    /// The tools network namespaces are built with, as found.
+    pub netns_tools: &'a netns::Tools,
 }
 
 /// Writes manifest.json and summary.json as they are before anything runs
@@ -535,7 +573,7 @@ pub fn begin(
     start: Start<'_>,
 ) -> Result<(Manifest, SummaryWriter), Error> {
     let started_at = jiff::Timestamp::now().to_string();
-    let manifest = start_manifest(
+    let mut manifest = start_manifest(
         registry,
         run,
         &start.argv,
@@ -546,6 +584,7 @@ pub fn begin(
         start.host_env,
         &started_at,
     );
+    manifest.isolation_tools = start.netns_tools.record();
     write_json(&run.path.join("manifest.json"), &manifest, true)?;
     let mut summary = start_summary(run, start, selected, started_at);
     summary.refresh(0);
@@ -596,6 +635,7 @@ fn start_manifest(
         },
         env: manifest::redact_env(host_env, &secret_names),
         suites: Vec::new(),
+        isolation_tools: BTreeMap::new(),
     }
 }
 

@@ -3,7 +3,8 @@
 //! - `engine` — a whole run: scheduling on worker threads (`plan`), the run
 //!   directory (`run_dir`), summary (`summary_writer`) and manifest
 //!   (`provenance`), events for a `reporter`, suite directories made ahead
-//!   and recycled (`suite_dirs`);
+//!   and recycled (`suite_dirs`), their roots outside the workspace
+//!   (`suite_roots`);
 //! - `suite/` — one suite, stage by stage (prepare, preflight, set-up,
 //!   command, evidence, cleanup);
 //! - `isolation/` — network namespaces, services and readiness probes;
@@ -23,4 +24,5 @@ pub mod reporter;
 pub mod run_dir;
 pub mod suite;
 pub mod suite_dirs;
+pub mod suite_roots;
 pub mod summary_writer;

@@ -272,7 +272,7 @@ fn declared_artifacts_pass_the_marker_checks_within_one_budget() {
     let events = std::fs::read_to_string(run.join("lab.log.jsonl")).expect("events");
     assert!(events.contains("artifact budget is spent"), "{events}");
     assert!(
-        events.contains("leads out of the workspace and the run directory"),
+        events.contains("leads out of the workspace, the run directory and the suite's roots"),
         "{events}"
     );
 }

@@ -88,6 +88,42 @@ const CASES: &[Case] = &[
         says: "whitespace",
     },
     Case {
+        name: "id segment with shell syntax",
+        files: &[(
+            "suites.toml",
+            "[suite.\"x;touch${IFS}PWNED;y\"]\ncommand = \"ls {suite_dir}\"\n",
+        )],
+        file: "suites.toml",
+        line: 1,
+        token: "\"x;touch",
+        code: "invalid-id",
+        says: "an id segment contains `;`",
+    },
+    Case {
+        name: "args that are shell syntax, not words",
+        files: &[(
+            "suites.toml",
+            "[suite.a]\ncommand = \"echo {args}\"\nargs = \"-p x; touch PWNED\"\n",
+        )],
+        file: "suites.toml",
+        line: 3,
+        token: "\"-p x",
+        code: "invalid-value",
+        says: "`;` outside quotes",
+    },
+    Case {
+        name: "launch target that is a path",
+        files: &[(
+            "suites.toml",
+            "[runner.app]\nlaunch = \"true\"\ntargets = [\"web\", \"../../x\"]\n",
+        )],
+        file: "suites.toml",
+        line: 3,
+        token: "\"../../x\"",
+        code: "invalid-value",
+        says: "invalid launch target",
+    },
+    Case {
         name: "id segment with a slash",
         files: &[(
             "suites.toml",

@@ -718,8 +718,10 @@ command = "env | sort > \"$LAB_WORKSPACE/env.txt\"; pwd > \"$LAB_WORKSPACE/pwd.t
     let env = std::fs::read_to_string(ws.path().join("env.txt")).expect("env");
     let run = ws.latest_run();
     let dir = run.join("suites/suite.show-env");
+    let roots = ws.run_json("manifest.json")["suites"][0]["roots"].clone();
+    let root = |name: &str| roots[name].as_str().expect("a root").to_string();
     assert!(
-        env.contains(&format!("WHERE={}/state.data/x\n", dir.display())),
+        env.contains(&format!("WHERE={}/x\n", root("state.data"))),
         "{env}"
     );
     assert!(
@@ -727,10 +729,7 @@ command = "env | sort > \"$LAB_WORKSPACE/env.txt\"; pwd > \"$LAB_WORKSPACE/pwd.t
         "{env}"
     );
     assert!(env.contains("LAB_SUITE_ID=suite.show-env\n"), "{env}");
-    assert!(
-        env.contains(&format!("TMPDIR={}/tmp\n", dir.display())),
-        "{env}"
-    );
+    assert!(env.contains(&format!("TMPDIR={}\n", root("tmp"))), "{env}");
     assert!(
         !env.contains("SHOULD_NOT_PASS"),
         "env_clear lets only pass_env through: {env}"
@@ -752,8 +751,10 @@ command = "env | sort > \"$LAB_WORKSPACE/env.txt\"; pwd > \"$LAB_WORKSPACE/pwd.t
     let env = std::fs::read_to_string(ws.path().join("env.txt")).expect("env");
     assert!(env.contains("TMPDIR=/tmp\n"), "{env}");
     assert!(env.contains("LAB_SUITE_ID=suite.show-env\n"), "{env}");
-    // The default cleanup policy removes state after a pass.
-    assert!(!dir.join("state.data").exists());
+    // The default cleanup policy removes state after a pass: the link in
+    // the suite directory, and the roots it led to.
+    assert!(std::fs::symlink_metadata(dir.join("state.data")).is_err());
+    assert!(!Path::new(&root("state.data")).exists());
 }
 
 #[test]

@@ -3,9 +3,13 @@
 //! process (`unshare --user --map-root-user --net sleep`) keeps the
 //! namespace alive; every process of the suite enters it with
 //! `nsenter --target <holder> --user --net`. Built from util-linux and
-//! iproute2 because they are what the host has; when any is missing, or the
+//! iproute2 because they are what the host has, found on lab's own PATH
+//! when the run starts (never on a suite's, which a profile may change);
+//! before anything of the suite starts, `ip` run inside must list `lo` as
+//! the only interface up. When a tool is missing, the check fails or the
 //! kernel refuses, the suite is blocked — it never runs with the network on.
 
+use std::collections::BTreeMap;
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
@@ -16,9 +20,9 @@ use crate::run::process::spawn as process;
 /// with this reason, never run with the network on.
 #[derive(Debug, thiserror::Error)]
 pub enum NetnsError {
-    /// A tool the namespace is built with is not on PATH.
+    /// A tool the namespace is built with is not on lab's PATH.
     #[error(
-        "network = \"loopback\" needs `{name}` on PATH (util-linux / iproute2), and it is missing; refusing to run with the network on"
+        "network = \"loopback\" needs `{name}` on lab's own PATH (util-linux / iproute2), and it is missing; refusing to run with the network on"
     )]
     MissingTool {
         /// `unshare`, `nsenter`, `ip` or `sleep`.
@@ -50,6 +54,16 @@ pub enum NetnsError {
     /// `nsenter` could not be run.
     #[error("cannot run nsenter")]
     Nsenter(#[source] std::io::Error),
+    /// Seen from inside, an interface other than `lo` is up (or nothing
+    /// is): whatever was entered is not the namespace lab made.
+    #[error(
+        "the network namespace is not isolated: seen from inside, the interfaces up are [{}], not just lo; refusing to run with the network on",
+        .up.join(", ")
+    )]
+    NotIsolated {
+        /// The interfaces up, as `ip -o link show up` names them.
+        up: Vec<String>,
+    },
 }
 
 /// A live network namespace.
@@ -62,40 +76,77 @@ pub struct Namespace {
     pub how: String,
 }
 
-/// The programs a namespace is built with, found on PATH.
-struct Tools {
-    unshare: String,
-    nsenter: String,
-    ip: String,
-    sleep: String,
+/// The programs a namespace is built with, found on lab's own PATH when
+/// a run starts (absolute paths; manifest.json's `isolation_tools`).
+#[derive(Debug, Clone, Default)]
+pub struct Tools {
+    unshare: Option<String>,
+    nsenter: Option<String>,
+    ip: Option<String>,
+    sleep: Option<String>,
 }
 
 impl Tools {
-    fn find(path: Option<&str>) -> Result<Self, NetnsError> {
-        let tool = |name: &'static str| {
-            find_program(name, path)
-                .and_then(|p| p.to_str().map(str::to_string))
-                .ok_or(NetnsError::MissingTool { name })
+    /// Finds each tool on `path` (lab's own PATH).
+    pub fn resolve(path: Option<&str>) -> Self {
+        let find =
+            |name: &str| find_program(name, path).and_then(|p| p.to_str().map(str::to_string));
+        Tools {
+            unshare: find("unshare"),
+            nsenter: find("nsenter"),
+            ip: find("ip"),
+            sleep: find("sleep"),
+        }
+    }
+
+    /// Name → absolute path of each tool found.
+    pub fn record(&self) -> BTreeMap<String, String> {
+        [
+            ("unshare", &self.unshare),
+            ("nsenter", &self.nsenter),
+            ("ip", &self.ip),
+            ("sleep", &self.sleep),
+        ]
+        .into_iter()
+        .filter_map(|(name, path)| Some((name.to_string(), path.clone()?)))
+        .collect()
+    }
+}
+
+/// The tools, each known to be there.
+struct Found<'t> {
+    unshare: &'t str,
+    nsenter: &'t str,
+    ip: &'t str,
+    sleep: &'t str,
+}
+
+impl<'t> Found<'t> {
+    fn from(tools: &'t Tools) -> Result<Self, NetnsError> {
+        let need = |tool: &'t Option<String>, name: &'static str| {
+            tool.as_deref().ok_or(NetnsError::MissingTool { name })
         };
-        Ok(Tools {
-            unshare: tool("unshare")?,
-            nsenter: tool("nsenter")?,
-            ip: tool("ip")?,
-            sleep: tool("sleep")?,
+        Ok(Found {
+            unshare: need(&tools.unshare, "unshare")?,
+            nsenter: need(&tools.nsenter, "nsenter")?,
+            ip: need(&tools.ip, "ip")?,
+            sleep: need(&tools.sleep, "sleep")?,
         })
     }
 }
 
 impl Namespace {
-    /// Creates the namespace and brings `lo` up in it.
-    pub fn create(path: Option<&str>) -> Result<Self, NetnsError> {
-        let tools = Tools::find(path)?;
+    /// Creates the namespace with `tools` (resolved when the run
+    /// started), brings `lo` up in it and checks, from inside, that `lo`
+    /// is the only interface up.
+    pub fn create(tools: &Tools) -> Result<Self, NetnsError> {
+        let tools = Found::from(tools)?;
         let holder = start_holder(&tools)?;
         let pid = holder.id();
         let mut ns = Namespace {
             holder,
             wrapper: vec![
-                tools.nsenter.clone(),
+                tools.nsenter.to_string(),
                 format!("--target={pid}"),
                 "--user".into(),
                 "--net".into(),
@@ -103,10 +154,10 @@ impl Namespace {
                 "--".into(),
             ],
             how: format!(
-                "unshare --user --map-root-user --net (holder pid {pid}), entered with nsenter; lo up with ip"
+                "unshare --user --map-root-user --net (holder pid {pid}), entered with nsenter; lo up with ip, and the only interface up"
             ),
         };
-        match ns.bring_loopback_up(&tools.ip) {
+        match ns.bring_loopback_up(tools.ip) {
             Ok(()) => Ok(ns),
             Err(e) => {
                 ns.stop();
@@ -115,23 +166,34 @@ impl Namespace {
         }
     }
 
-    /// Runs `ip link set lo up` inside.
+    /// Runs `ip link set lo up` inside, then `ip -o link show up`, which
+    /// must list `lo` alone: one process chain through the wrapper, so the
+    /// check sees what every process of the suite will see.
     fn bring_loopback_up(&self, ip: &str) -> Result<(), NetnsError> {
         let out = process::output(
             Command::new(&self.wrapper[0])
                 .args(&self.wrapper[1..])
-                .args([ip, "link", "set", "lo", "up"])
+                .args([
+                    "/bin/sh",
+                    "-c",
+                    r#""$0" link set lo up && exec "$0" -o link show up"#,
+                    ip,
+                ])
                 .stdin(Stdio::null())
                 .stdout(Stdio::piped())
                 .stderr(Stdio::piped()),
         )
         .map_err(NetnsError::Nsenter)?;
-        if out.status.success() {
+        if !out.status.success() {
+            return Err(NetnsError::LoopbackDown {
+                stderr: String::from_utf8_lossy(&out.stderr).trim().to_string(),
+            });
+        }
+        let up = interfaces(&String::from_utf8_lossy(&out.stdout));
+        if up == ["lo"] {
             Ok(())
         } else {
-            Err(NetnsError::LoopbackDown {
-                stderr: String::from_utf8_lossy(&out.stderr).trim().to_string(),
-            })
+            Err(NetnsError::NotIsolated { up })
         }
     }
 
@@ -149,14 +211,14 @@ impl Drop for Namespace {
 
 /// Starts the holder (`unshare … sleep`) and waits until its namespace
 /// can be entered.
-fn start_holder(tools: &Tools) -> Result<Child, NetnsError> {
-    let mut cmd = Command::new(&tools.unshare);
+fn start_holder(tools: &Found<'_>) -> Result<Child, NetnsError> {
+    let mut cmd = Command::new(tools.unshare);
     cmd.args([
         "--user",
         "--map-root-user",
         "--net",
         "--",
-        &tools.sleep,
+        tools.sleep,
         "2147483647",
     ])
     .stdin(Stdio::null())
@@ -208,6 +270,16 @@ fn wait_until_entered(holder: &mut Child) -> Result<(), NetnsError> {
     }
 }
 
+/// The interface names of `ip -o link show` output (`2: eth0@if9: <…>`
+/// gives `eth0`).
+fn interfaces(listing: &str) -> Vec<String> {
+    listing
+        .lines()
+        .filter_map(|line| line.split(": ").nth(1))
+        .map(|name| name.split('@').next().unwrap_or(name).to_string())
+        .collect()
+}
+
 /// Kills and reaps the holder, and stops counting it as lab's own.
 fn stop_holder(holder: &mut Child) {
     // Best effort: a holder that already exited cannot be killed, and one
@@ -215,4 +287,16 @@ fn stop_holder(holder: &mut Child) {
     let _ = holder.kill();
     let _ = holder.wait();
     process::forget(holder.id());
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn interface_names_come_from_ip_one_line_output() {
+        let listing = "1: lo: <LOOPBACK,UP,LOWER_UP> mtu 65536 qdisc noqueue state UNKNOWN\\    link/loopback 00:00:00:00:00:00 brd 00:00:00:00:00:00\n9: eth0@if10: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1500\\    link/ether 02:42:ac:11:00:02\n";
+        assert_eq!(interfaces(listing), ["lo", "eth0"]);
+        assert!(interfaces("").is_empty());
+    }
 }

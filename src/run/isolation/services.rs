@@ -213,6 +213,9 @@ pub struct Launch<'a> {
     pub max_log_bytes: u64,
     /// Fills `{placeholders}` (with `{port}` set per service).
     pub fill: &'a dyn Fn(&str, Option<u16>) -> String,
+    /// Fills `{placeholders}` in a command `/bin/sh -c` runs, each value
+    /// shell-quoted.
+    pub fill_shell: &'a dyn Fn(&str, Option<u16>) -> String,
     /// Ctrl-C.
     pub interrupts: &'a Interrupts,
 }
@@ -353,7 +356,7 @@ fn spawn(service: &Service, port: Option<u16>, launch: &Launch<'_>) -> std::io::
     for (k, v) in &service.env {
         env.insert(k.clone(), (launch.fill)(v, port));
     }
-    let command = (launch.fill)(&service.command, port);
+    let command = (launch.fill_shell)(&service.command, port);
     let log = log_path(launch.suite_dir, &service.id);
     if let Some(dir) = log.parent() {
         // Should this fail, creating the log fails too, and says why
@@ -414,7 +417,7 @@ fn filled_probe(service: &Service, port: Option<u16>, launch: &Launch<'_>) -> Op
         },
         Probe::File { path } => Probe::File { path: fill(path) },
         Probe::Command { command } => Probe::Command {
-            command: fill(command),
+            command: (launch.fill_shell)(command, port),
         },
         other => other.clone(),
     })

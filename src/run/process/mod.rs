@@ -9,6 +9,7 @@ pub mod bounded;
 pub mod capture;
 pub mod child;
 pub mod exit;
+pub mod fds;
 pub mod interactive;
 pub mod parent_death;
 pub mod redact;

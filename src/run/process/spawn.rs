@@ -100,10 +100,10 @@ pub fn become_subreaper() {
 }
 
 /// Spawns `command` with `sh -c` in its own process group, stdin null,
-/// stdout and stderr piped, dying with lab (the spawning thread must
-/// outlive it: [`super::parent_death`]). `wrapper` (an absolute program and its
-/// arguments, e.g. `nsenter … --` or `xvfb-run -a`) goes in front of
-/// `/bin/sh -c`.
+/// stdout and stderr piped, no descriptor above 2 inherited, dying with
+/// lab (the spawning thread must outlive it: [`super::parent_death`]).
+/// `wrapper` (an absolute program and its arguments, e.g. `nsenter … --`
+/// or `xvfb-run -a`) goes in front of `/bin/sh -c`.
 pub fn spawn_shell(
     command: &str,
     cwd: &std::path::Path,
@@ -120,6 +120,7 @@ pub fn spawn_shell(
         }
         None => Command::new("/bin/sh"),
     };
+    super::fds::inherit_only_stdio(&mut cmd);
     cmd.arg("-c")
         .arg(command)
         .current_dir(cwd)
@@ -137,10 +138,12 @@ pub fn spawn_shell(
 }
 
 /// Spawns a helper `cmd` (a readiness probe run through a namespace) in
-/// its own process group, stdin null, stdout and stderr piped, dying with
-/// lab, registered as a known child until [`forget`].
+/// its own process group, stdin null, stdout and stderr piped, no
+/// descriptor above 2 inherited, dying with lab, registered as a known
+/// child until [`forget`].
 pub fn spawn_piped(cmd: &mut Command) -> std::io::Result<Child> {
     use std::os::unix::process::CommandExt;
+    super::fds::inherit_only_stdio(cmd);
     cmd.process_group(0)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
@@ -170,6 +173,7 @@ pub fn spawn_interactive(
         }
         None => Command::new("/bin/sh"),
     };
+    super::fds::inherit_only_stdio(&mut cmd);
     cmd.arg("-c")
         .arg(command)
         .current_dir(cwd)

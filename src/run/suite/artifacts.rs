@@ -1,8 +1,9 @@
 //! Evidence a suite leaves behind (docs/running.md#artifacts): declared
 //! artifacts and paths the suite printed after the `<PREFIX>_ARTIFACT_PATH=`
 //! marker, copied into `<suite-dir>/artifacts/`. Both pass the same checks:
-//! inside the roots they may come from (the run directory for markers; the
-//! workspace or the run directory for declared paths; one fixed path for
+//! inside the roots they may come from (the run directory and the suite's
+//! own roots — `tmp/`, `state.*/`, outside the workspace — for markers;
+//! the workspace too for declared paths; one fixed path for
 //! `outside = true`), never in or around `state.secrets`, no secret-like
 //! name, only regular files and directories, links followed only into
 //! those roots and copied as what they point at, within the suite's budget
@@ -56,6 +57,9 @@ pub struct Collector<'a> {
     pub run_dir: PathBuf,
     /// The workspace, resolved.
     pub workspace: PathBuf,
+    /// The suite's roots directory (`tmp/`, `state.*/` are in it),
+    /// resolved: as much the suite's as its directory.
+    pub roots: PathBuf,
     /// `<suite-dir>/artifacts`, resolved.
     pub artifact_dir: PathBuf,
     /// The suite's `state.secrets`, resolved: never collected.
@@ -149,8 +153,8 @@ impl Scope<'_> {
     /// Where a path of this scope may lead, in words.
     fn allowed(self) -> &'static str {
         match self {
-            Scope::Run => "the run directory",
-            Scope::Workspace => "the workspace and the run directory",
+            Scope::Run => "the run directory and the suite's roots",
+            Scope::Workspace => "the workspace, the run directory and the suite's roots",
             Scope::Fixed(_) => "the declared path",
         }
     }
@@ -268,8 +272,8 @@ impl Collector<'_> {
     /// The part of `resolved` below the root of `scope` it lies in.
     fn below_root(&self, resolved: &Path, scope: Scope<'_>) -> Option<PathBuf> {
         let roots: &[&Path] = match scope {
-            Scope::Run => &[&self.run_dir],
-            Scope::Workspace => &[&self.run_dir, &self.workspace],
+            Scope::Run => &[&self.run_dir, &self.roots],
+            Scope::Workspace => &[&self.run_dir, &self.roots, &self.workspace],
             Scope::Fixed(path) => {
                 // Every segment of a fixed outside path is checked.
                 return resolved.starts_with(path).then(|| resolved.to_path_buf());

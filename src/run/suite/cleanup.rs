@@ -1,8 +1,8 @@
 //! After a suite (docs/run-directory.md): `state.secrets` always emptied;
-//! `tmp/` and the `state.*` roots removed per the cleanup policy;
-//! `artifacts/` removed when nothing was collected into it. Removal goes
-//! through the run's [`SuiteDirs`] when there is one (recycled in the
-//! background), else it happens here.
+//! the suite's roots (`tmp/`, `state.*/`, outside the workspace) and the
+//! links to them removed per the cleanup policy; `artifacts/` removed when
+//! nothing was collected into it. Removal goes through the run's
+//! [`SuiteDirs`] (recycled in the background).
 
 use camino::Utf8PathBuf;
 
@@ -10,9 +10,6 @@ use super::prepare::Prepared;
 use crate::outputs::Status;
 use crate::registry::model::Cleanup;
 use crate::run::suite_dirs::SuiteDirs;
-
-/// The roots the cleanup policy removes.
-const POLICY_ROOTS: [&str; 4] = ["tmp", "state.config", "state.data", "state.secrets"];
 
 /// A secret the suite was given could not be removed after it.
 #[derive(Debug, thiserror::Error)]
@@ -32,36 +29,21 @@ pub fn cleanup(
     prep: &Prepared,
     policy: Cleanup,
     status: Status,
-    dirs: Option<&SuiteDirs>,
+    dirs: &SuiteDirs,
 ) -> Option<SecretLeft> {
     // Secrets never outlive the suite, whatever the policy.
-    let secret_left = empty_dir(&prep.dir.join("state.secrets"));
+    let secret_left = empty_dir(&prep.roots.join("state.secrets"));
     let remove_state = match policy {
         Cleanup::Always => true,
         Cleanup::Never => false,
         Cleanup::OnSuccess => status.is_pass() || status == Status::Skipped,
     };
-    let mut gone: Vec<Utf8PathBuf> = Vec::new();
     if remove_state {
-        gone.extend(POLICY_ROOTS.iter().map(|root| prep.dir.join(root)));
+        dirs.dispose_roots(&prep.dir, &prep.roots);
     }
     let artifacts = prep.dir.join("artifacts");
     if std::fs::read_dir(&artifacts).is_ok_and(|mut d| d.next().is_none()) {
-        gone.push(artifacts);
-    }
-    match dirs {
-        Some(dirs) => dirs.dispose(gone),
-        None => {
-            for dir in gone {
-                // One rmdir when empty; `remove_dir_all` removes a symlink
-                // itself, never what it points at.
-                if std::fs::remove_dir(&dir).is_err() {
-                    // Disposable (the policy said so); secrets were
-                    // emptied above, and their failure is reported.
-                    let _ = std::fs::remove_dir_all(&dir);
-                }
-            }
-        }
+        dirs.dispose(vec![artifacts]);
     }
     secret_left
 }

@@ -32,8 +32,12 @@ pub struct Placeholders {
     pub state_data: String,
     /// `{state.secrets}`.
     pub state_secrets: String,
+    /// The suite's `TMPDIR` (no placeholder).
+    pub tmp: String,
     /// `{args}`.
     pub args: String,
+    /// `{args}` split into words, for shell commands.
+    pub args_words: Vec<String>,
     /// `{junit}`: where a tool writes the suite's JUnit report.
     pub junit: String,
     /// `{nextest_config}`: a nextest tool config whose profile `lab`
@@ -44,23 +48,62 @@ pub struct Placeholders {
 }
 
 impl Placeholders {
-    /// The placeholders of a suite whose directory is `suite_dir`.
-    pub fn new(workspace: &Utf8Path, run_dir: &Utf8Path, suite_dir: &Utf8Path, args: &str) -> Self {
+    /// The placeholders of a suite whose directory is `suite_dir` and
+    /// whose roots are in `roots`.
+    pub fn new(
+        workspace: &Utf8Path,
+        run_dir: &Utf8Path,
+        suite_dir: &Utf8Path,
+        roots: &Utf8Path,
+        args: &str,
+    ) -> Self {
         Placeholders {
             workspace: workspace.to_string(),
             run_dir: run_dir.to_string(),
             suite_dir: suite_dir.to_string(),
-            state_config: suite_dir.join("state.config").to_string(),
-            state_data: suite_dir.join("state.data").to_string(),
-            state_secrets: suite_dir.join("state.secrets").to_string(),
+            state_config: roots.join("state.config").to_string(),
+            state_data: roots.join("state.data").to_string(),
+            state_secrets: roots.join("state.secrets").to_string(),
+            tmp: roots.join("tmp").to_string(),
             args: args.to_string(),
+            // `lab check` refuses args that do not split; if some did, the
+            // whole text would be one word: never shell syntax.
+            args_words: crate::registry::words::split(args)
+                .unwrap_or_else(|_| vec![args.to_string()]),
             junit: suite_dir.join(JUNIT_FILE).to_string(),
             nextest_config: suite_dir.join(NEXTEST_CONFIG_FILE).to_string(),
             port: None,
         }
     }
 
-    /// `text` with every known `{placeholder}` replaced; unknown braces
+    /// `text`, a command `/bin/sh -c` runs, with every known
+    /// `{placeholder}` replaced by its value quoted for where it lands
+    /// (`{args}` as quoted words); unknown braces are left alone.
+    pub fn fill_shell(&self, text: &str) -> String {
+        use super::shell::{Value, fill};
+        if !text.contains('{') {
+            return text.to_string();
+        }
+        let port = self.port.map(|p| p.to_string());
+        fill(text, &|name| {
+            Some(Value::Word(match name {
+                "workspace" => &self.workspace,
+                "run_dir" => &self.run_dir,
+                "suite_dir" => &self.suite_dir,
+                "state.config" => &self.state_config,
+                "state.data" => &self.state_data,
+                "state.secrets" => &self.state_secrets,
+                "junit" => &self.junit,
+                "nextest_config" => &self.nextest_config,
+                "port" => port.as_deref()?,
+                "args" => return Some(Value::Words(&self.args_words)),
+                _ => return None,
+            }))
+        })
+    }
+
+    /// `text` with every known `{placeholder}` replaced by its value as it
+    /// is (for variables and paths, never for a shell); unknown braces
     /// (shell syntax such as `${HOME}` or `{a,b}`) are left alone.
     pub fn fill(&self, text: &str) -> String {
         if !text.contains('{') {
@@ -143,7 +186,7 @@ pub struct LabVars<'a> {
 
 /// Builds the environment of `suite` from `host` (lab's own environment):
 /// inherited (or `pass_env` only), profile secrets, lab's defaults
-/// (`XDG_*`, `TMPDIR` inside the suite directory), the registry's `env`
+/// (`XDG_*`, `TMPDIR` in the suite's roots), the registry's `env`
 /// (which may override those defaults), then lab's own `<PREFIX>_*`
 /// variables, which nothing overrides.
 pub fn suite_env(
@@ -176,13 +219,13 @@ pub fn suite_env(
             }
         }
     }
-    // Defaults a registry may override: a tool that puts unix sockets in
-    // TMPDIR (Chromium) needs a path shorter than a deep run directory.
+    // Defaults a registry may override, outside the workspace (tests walk
+    // up from TMPDIR looking for a project root) and short (unix sockets).
     env.vars.extend([
         ("XDG_CONFIG_HOME".to_string(), places.state_config.clone()),
         ("XDG_DATA_HOME".to_string(), places.state_data.clone()),
         ("XDG_STATE_HOME".to_string(), places.state_data.clone()),
-        ("TMPDIR".to_string(), format!("{}/tmp", places.suite_dir)),
+        ("TMPDIR".to_string(), places.tmp.clone()),
     ]);
     for (name, value, _) in registry.suite_env(suite) {
         env.vars.insert(name.to_string(), places.fill(value));
@@ -238,17 +281,31 @@ mod tests {
             "/w".into(),
             "/w/runs/1".into(),
             "/w/runs/1/suites/s".into(),
+            "/tmp/lab-0/g/1".into(),
             "-p x",
         );
         assert_eq!(
             p.fill("{state.data}/mail"),
-            "/w/runs/1/suites/s/state.data/mail"
+            "/tmp/lab-0/g/1/state.data/mail"
         );
         assert_eq!(
             p.fill("cargo test {args} ${HOME} {a,b}"),
             "cargo test -p x ${HOME} {a,b}"
         );
         assert_eq!(p.fill("{port}"), "{port}");
+        assert_eq!(p.fill_shell("{port}"), "{port}");
+        let spaced = Placeholders::new(
+            "/w s;x".into(),
+            "/r".into(),
+            "/r/s".into(),
+            "/t".into(),
+            "-p 'a b'",
+        );
+        assert_eq!(
+            spaced.fill_shell("cat {workspace}/suites.toml {args}"),
+            "cat '/w s;x'/suites.toml -p 'a b'"
+        );
+        assert_eq!(spaced.fill("{workspace}"), "/w s;x");
         assert_eq!(
             p.fill("--junitxml={junit}"),
             "--junitxml=/w/runs/1/suites/s/junit.xml"

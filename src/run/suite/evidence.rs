@@ -122,6 +122,7 @@ fn collect_artifacts(
         workspace: resolve(cx.registry.workspace.as_str())
             .unwrap_or_else(|| cx.registry.workspace.clone().into()),
         artifact_dir: prep.dir.join("artifacts").into(),
+        roots: resolve(prep.roots.as_str()).unwrap_or_else(|| prep.roots.clone().into()),
         secrets_dir: resolve(&prep.places.state_secrets),
         cwd: &prep.cwd,
         budget: Budget::new(settings.max_artifact_files, settings.max_artifact_bytes),

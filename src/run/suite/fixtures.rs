@@ -32,7 +32,7 @@ pub fn setup_fixtures<'r>(
     for fixture in &fixtures {
         for copy in &fixture.copy {
             let from = cx.registry.workspace.join(&copy.from);
-            let mut to = prep.dir.join(match copy.to.split_once('/') {
+            let mut to = prep.roots.join(match copy.to.split_once('/') {
                 Some((root, rest)) => format!("state.{root}/{rest}"),
                 None => format!("state.{}", copy.to),
             });
@@ -98,7 +98,7 @@ fn run_setup(
     started: Instant,
 ) -> bool {
     let log = format!("fixture.{}.setup", fixture.id);
-    let (record, ok) = helper(cx, prep, "fixture", &prep.places.fill(setup), &log);
+    let (record, ok) = helper(cx, prep, "fixture", &prep.places.fill_shell(setup), &log);
     outcome.ran.processes.push(record.clone());
     if ok {
         return true;
@@ -184,7 +184,7 @@ pub fn teardown(
     for fixture in fixtures {
         if let Some(teardown) = &fixture.teardown {
             let log = format!("fixture.{}.teardown", fixture.id);
-            let (record, ok) = helper(cx, prep, "fixture", &prep.places.fill(teardown), &log);
+            let (record, ok) = helper(cx, prep, "fixture", &prep.places.fill_shell(teardown), &log);
             if !ok {
                 cx.run.event(
                     "teardown_failed",

@@ -23,6 +23,7 @@ pub mod prepare;
 pub mod report_paths;
 pub mod secret_names;
 pub mod setup;
+pub mod shell;
 pub mod steps;
 
 pub use prepare::Prepared;

@@ -4,7 +4,7 @@
 //! written into it ([`write_secret_files`]). The directory itself comes from
 //! `run/suite_dirs.rs`.
 
-use camino::Utf8PathBuf;
+use camino::{Utf8Path, Utf8PathBuf};
 
 use super::env::{LabVars, Placeholders, SuiteEnv, process_tag, suite_env};
 use crate::outputs::Status;
@@ -19,6 +19,8 @@ pub struct Prepared {
     pub dir: Utf8PathBuf,
     /// The suite directory relative to the run directory.
     pub rel_dir: String,
+    /// The suite's roots (`tmp/`, `state.*/`), outside the workspace.
+    pub roots: Utf8PathBuf,
     /// The working directory.
     pub cwd: Utf8PathBuf,
     /// The command, placeholders filled in.
@@ -42,8 +44,9 @@ pub fn rel_dir(id: &str) -> String {
     format!("suites/{id}")
 }
 
-/// Works out directories, command and environment of `suite` (no I/O).
-pub fn prepare(cx: &RunContext<'_>, suite: &Suite) -> Prepared {
+/// Works out directories, command and environment of `suite`, whose
+/// roots will be `roots` (no I/O).
+pub fn prepare(cx: &RunContext<'_>, suite: &Suite, roots: &Utf8Path) -> Prepared {
     let registry = cx.registry;
     let rel_dir = rel_dir(&suite.id);
     let dir = cx.run.path.join(&rel_dir);
@@ -52,6 +55,7 @@ pub fn prepare(cx: &RunContext<'_>, suite: &Suite) -> Prepared {
         &registry.workspace,
         &cx.run.path,
         &dir,
+        roots,
         suite.args.as_deref().unwrap_or(""),
     );
     let profile = registry.merged_profile(suite);
@@ -71,10 +75,11 @@ pub fn prepare(cx: &RunContext<'_>, suite: &Suite) -> Prepared {
     let redactor = Redactor::new(env.secret_values());
     Prepared {
         cwd: registry.workspace.join(&suite.cwd),
-        command: places.fill(&command),
+        command: places.fill_shell(&command),
         tag: process_tag(&lab_vars),
         rel_dir,
         dir,
+        roots: roots.to_path_buf(),
         env,
         places,
         redactor,
@@ -143,7 +148,7 @@ pub fn write_secret_files(prep: &Prepared) -> Result<(), SecretsError> {
     use std::io::Write;
     use std::os::unix::fs::OpenOptionsExt;
     for (name, value) in &prep.env.profile_secrets {
-        let path = prep.dir.join("state.secrets").join(name);
+        let path = prep.roots.join("state.secrets").join(name);
         std::fs::OpenOptions::new()
             .write(true)
             .create_new(true)

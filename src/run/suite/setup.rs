@@ -43,7 +43,7 @@ pub fn set_up<'r>(
         .as_ref()
         .is_some_and(|p| p.network == Network::Loopback);
     let namespace = if loopback {
-        Some(enter_namespace(prep, outcome, started)?)
+        Some(enter_namespace(cx, prep, outcome, started)?)
     } else {
         None
     };
@@ -124,12 +124,12 @@ pub fn block_for_dead_service(prep: &Prepared, died: &services::ReadyError, outc
 
 /// `network = "loopback"`: a namespace every process of the suite enters.
 fn enter_namespace(
+    cx: &RunContext<'_>,
     prep: &mut Prepared,
     outcome: &mut Outcome,
     started: Instant,
 ) -> Result<netns::Namespace, ()> {
-    let path = prep.env.vars.get("PATH").map(String::as_str);
-    match netns::Namespace::create(path) {
+    match netns::Namespace::create(cx.netns_tools) {
         Ok(ns) => {
             prep.wrapper = ns.wrapper.clone();
             outcome.ran.isolation.push(format!("network: {}", ns.how));
@@ -211,6 +211,11 @@ fn start_services(
         places.port = port;
         places.fill(text)
     };
+    let fill_shell = |text: &str, port: Option<u16>| {
+        let mut places = prep.places.clone();
+        places.port = port;
+        places.fill_shell(text)
+    };
     let launch = services::Launch {
         env: &prep.env.vars,
         cwd: prep.cwd.as_std_path(),
@@ -221,6 +226,7 @@ fn start_services(
         prefix: &cx.registry.settings.env_prefix,
         max_log_bytes: cx.registry.settings.max_log_bytes,
         fill: &fill,
+        fill_shell: &fill_shell,
         interrupts: cx.interrupts,
     };
     for id in ids {

@@ -27,25 +27,30 @@ pub fn run_suite(
 ) -> Outcome {
     let started = Instant::now();
     let registry = cx.registry;
-    let mut prep = prepare(cx, suite);
+    let reserved = cx.dirs.reserve();
+    let mut prep = prepare(cx, suite, reserved.roots());
     let profile = registry.merged_profile(suite);
     let mut outcome = new_outcome(cx, suite, &prep, rationale.to_vec());
     let virtual_display = profile
         .as_ref()
         .is_some_and(|p| p.display == Display::Virtual);
     if let Err((status, step, reason)) = preflight(cx, suite, &prep, virtual_display, need_status) {
+        cx.dirs.release(reserved);
         outcome.finish_early(status, step, reason, started);
         return outcome;
     }
-    let made = match cx.dirs {
-        Some(dirs) => dirs.take(&prep.dir),
-        None => crate::run::suite_dirs::build_in_place(&prep.dir),
-    };
-    if let Err(e) = made {
-        let reason = format!("cannot create `{}`: {e}", prep.dir);
+    if let Err(e) = cx.dirs.take(&prep.dir, reserved) {
+        let reason = format!(
+            "cannot create `{}` and its roots `{}`: {e}",
+            prep.dir, prep.roots
+        );
         outcome.finish_early(Status::Blocked, "setup", reason, started);
         return outcome;
     }
+    outcome.ran.roots = crate::run::suite_roots::ROOTS
+        .iter()
+        .map(|r| (r.to_string(), prep.roots.join(r).to_string()))
+        .collect();
     let policy = profile.as_ref().map_or(Cleanup::OnSuccess, |p| p.cleanup);
     if let Err(e) = write_secret_files(&prep) {
         // Some secrets may be written already: they go too.
