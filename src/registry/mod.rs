@@ -4,6 +4,7 @@
 pub mod check;
 pub mod definitions;
 pub mod diagnostic;
+pub mod discover;
 pub mod load;
 pub mod model;
 pub mod paths;
@@ -15,5 +16,6 @@ pub mod units;
 pub mod wire;
 
 pub use diagnostic::{Diagnostic, Severity};
-pub use load::{Loaded, discover, load};
+pub use discover::discover;
+pub use load::{Loaded, load};
 pub use model::Registry;

@@ -46,10 +46,11 @@ fn no_registry_is_a_usage_error_that_says_what_to_do() {
     let ws = Workspace::new();
     ws.cmd(&["suite", "list"])
         .status(2)
-        .stderr(&format!(
-            "error: no suites.toml found in `{}` or any parent directory\n  hint: run lab from inside a workspace, pass --registry PATH, or set LAB_REGISTRY\n",
+        .stderr_contains(&format!(
+            "error: no registry found; lab looked for\n  {}/suites.toml\n",
             ws.path().display()
         ))
+        .stderr_contains("  hint: run lab from inside a workspace, pass --registry PATH, set LAB_REGISTRY, or run `lab init`\n")
         .run();
     ws.cmd(&["--registry", "missing.toml", "check"])
         .status(2)
