@@ -12,6 +12,7 @@ pub mod reader;
 pub mod resolved;
 pub mod shared_reports;
 pub mod source;
+pub mod stubs;
 pub mod units;
 pub mod wire;
 
