@@ -4,7 +4,7 @@
 //! names but never defines, and a registry in PostHaste's layout taken
 //! from a failing `check` to a passing `verify`.
 
-use crate::harness::{Workspace, git, ids};
+use crate::harness::{Workspace, git, ids, read_json, suite};
 
 /// A registry in `tools/lab/` whose paths are written from the repository
 /// root, with a profile beside it (the default `include`) and fixture data
@@ -304,4 +304,263 @@ fn init_on_an_existing_registry_points_at_write_stubs() {
     ws.cmd(&["init"])
         .stderr("lab: `tools/lab/suites.toml` already exists; lab init never overwrites a registry\n  `lab check` says what it holds\n")
         .run();
+}
+
+/// PostHaste's registry as published (docs/lab.md of that project), kept
+/// in `tools/lab/` with repository-root paths and its own variable prefix.
+/// It names three profiles, a fixture, three runners and five artifacts it
+/// never defines.
+const POSTHASTE: &str = r#"[lab]
+workspace = "../.."
+env_prefix = "POSTHASTE_LAB"
+
+[suite.api.settings.dev]
+level = "integration"
+targets = ["daemon"]
+runners = ["runner.cargo-nextest.dev"]
+tags = ["api", "settings", "fast"]
+paths = ["crates/posthaste-server/src/api/settings.rs"]
+command = "cargo nextest run -P quick -E 'test(settings_patch)'"
+artifacts = ["artifact.junit.settings.dev", "log.backend.jsonl.dev"]
+timeout_seconds = 300
+
+[suite.ui.settings.web.test]
+level = "e2e"
+targets = ["web"]
+profile = "profile.lab.empty.test"
+fixture = "fixture.mail.basic.test"
+runners = ["runner.playwright.web.test"]
+tags = ["ui", "settings", "browser"]
+paths = ["web/src/settings/"]
+command = "cd web && bun run test:e2e settings"
+artifacts = ["artifact.trace.settings.test", "artifact.screenshot.settings.test"]
+
+[suite.lab.registry_self-check]
+level = "profile"
+profile = "profile.lab.upgrade.dev.from:v0.1.0-dogfood.17"
+runners = ["runner.just"]
+tags = ["lab-smoke"]
+paths = ["tools/lab/"]
+command = "just lab check"
+artifacts = ["log.lab.check"]
+timeout_seconds = 60
+
+[suite.policy.no-telemetry]
+level = "policy"
+profile = "profile.lab.offline.test"
+tags = ["lab-smoke"]
+paths = ["crates/"]
+command = "just policy no-telemetry"
+"#;
+
+/// Stands in for cargo, cargo-nextest, bun and just: fails unless every
+/// POSTHASTE_LAB_* variable is set (and lab's default prefix is not), then
+/// writes the declared log stub's file and reports a nested artifact with
+/// PostHaste's marker (and one with the default prefix, which must not count).
+const TOOL: &str = r#"#!/bin/sh
+missing=""
+for v in RUN_ID RUN_DIR SUITE_ID SUITE_DIR WORKSPACE STATE_CONFIG STATE_DATA STATE_SECRETS ARTIFACT_DIR; do
+  eval "val=\${POSTHASTE_LAB_$v:-}"
+  [ -n "$val" ] || missing="$missing $v"
+done
+# Set, and empty for a suite with no profile or fixture.
+for v in PROFILE FIXTURES; do
+  eval "[ \"\${POSTHASTE_LAB_$v+set}\" = set ]" || missing="$missing $v"
+done
+case "$POSTHASTE_LAB_SUITE_ID" in
+  suite.ui.*) [ "$POSTHASTE_LAB_PROFILE,$POSTHASTE_LAB_FIXTURES" = "profile.lab.empty.test,fixture.mail.basic.test" ] || missing="$missing PROFILE,FIXTURES" ;;
+esac
+[ -z "$missing" ] || { echo "unset:$missing" >&2; exit 1; }
+if env | grep -q '^LAB_'; then echo "a LAB_ variable is set" >&2; exit 1; fi
+[ "$POSTHASTE_LAB_WORKSPACE" = "$(cd "$(dirname "$0")/../.." && pwd)" ] || { echo "workspace $POSTHASTE_LAB_WORKSPACE" >&2; exit 1; }
+mkdir -p "$POSTHASTE_LAB_SUITE_DIR/out"
+echo "$(basename "$0") $* in $(pwd)" > "$POSTHASTE_LAB_SUITE_DIR/out/report.txt"
+echo '{"event":"started"}' > "$POSTHASTE_LAB_SUITE_DIR/log.backend.jsonl.dev"
+echo "POSTHASTE_LAB_ARTIFACT_PATH=$POSTHASTE_LAB_SUITE_DIR/out/report.txt"
+echo "LAB_ARTIFACT_PATH=$POSTHASTE_LAB_SUITE_DIR/out" >&2
+"#;
+
+#[test]
+fn a_posthaste_registry_goes_from_failing_check_to_verify() {
+    let ws = Workspace::with(&[
+        ("tools/lab/suites.toml", POSTHASTE),
+        (
+            "crates/posthaste-server/src/api/settings.rs",
+            "// settings\n",
+        ),
+        ("crates/posthaste-server/src/main.rs", "fn main() {}\n"),
+        ("web/src/settings/page.ts", "export {}\n"),
+        ("web/package.json", "{}\n"),
+    ]);
+    for tool in ["cargo", "cargo-nextest", "bun", "just"] {
+        ws.write(&format!("tools/bin/{tool}"), TOOL);
+        let path = ws.path().join("tools/bin").join(tool);
+        std::fs::set_permissions(&path, std::os::unix::fs::PermissionsExt::from_mode(0o755))
+            .expect("chmod");
+    }
+    git(ws.path(), &["init", "-q", "-b", "main"]);
+    git(ws.path(), &["add", "-A"]);
+    git(ws.path(), &["commit", "-q", "-m", "posthaste"]);
+    let path = format!(
+        "{}:{}",
+        ws.path().join("tools/bin").display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+
+    // Strict as ever: 12 undefined references, found from the root.
+    let check = ws.cmd(&["check", "--json"]).status(2).run_json();
+    assert_eq!(check["registry"], "tools/lab/suites.toml");
+    assert_eq!(check["errors"], 12, "{check:#}");
+    let codes: Vec<&str> = check["diagnostics"]
+        .as_array()
+        .expect("diagnostics")
+        .iter()
+        .map(|d| d["code"].as_str().expect("code"))
+        .collect();
+    assert!(
+        codes.iter().all(|c| *c == "undefined-reference"),
+        "{codes:?}"
+    );
+
+    let run = ws.cmd(&["check", "--write-stubs"]).stderr_any().run();
+    assert!(
+        run.stderr.starts_with(
+            "\
+wrote tools/lab/fixtures/mail.basic.test.toml: fixture.mail.basic.test
+wrote tools/lab/profiles/lab.empty.test.toml: profile.lab.empty.test
+wrote tools/lab/profiles/lab.offline.test.toml: profile.lab.offline.test
+wrote tools/lab/profiles/lab.upgrade.dev.from:v0.1.0-dogfood.17.toml: profile.lab.upgrade.dev.from:v0.1.0-dogfood.17
+wrote tools/lab/runners/cargo-nextest.dev.toml: runner.cargo-nextest.dev
+wrote tools/lab/runners/just.toml: runner.just
+wrote tools/lab/runners/playwright.web.test.toml: runner.playwright.web.test
+appended to tools/lab/suites.toml: artifact.junit.settings.dev, artifact.screenshot.settings.test, artifact.trace.settings.test, log.backend.jsonl.dev, log.lab.check
+"
+        ),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.ends_with("; 0 errors, 0 warnings\n"),
+        "{}",
+        run.stderr
+    );
+    let upgrade = std::fs::read_to_string(
+        ws.path()
+            .join("tools/lab/profiles/lab.upgrade.dev.from:v0.1.0-dogfood.17.toml"),
+    )
+    .expect("read");
+    assert!(
+        upgrade.contains("\n[profile.lab.upgrade.dev.\"from:v0.1.0-dogfood.17\"]\n"),
+        "{upgrade}"
+    );
+    for (runner, program) in [
+        ("cargo-nextest.dev", "cargo-nextest"),
+        ("playwright.web.test", "bun"),
+        ("just", "just"),
+    ] {
+        let text =
+            std::fs::read_to_string(ws.path().join(format!("tools/lab/runners/{runner}.toml")))
+                .expect("read");
+        assert!(
+            text.ends_with(&format!("program = \"{program}\"\n")),
+            "{text}"
+        );
+    }
+    ws.cmd(&["check"]).stderr_any().run();
+    ws.cmd(&["check", "--write-stubs"])
+        .stderr_contains("nothing to stub: every reference is defined\n")
+        .run();
+    git(ws.path(), &["add", "-A"]);
+    git(ws.path(), &["commit", "-q", "-m", "lab stubs"]);
+
+    // Accepted as written: `level = "profile"`, `timeout_seconds`, ids with
+    // `-` and `_`.
+    let list = ws
+        .cmd(&["suite", "list", "--level", "profile", "--json"])
+        .run_json();
+    assert_eq!(ids(&list), ["suite.lab.registry_self-check"]);
+    assert_eq!(list["suites"][0]["timeout_seconds"], 60);
+
+    // --changed selects by repository-root paths, from git and from
+    // POSTHASTE_LAB_CHANGED_PATHS, run from anywhere in the repository.
+    ws.write("web/src/settings/page.ts", "export const x = 1;\n");
+    let changed = ws
+        .cmd_in("crates", &["suite", "list", "--changed", "--json"])
+        .run_json();
+    assert_eq!(changed["changed"]["source"], "git");
+    assert_eq!(ids(&changed), ["suite.ui.settings.web.test"]);
+    assert_eq!(
+        changed["suites"][0]["rationale"][0]["detail"],
+        "web/src/settings/page.ts matches web/src/settings/"
+    );
+    let changed = ws
+        .cmd(&["suite", "list", "--changed", "--json"])
+        .env(
+            "POSTHASTE_LAB_CHANGED_PATHS",
+            "crates/posthaste-server/src/api/settings.rs",
+        )
+        .run_json();
+    assert_eq!(changed["changed"]["source"], "env");
+    assert_eq!(
+        ids(&changed),
+        ["suite.api.settings.dev", "suite.policy.no-telemetry"]
+    );
+    // A changed definition in tools/lab/suites.toml selects that suite
+    // (compared with the base revision's file), and tools/lab/ matches
+    // the registry's own suite.
+    git(ws.path(), &["checkout", "-q", "--", "web"]);
+    let registry = std::fs::read_to_string(ws.path().join("tools/lab/suites.toml")).expect("read");
+    ws.write(
+        "tools/lab/suites.toml",
+        &registry.replace("timeout_seconds = 300", "timeout_seconds = 301"),
+    );
+    let changed = ws.cmd(&["suite", "list", "--changed", "--json"]).run_json();
+    assert_eq!(
+        ids(&changed),
+        ["suite.api.settings.dev", "suite.lab.registry_self-check"],
+        "{changed:#}"
+    );
+    ws.write("tools/lab/suites.toml", &registry);
+
+    // verify: every POSTHASTE_LAB_* variable set, the workspace is the
+    // repository root, POSTHASTE_LAB_ARTIFACT_PATH= markers honoured.
+    ws.cmd(&["verify", "--all"])
+        .env("PATH", &path)
+        .stderr_any()
+        .run();
+    let summary = read_json(&ws.latest_run().join("summary.json"));
+    assert_eq!(summary["counts"]["passed"], 4, "{summary:#}");
+    let api = suite(&summary, "suite.api.settings.dev");
+    let artifact = |id: &str| {
+        api["artifacts"]
+            .as_array()
+            .expect("artifacts")
+            .iter()
+            .find(|a| a["id"] == id)
+            .cloned()
+            .unwrap_or_else(|| panic!("no {id} in {api:#}"))
+    };
+    assert_eq!(artifact("log.backend.jsonl.dev")["missing"], false);
+    assert_eq!(artifact("artifact.junit.settings.dev")["missing"], true);
+    let marked: Vec<&serde_json::Value> = api["artifacts"]
+        .as_array()
+        .expect("artifacts")
+        .iter()
+        .filter(|a| a["source"] == "marker")
+        .collect();
+    assert_eq!(marked.len(), 1, "{api:#}");
+    let copied = ws
+        .latest_run()
+        .join("suites/suite.api.settings.dev/artifacts/report.txt");
+    let report = std::fs::read_to_string(&copied).expect("marked artifact copied");
+    assert!(
+        report.starts_with("cargo nextest run -P quick -E test(settings_patch) in "),
+        "{report}"
+    );
+    let web = std::fs::read_to_string(
+        ws.latest_run()
+            .join("suites/suite.ui.settings.web.test/artifacts/report.txt"),
+    )
+    .expect("web report");
+    assert!(web.ends_with("/web\n"), "{web}");
 }
