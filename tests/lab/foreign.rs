@@ -563,4 +563,12 @@ appended to tools/lab/suites.toml: artifact.junit.settings.dev, artifact.screens
     )
     .expect("web report");
     assert!(web.ends_with("/web\n"), "{web}");
+    // report.html shows a suite of a few milliseconds in ms, not `0.00 s`.
+    let html = std::fs::read_to_string(ws.latest_run().join("report.html")).expect("report");
+    let row = regex::Regex::new(
+        r#"<td><code>suite\.api\.settings\.dev</code></td><td>(\d+ms|\d+\.\ds)</td>"#,
+    )
+    .expect("regex");
+    assert!(row.is_match(&html), "{html}");
+    assert!(!html.contains("0.00 s"), "{html}");
 }
