@@ -572,3 +572,37 @@ appended to tools/lab/suites.toml: artifact.junit.settings.dev, artifact.screens
     assert!(row.is_match(&html), "{html}");
     assert!(!html.contains("0.00 s"), "{html}");
 }
+
+#[test]
+fn a_written_include_and_run_root_are_taken_from_the_workspace() {
+    let ws = Workspace::with(&[
+        (
+            "tools/lab/suites.toml",
+            "[lab]\nworkspace = \"../..\"\ninclude = [\"lab/*.toml\"]\nrun_root = \"out/runs\"\n\n[suite.a]\ncommand = \"true\"\nprofile = \"dev\"\n",
+        ),
+        ("lab/dev.toml", "[profile.dev]\n"),
+        // Beside the registry, but not included once `include` is written.
+        ("tools/lab/profiles/other.toml", "[profile.dev]\n"),
+    ]);
+    ws.cmd_in("tools/lab", &["check"])
+        .stderr("tools/lab/suites.toml: 1 profile, 1 suite in 2 files; 0 errors, 0 warnings\n")
+        .run();
+    ws.cmd_in("tools/lab", &["verify", "a"]).stderr_any().run();
+    assert!(ws.path().join("out/runs/latest/summary.json").is_file());
+    assert!(!ws.path().join("tools/lab/out").exists());
+}
+
+#[test]
+fn a_jj_repository_root_is_searched_for_tools_lab_too() {
+    // Discovery looks at the directory only; jj itself is not run.
+    let ws = Workspace::with(&[
+        ("tools/lab/suites.toml", "[suite.a]\ncommand = \"true\"\n"),
+        ("src/x.rs", ""),
+    ]);
+    std::fs::create_dir(ws.path().join(".jj")).expect("mkdir .jj");
+    let list = ws
+        .cmd_in("src", &["suite", "list", "--all", "--json"])
+        .run_json();
+    assert_eq!(list["registry"], "suites.toml");
+    assert_eq!(ids(&list), ["suite.a"]);
+}
