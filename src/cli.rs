@@ -45,6 +45,16 @@ pub enum Command {
     /// One readiness probe, run by lab inside a suite's network namespace.
     #[command(name = "__probe", hide = true)]
     Probe(ProbeArgs),
+    /// Kills a run's processes should lab die without saying `done`.
+    #[command(name = "__watchdog", hide = true)]
+    Watchdog(WatchdogArgs),
+}
+
+/// `lab __watchdog NAME=value`: the environment entry that tags the run.
+#[derive(Debug, Args)]
+pub struct WatchdogArgs {
+    /// `<PREFIX>_RUN_ID=<run id>`.
+    pub tag: String,
 }
 
 /// `lab __probe tcp ADDR` / `lab __probe http URL STATUS`: exit 0 when ready.

@@ -103,6 +103,24 @@ fn copy_tree_below(from: &Path, to: &Path, root: &Path, depth: u32) -> std::io::
     }
 }
 
+/// `to` as seen from the directory `from` (both absolute and resolved):
+/// `../runs/r1`, or `.` for the same directory.
+pub fn relative_path(from: &camino::Utf8Path, to: &camino::Utf8Path) -> Option<String> {
+    let a: Vec<&str> = from.components().map(|c| c.as_str()).collect();
+    let b: Vec<&str> = to.components().map(|c| c.as_str()).collect();
+    if a.first() != b.first() {
+        return None;
+    }
+    let common = a.iter().zip(&b).take_while(|(x, y)| x == y).count();
+    let mut parts: Vec<&str> = vec![".."; a.len() - common];
+    parts.extend(&b[common..]);
+    Some(if parts.is_empty() {
+        ".".to_string()
+    } else {
+        parts.join("/")
+    })
+}
+
 /// `path` with symlinks resolved, when it exists.
 pub fn resolve(path: &Path) -> Option<PathBuf> {
     std::fs::canonicalize(path).ok()

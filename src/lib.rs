@@ -52,9 +52,12 @@ fn dispatch(cli: cli::Cli) -> Result<u8, error::Error> {
     }
     if let Command::Probe(args) = &cli.command {
         let ready = match args.kind.as_str() {
-            "tcp" => run::isolation::probe::tcp(&args.target),
+            "tcp" => run::isolation::probe::tcp(&args.target, run::isolation::probe::PROBE_TIMEOUT),
             "http" => {
-                run::isolation::probe::http_status(&args.target) == Some(args.status.unwrap_or(200))
+                run::isolation::probe::http_status(
+                    &args.target,
+                    run::isolation::probe::PROBE_TIMEOUT,
+                ) == Some(args.status.unwrap_or(200))
             }
             _ => false,
         };
@@ -63,6 +66,10 @@ fn dispatch(cli: cli::Cli) -> Result<u8, error::Error> {
         } else {
             error::exit_code::FAILED
         });
+    }
+    if let Command::Watchdog(args) = &cli.command {
+        run::process::watchdog::watch(&args.tag);
+        return Ok(error::exit_code::SUCCESS);
     }
     let ctx = context::Context::from_env(cli.registry)?;
     match cli.command {
@@ -76,7 +83,7 @@ fn dispatch(cli: cli::Cli) -> Result<u8, error::Error> {
         Command::Suite(SuiteCommand::Show(args)) => commands::suite_show::run(&ctx, &args),
         Command::Schema(args) => commands::schema::run(&ctx, &args),
         Command::Completions(args) => commands::completions::run(&args),
-        Command::Probe(_) => Ok(error::exit_code::FAILED), // handled above
+        Command::Probe(_) | Command::Watchdog(_) => Ok(error::exit_code::FAILED), // handled above
     }
 }
 

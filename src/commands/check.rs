@@ -1,6 +1,7 @@
 //! `lab check`: every problem of the registry in one pass, with
-//! file:line:col; warnings for path patterns that match no file;
-//! `--write-stubs` first defines what the registry names but lacks.
+//! file:line:col; warnings for path patterns that match no file and for
+//! services on a fixed port; `--write-stubs` first defines what the
+//! registry names but lacks.
 
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -11,6 +12,7 @@ use crate::error::{Error, exit_code};
 use crate::outputs::{CheckReport, SCHEMA_VERSION};
 use crate::registry::Loaded;
 use crate::registry::check::workspace_warnings;
+use crate::registry::fixed_ports::fixed_port_warnings;
 use crate::registry::stubs::{self, Written};
 
 /// Runs `lab check`.
@@ -22,6 +24,7 @@ pub fn run(ctx: &Context, args: &CheckArgs) -> Result<u8, Error> {
     }
     let mut diagnostics = loaded.diagnostics.clone();
     diagnostics.extend(workspace_warnings(&loaded.registry));
+    diagnostics.extend(fixed_port_warnings(&loaded.registry));
     let errors = diagnostics.iter().filter(|d| d.is_error()).count();
     let warnings = diagnostics.len() - errors;
     let r = &loaded.registry;

@@ -1,7 +1,8 @@
 //! `lab launch TARGET --profile ID`: a runner's `launch` command run by the
 //! one engine as an interactive suite: a prepared run directory (profile,
 //! fixtures, services, isolation), the terminal handed over; Ctrl-C stops
-//! it and everything it started.
+//! it and everything it started. lab exits as `verify` would for that one
+//! suite.
 
 use std::collections::BTreeMap;
 use std::sync::Mutex;
@@ -97,6 +98,11 @@ pub fn run(ctx: &Context, args: &LaunchArgs) -> Result<u8, Error> {
     }
     let app = app_suite(runner, &args.target, &profile, &fixtures);
     let request = engine::Request {
+        invocation: crate::outputs::Invocation {
+            registry: ctx.registry.as_ref().map(|r| r.to_string()),
+            repeat: 1,
+            ..Default::default()
+        },
         selected: vec![Selected {
             suite: &app,
             rationale: Vec::new(),
@@ -123,19 +129,13 @@ pub fn run(ctx: &Context, args: &LaunchArgs) -> Result<u8, Error> {
         run_dir: Mutex::new(Utf8PathBuf::new()),
     };
     let result = engine::run(&registry, request, &options, &interrupts, &output)?;
-    let Some(app) = result.summary.suites.first() else {
+    if result.summary.suites.is_empty() {
         return Ok(exit_code::BLOCKED);
-    };
-    Ok(if result.summary.interrupted {
-        exit_code::INTERRUPTED
-    } else if app.attempts.is_empty() {
-        // Stopped before the command: blocked (or skipped) by a check or set-up.
-        exit_code::BLOCKED
-    } else {
-        // The app's own exit code, passed on.
-        app.exit_code
-            .map_or(exit_code::FAILED, |c| c.clamp(0, 255) as u8)
-    })
+    }
+    // The app's exit read as a suite's, the run's code as `verify`'s: 0,
+    // 1 (any other exit, or a signal), 77, 78, 130. Its own code is in
+    // summary.json and was said on stderr.
+    Ok(result.exit_code)
 }
 
 /// The suite `lab launch` runs: the runner's `launch` command with the
@@ -196,7 +196,14 @@ impl Reporter for LaunchOutput {
     }
 
     fn suite_finished(&self, result: &SuiteResult, _done: usize, _total: usize) {
-        if result.attempts.is_empty() && result.status != Status::Passed {
+        if !result.attempts.is_empty() && result.status != Status::Passed {
+            // How the app itself ended: lab's own exit says it as a status.
+            eprintln!(
+                "lab: {} {}",
+                self.target,
+                crate::style::printable(result.reason.as_deref().unwrap_or("failed"))
+            );
+        } else if result.attempts.is_empty() && result.status != Status::Passed {
             eprintln!(
                 "lab: cannot launch {}: {}",
                 self.target,

@@ -41,7 +41,7 @@ pub fn write_html(
     summary: &Summary,
 ) -> Result<Utf8PathBuf, Error> {
     let (diff, history) = context_of(run_root, &summary.run_id);
-    let page = crate::report::html::render(summary, diff.as_ref(), &history);
+    let page = crate::report::html::render(summary, diff.as_ref(), &history, None);
     let path = run_dir.join("report.html");
     // A report is derived from the run, not its record: failing to write
     // it is an ordinary file error (exit 1), not exit 74.
@@ -56,12 +56,34 @@ fn place_of(registry: &Registry, id: &str) -> Option<(String, u32)> {
     Some((at.file.to_string(), at.line))
 }
 
+/// The run directory `dir` as a link from the directory `out` is written
+/// into: relative when both resolve (the pair can move together), else a
+/// `file://` URL.
+fn link_base(out: &Utf8Path, dir: &Utf8Path) -> String {
+    let parent = match out.parent() {
+        Some(p) if !p.as_str().is_empty() => p.to_path_buf(),
+        _ => Utf8PathBuf::from("."),
+    };
+    let from = parent.canonicalize_utf8().ok();
+    let to = dir
+        .canonicalize_utf8()
+        .unwrap_or_else(|_| dir.to_path_buf());
+    match from.and_then(|f| crate::files::relative_path(&f, &to)) {
+        Some(rel) => rel,
+        None => format!("file://{to}"),
+    }
+}
+
 /// Runs `lab report`.
 pub fn run(ctx: &Context, args: &ReportArgs) -> Result<u8, Error> {
     let registry = ctx.registry()?;
     let run_root = registry.workspace.join(&registry.settings.run_root);
     let dir = crate::commands::runs::resolve_run(&run_root, &ctx.cwd, &args.run)?;
-    let summary = index::read_summary(&dir)?;
+    let mut summary = index::read_summary(&dir)?;
+    if index::clamp_durations(&mut summary) {
+        let id = dir.file_name().unwrap_or_default();
+        eprintln!("lab: warning: {}", index::clamped_warning(id));
+    }
     let emit = |text: &str| -> Result<(), Error> {
         match &args.output {
             Some(path) => std::fs::write(path, text)
@@ -78,7 +100,9 @@ pub fn run(ctx: &Context, args: &ReportArgs) -> Result<u8, Error> {
             let path = match &args.output {
                 Some(out) => {
                     let (diff, history) = context_of(&run_root, &summary.run_id);
-                    let page = crate::report::html::render(&summary, diff.as_ref(), &history);
+                    let base = link_base(out, &dir);
+                    let page =
+                        crate::report::html::render(&summary, diff.as_ref(), &history, Some(&base));
                     std::fs::write(out, page)
                         .map_err(|e| Error::io(format!("failed to write `{out}`"), e))?;
                     out.clone()

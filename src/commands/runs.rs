@@ -30,13 +30,26 @@ pub fn run(ctx: &Context, command: &RunsCommand) -> Result<u8, Error> {
     }
 }
 
-/// A run id, a path to a run directory, or `latest`, as a directory.
+/// A run id, a path to a run directory, or `latest`, as a directory. A
+/// run id or `latest` must lead to a directory directly inside the run
+/// root: a link out of it (a report is written into the run) is refused.
 pub fn resolve_run(run_root: &Utf8Path, cwd: &Utf8Path, arg: &str) -> Result<Utf8PathBuf, Error> {
-    let candidates = [cwd.join(arg), run_root.join(arg)];
-    for dir in candidates {
-        if dir.join("summary.json").is_file() {
-            return Ok(dir.canonicalize_utf8().unwrap_or(dir));
+    let candidates = [(cwd.join(arg), arg == "latest"), (run_root.join(arg), true)];
+    for (dir, in_root) in candidates {
+        if !dir.join("summary.json").is_file() {
+            continue;
         }
+        let real = dir.canonicalize_utf8().unwrap_or(dir);
+        let root = run_root
+            .canonicalize_utf8()
+            .unwrap_or_else(|_| run_root.to_path_buf());
+        if in_root && real.parent() != Some(root.as_path()) {
+            return Err(Error::usage(format!(
+                "`{arg}` leads to `{real}`, which is not a run directory of {root}"
+            ))
+            .hint("point `latest` at a run in the run root, or pass the run's path"));
+        }
+        return Ok(real);
     }
     Err(Error::usage(format!(
         "no run `{arg}` (no summary.json there or under {run_root})"
@@ -94,7 +107,11 @@ fn list(run_root: &Utf8Path, args: &RunsListArgs) -> Result<u8, Error> {
 
 fn show(ctx: &Context, run_root: &Utf8Path, args: &RunArgs) -> Result<u8, Error> {
     let dir = resolve_run(run_root, &ctx.cwd, &args.run)?;
-    let summary = index::read_summary(&dir)?;
+    let mut summary = index::read_summary(&dir)?;
+    if index::clamp_durations(&mut summary) {
+        let id = dir.file_name().unwrap_or_default();
+        eprintln!("lab: warning: {}", index::clamped_warning(id));
+    }
     if args.json {
         crate::report::json::print(&summary)?;
         return Ok(exit_code::SUCCESS);
@@ -322,16 +339,34 @@ struct ShardRun {
 }
 
 /// Reads the runs `args` name; a manifest.json that cannot be read is a
-/// warning (the merged manifest leaves that run's suites out).
+/// warning (the merged manifest leaves that run's suites out). A run
+/// named twice, or a run that is itself a merge, is refused: either would
+/// count suites twice.
 fn read_shards(
     ctx: &Context,
     run_root: &Utf8Path,
     args: &[String],
 ) -> Result<Vec<ShardRun>, Error> {
-    let mut shards = Vec::new();
+    let mut shards: Vec<ShardRun> = Vec::new();
     for arg in args {
         let dir = resolve_run(run_root, &ctx.cwd, arg)?;
-        let summary = read(&dir.join("summary.json"))?;
+        if shards.iter().any(|s| s.dir == dir) {
+            return Err(
+                Error::usage(format!("run `{arg}` ({dir}) is named more than once"))
+                    .hint("name each shard's run once"),
+            );
+        }
+        let mut summary: Summary = read(&dir.join("summary.json"))?;
+        if index::clamp_durations(&mut summary) {
+            let id = dir.file_name().unwrap_or_default();
+            eprintln!("lab: warning: {}", index::clamped_warning(id));
+        }
+        if summary.command_id == "cmd.runs.merge" {
+            return Err(
+                Error::usage(format!("run `{arg}` ({dir}) is itself a merge of runs"))
+                    .hint("merge the shards' own runs (`lab runs list` shows each run's command)"),
+            );
+        }
         let manifest = match read::<Manifest>(&dir.join("manifest.json")) {
             Ok(m) => Some(m),
             Err(e) => {
@@ -382,7 +417,14 @@ fn merge(ctx: &Context, run_root: &Utf8Path, args: &RunsMergeArgs) -> Result<u8,
     let run = RunDir::create(run_root)?;
     let argv: Vec<String> = std::env::args().collect();
     let rebase = Rebase::new(run_root);
-    let mut writer = merged_summary(&run, &argv, first.summary.clone(), &shards, &rebase);
+    let keep = kept_results(&shards);
+    let mut writer = merged_summary(
+        &run,
+        &argv,
+        first.summary.clone(),
+        (&shards, &keep),
+        &rebase,
+    );
     let duration = shards
         .iter()
         .map(|s| s.summary.duration_ms)
@@ -390,7 +432,7 @@ fn merge(ctx: &Context, run_root: &Utf8Path, args: &RunsMergeArgs) -> Result<u8,
         .unwrap_or(0);
     let code = writer.refresh(duration);
     writer.write()?;
-    if let Some(merged) = merged_manifest(&run, argv, &shards, &rebase) {
+    if let Some(merged) = merged_manifest(&run, argv, (&shards, &keep), &rebase) {
         write_json(&run.path.join("manifest.json"), &merged, true)?;
     }
     run.event(
@@ -421,7 +463,7 @@ fn merged_summary(
     run: &RunDir,
     argv: &[String],
     mut header: Summary,
-    shards: &[ShardRun],
+    (shards, keep): (&[ShardRun], &Kept),
     rebase: &Rebase,
 ) -> SummaryWriter {
     let summaries = || shards.iter().map(|s| &s.summary);
@@ -441,11 +483,16 @@ fn merged_summary(
     };
     header.interrupted = summaries().any(|s| s.interrupted);
     header.criteria.shard = None;
-    header.counts.selected = summaries().map(|s| s.counts.selected).sum();
+    let pending: std::collections::BTreeSet<&String> =
+        summaries().flat_map(|s| s.pending.iter()).collect();
+    header.counts.selected = pending.union(&keep.keys().collect()).count();
     let mut writer = SummaryWriter::new(run.path.join("summary.json"), header);
-    for shard in shards {
-        writer.add_pending(shard.summary.pending.iter().cloned());
+    writer.add_pending(pending.into_iter().cloned());
+    for (i, shard) in shards.iter().enumerate() {
         for s in &shard.summary.suites {
+            if keep.get(&s.id) != Some(&i) {
+                continue;
+            }
             let mut s = s.clone();
             s.stdout = s.stdout.map(|p| rebase.path(&shard.dir, &p));
             s.stderr = s.stderr.map(|p| rebase.path(&shard.dir, &p));
@@ -461,12 +508,46 @@ fn merged_summary(
     writer
 }
 
+/// Suite id → the index of the run whose result it keeps.
+type Kept = std::collections::BTreeMap<String, usize>;
+
+/// Which run's result each suite keeps (by index in `shards`): its only
+/// one, or, when runs share a suite, the newest run's (said on stderr).
+fn kept_results(shards: &[ShardRun]) -> Kept {
+    let mut keep = Kept::new();
+    for (i, shard) in shards.iter().enumerate() {
+        for s in &shard.summary.suites {
+            let Some(&other) = keep.get(&s.id) else {
+                keep.insert(s.id.clone(), i);
+                continue;
+            };
+            let newer = |a: usize| shards[a].dir.file_name().unwrap_or_default().to_string();
+            let (old, new) = if newer(i) > newer(other) {
+                (other, i)
+            } else {
+                (i, other)
+            };
+            if old == new {
+                continue;
+            }
+            eprintln!(
+                "lab: warning: {} is in runs {} and {}; keeping the newer run's result",
+                s.id,
+                shards[old].dir.file_name().unwrap_or_default(),
+                shards[new].dir.file_name().unwrap_or_default(),
+            );
+            keep.insert(s.id.clone(), new);
+        }
+    }
+    keep
+}
+
 /// The merged manifest.json: the first readable manifest with every
 /// readable shard's selection and suites (their directories rebased).
 fn merged_manifest(
     run: &RunDir,
     argv: Vec<String>,
-    shards: &[ShardRun],
+    (shards, keep): (&[ShardRun], &Kept),
     rebase: &Rebase,
 ) -> Option<Manifest> {
     let mut merged = shards.iter().find_map(|s| s.manifest.clone())?;
@@ -475,13 +556,17 @@ fn merged_manifest(
     merged.command_id = "cmd.runs.merge".into();
     merged.suites = Vec::new();
     merged.selection.suites = Vec::new();
-    for shard in shards {
+    for (i, shard) in shards.iter().enumerate() {
         let Some(m) = &shard.manifest else { continue };
-        merged
-            .selection
-            .suites
-            .extend(m.selection.suites.iter().cloned());
+        for s in &m.selection.suites {
+            if !merged.selection.suites.iter().any(|k| k.id == s.id) {
+                merged.selection.suites.push(s.clone());
+            }
+        }
         for s in &m.suites {
+            if keep.get(&s.id).is_some_and(|&k| k != i) {
+                continue;
+            }
             let mut s = s.clone();
             s.dir = rebase.path(&shard.dir, &s.dir);
             merged.suites.push(s);

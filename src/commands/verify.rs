@@ -64,9 +64,19 @@ pub fn run(ctx: &Context, args: &VerifyArgs) -> Result<u8, Error> {
         jobs: args.jobs.unwrap_or(registry.settings.jobs),
         repeat: args.repeat,
     };
+    let mut criteria = crate::outputs::Criteria::from(&resolved.criteria);
+    criteria.base = select.base.clone();
+    criteria.changed_paths = select.changed_paths.as_ref().map(|p| p.to_string());
     let request = engine::Request {
+        invocation: crate::outputs::Invocation {
+            registry: ctx.registry.as_ref().map(|r| r.to_string()),
+            jobs: args.jobs,
+            retries: args.retries,
+            repeat: args.repeat,
+            fail_fast: args.fail_fast,
+        },
         selected,
-        criteria: crate::outputs::Criteria::from(&resolved.criteria),
+        criteria,
         changed: resolved.changed.as_ref().map(crate::outputs::Changed::from),
         argv: std::env::args().collect(),
         expected_ms: crate::history::durations::expected_durations(

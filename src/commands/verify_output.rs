@@ -173,5 +173,10 @@ fn closing_lines(s: &Summary, rel_run: &str, style: Style) -> String {
     ));
     out.push_str(&format!("run: {rel_run}\n"));
     out.push_str(&format!("reproduce: {}\n", s.reproduce));
+    // Selected by what changed: also the exact suites, which stay the same
+    // when the changes do not (paths from stdin, a moving base).
+    if s.criteria.changed && s.counts.selected > 0 {
+        out.push_str(&format!("same suites: {}\n", s.reproduce_selected));
+    }
     out
 }

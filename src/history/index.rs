@@ -184,6 +184,50 @@ pub fn append(run_root: &Utf8Path, summary: &Summary) -> Option<IndexError> {
     written.err()
 }
 
+/// The longest duration lab believes (365 days, in ms): a summary or an
+/// index line saying more was not written by a run that happened, and
+/// printing it as is (`+9223372036854775807 ms`) would only mislead.
+pub const MAX_DURATION_MS: u64 = 365 * 24 * 60 * 60 * 1000;
+
+/// Clamps every duration of `summary` (the run's, each suite's and
+/// attempt's) to [`MAX_DURATION_MS`]; `true` when one was over it, for
+/// the caller to say so.
+pub fn clamp_durations(summary: &mut Summary) -> bool {
+    let mut clamped = clamp(&mut summary.duration_ms);
+    for s in &mut summary.suites {
+        clamped |= clamp(&mut s.duration_ms);
+        for a in &mut s.attempts {
+            clamped |= clamp(&mut a.duration_ms);
+        }
+    }
+    clamped
+}
+
+/// `ms` made at most [`MAX_DURATION_MS`]; `true` when it was over.
+fn clamp(ms: &mut u64) -> bool {
+    let over = *ms > MAX_DURATION_MS;
+    *ms = (*ms).min(MAX_DURATION_MS);
+    over
+}
+
+/// What a command says of a run whose durations were clamped.
+pub fn clamped_warning(run_id: &str) -> String {
+    format!(
+        "run {run_id}: a duration is over 365 days (a tampered or corrupt record); shown as 365 days"
+    )
+}
+
+impl RunRecord {
+    /// Clamps the record's durations like [`clamp_durations`].
+    pub fn clamp_durations(&mut self) -> bool {
+        let mut clamped = clamp(&mut self.duration_ms);
+        for s in &mut self.suites {
+            clamped |= clamp(&mut s.duration_ms);
+        }
+        clamped
+    }
+}
+
 /// Reads a run's summary.json; a run that says `running` while no lab
 /// process holds it is `incomplete`.
 pub fn read_summary(dir: &Utf8Path) -> Result<Summary, SummaryError> {
@@ -220,12 +264,18 @@ pub fn load(run_root: &Utf8Path) -> History {
         }
     }
     for dir in dirs {
-        if let Some(record) = indexed.remove(&dir) {
+        if let Some(mut record) = indexed.remove(&dir) {
+            if record.clamp_durations() {
+                history.problems.push(clamped_warning(&dir));
+            }
             history.runs.push(record);
             continue;
         }
         match read_summary(&run_root.join(&dir)) {
             Ok(mut summary) => {
+                if clamp_durations(&mut summary) {
+                    history.problems.push(clamped_warning(&dir));
+                }
                 // A run is its directory's name, never what a file in it
                 // says (a summary from elsewhere may say anything).
                 summary.run_id = dir.clone();

@@ -51,6 +51,11 @@ pub struct RunDiff {
     pub unchanged: Vec<DiffEntry>,
 }
 
+/// A duration as a signed number of ms (a hostile one saturates).
+fn ms(d: u64) -> i64 {
+    i64::try_from(d).unwrap_or(i64::MAX)
+}
+
 /// Compares `older` with `newer`.
 pub fn diff(older: &RunRecord, newer: &RunRecord) -> RunDiff {
     let before: BTreeMap<&str, _> = older.suites.iter().map(|s| (s.id.as_str(), s)).collect();
@@ -72,7 +77,7 @@ pub fn diff(older: &RunRecord, newer: &RunRecord) -> RunDiff {
             id: id.to_string(),
             before: b.map(|b| b.status),
             after: Some(a.status),
-            duration_change_ms: b.map(|b| a.duration_ms as i64 - b.duration_ms as i64),
+            duration_change_ms: b.map(|b| ms(a.duration_ms).saturating_sub(ms(b.duration_ms))),
         };
         match b {
             None => d.added.push(entry),

@@ -30,6 +30,12 @@ pub struct Criteria {
     /// `--shard K/N`. Since schema_version 1.
     #[serde(default)]
     pub shard: Option<String>,
+    /// `--base REV`, when given.
+    #[serde(default)]
+    pub base: Option<String>,
+    /// `--changed-paths FILE` (`-`: stdin), when given.
+    #[serde(default)]
+    pub changed_paths: Option<String>,
 }
 
 impl Criteria {
@@ -145,6 +151,8 @@ impl From<&crate::select::Criteria> for Criteria {
             all: c.all,
             exclude_tags: c.exclude_tags.clone(),
             shard: c.shard.map(|s| s.to_string()),
+            base: None,
+            changed_paths: None,
         }
     }
 }

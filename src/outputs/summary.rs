@@ -234,10 +234,18 @@ pub struct SuiteResult {
 pub struct FirstFailure {
     /// Its id.
     pub suite: String,
+    /// `failed` or `blocked` (summaries written before this field read as
+    /// `failed`).
+    #[serde(default = "failed")]
+    pub status: Status,
     /// Where it stopped.
     pub step: Option<String>,
     /// Why.
     pub message: String,
+}
+
+fn failed() -> Status {
+    Status::Failed
 }
 
 /// Paths (relative to the run directory) worth opening first.
@@ -291,6 +299,15 @@ pub struct Summary {
     pub first_failure: Option<FirstFailure>,
     /// The `lab verify …` that re-runs the failed and blocked suites, or the whole selection.
     pub reproduce: String,
+    /// `lab verify <every selected id>`: the same suites, however they were
+    /// selected (changed paths from stdin included).
+    #[serde(default)]
+    pub reproduce_selected: String,
+    /// The registry when it was not discovered, and the overrides
+    /// (`--jobs`, `--retries`, `--repeat`, `--fail-fast`) the reproduce
+    /// commands carry.
+    #[serde(default)]
+    pub invocation: Invocation,
     /// Where to look first.
     pub links: Links,
 }
@@ -367,10 +384,62 @@ pub fn shell_word(word: &str) -> String {
     }
 }
 
+/// What shaped a run besides its selectors, so its reproduce commands
+/// carry it: the registry when it was not discovered, and the overrides.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, serde::Deserialize, JsonSchema)]
+pub struct Invocation {
+    /// `--registry` (or `LAB_REGISTRY`) as given, when lab did not discover it.
+    pub registry: Option<String>,
+    /// `--jobs N`.
+    pub jobs: Option<u32>,
+    /// `--retries N`.
+    pub retries: Option<u32>,
+    /// `--repeat N` (1: not given).
+    pub repeat: u32,
+    /// `--fail-fast`.
+    pub fail_fast: bool,
+}
+
+impl Invocation {
+    /// `lab [--registry R] verify`, then `rest`, then the overrides.
+    fn command(&self, rest: impl IntoIterator<Item = String>) -> String {
+        let mut words = vec!["lab".to_string()];
+        if let Some(r) = &self.registry {
+            words.extend(["--registry".into(), shell_word(r)]);
+        }
+        words.push("verify".into());
+        words.extend(rest);
+        if let Some(j) = self.jobs {
+            words.extend(["--jobs".into(), j.to_string()]);
+        }
+        if let Some(r) = self.retries {
+            words.extend(["--retries".into(), r.to_string()]);
+        }
+        if self.repeat > 1 {
+            words.extend(["--repeat".into(), self.repeat.to_string()]);
+        }
+        if self.fail_fast {
+            words.push("--fail-fast".into());
+        }
+        words.join(" ")
+    }
+
+    /// The command that selects exactly `ids`, with this invocation's
+    /// registry and overrides.
+    pub fn ids_command(&self, ids: &[String]) -> String {
+        self.command(ids.iter().map(|i| shell_word(i)))
+    }
+}
+
 /// `lab verify …` for the selection of `criteria`.
 pub fn selection_command(criteria: &Criteria) -> String {
-    let mut words = vec!["lab".to_string(), "verify".to_string()];
-    words.extend(criteria.ids.iter().map(|i| shell_word(i)));
+    selection_command_with(criteria, &Invocation::default())
+}
+
+/// `lab verify …` for the selection of `criteria`, carrying `how` (the
+/// registry, `--base`, `--changed-paths`, the overrides).
+pub fn selection_command_with(criteria: &Criteria, how: &Invocation) -> String {
+    let mut words: Vec<String> = criteria.ids.iter().map(|i| shell_word(i)).collect();
     let mut flag = |name: &str, values: &[String]| {
         for v in values {
             words.push(format!("--{name}"));
@@ -388,6 +457,12 @@ pub fn selection_command(criteria: &Criteria) -> String {
     }
     if criteria.changed {
         words.push("--changed".into());
+        if let Some(base) = &criteria.base {
+            words.extend(["--base".into(), shell_word(base)]);
+        }
+        if let Some(file) = &criteria.changed_paths {
+            words.extend(["--changed-paths".into(), shell_word(file)]);
+        }
     }
     if criteria.all {
         words.push("--all".into());
@@ -396,21 +471,21 @@ pub fn selection_command(criteria: &Criteria) -> String {
         words.push("--shard".into());
         words.push(shard.clone());
     }
-    words.join(" ")
+    how.command(words)
 }
 
 /// The command that re-runs the failed and blocked suites, or the whole
-/// selection when none failed.
-pub fn reproduce(results: &[SuiteResult], criteria: &Criteria) -> String {
+/// selection when none failed; with the run's registry and overrides.
+pub fn reproduce(results: &[SuiteResult], criteria: &Criteria, how: &Invocation) -> String {
     let bad: Vec<String> = results
         .iter()
         .filter(|r| matches!(r.status, Status::Failed | Status::Blocked))
-        .map(|r| shell_word(&r.id))
+        .map(|r| r.id.clone())
         .collect();
     if bad.is_empty() {
-        selection_command(criteria)
+        selection_command_with(criteria, how)
     } else {
-        format!("lab verify {}", bad.join(" "))
+        how.ids_command(&bad)
     }
 }
 
@@ -421,6 +496,7 @@ pub fn first_failure(results: &[SuiteResult]) -> Option<FirstFailure> {
         .find(|r| matches!(r.status, Status::Failed | Status::Blocked))
         .map(|r| FirstFailure {
             suite: r.id.clone(),
+            status: r.status,
             step: r.step.clone(),
             message: r
                 .reason
@@ -436,6 +512,11 @@ pub fn links(results: &[SuiteResult]) -> Links {
         if !r.status.is_pass() && r.status != Status::Skipped {
             links.logs.extend(r.stderr.iter().cloned());
             links.logs.extend(r.stdout.iter().cloned());
+            let kept_logs = r
+                .artifacts
+                .iter()
+                .filter(|a| !a.missing && a.kind == ArtifactKind::Log);
+            links.logs.extend(kept_logs.map(|a| a.path.clone()));
         }
         for a in r.artifacts.iter().filter(|a| !a.missing) {
             match a.kind {

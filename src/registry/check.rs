@@ -360,23 +360,16 @@ fn check_extends_cycles(
     }
 }
 
-/// Warnings for `lab check`: path patterns that match no file in the
-/// workspace, and fixture copies whose source does not exist.
+/// Warnings for `lab check`: suite path patterns that match no file in
+/// the workspace, and fixture copies whose source does not exist.
+/// `[escalate.*] when` and `[lab] global_paths` are left alone: they are
+/// often written to catch files that do not exist yet
+/// (`rust-toolchain.toml`, `.cargo/**`).
 pub fn workspace_warnings(registry: &Registry) -> Vec<Diagnostic> {
     let mut owners: Vec<(&str, &PathPattern)> = Vec::new();
     for suite in registry.suites.values() {
         owners.extend(suite.paths.iter().map(|p| (suite.id.as_str(), p)));
     }
-    for rule in registry.escalations.values() {
-        owners.extend(rule.when.iter().map(|p| (rule.id.as_str(), p)));
-    }
-    owners.extend(
-        registry
-            .settings
-            .global_paths
-            .iter()
-            .map(|p| ("[lab].global_paths", p)),
-    );
 
     let mut diags = Vec::new();
     if !owners.is_empty() {
@@ -413,7 +406,7 @@ pub fn workspace_warnings(registry: &Registry) -> Vec<Diagnostic> {
                         ),
                     )
                     .at(&registry.sources, pattern.span)
-                    .help("a change can never select it; fix the pattern or remove it"),
+                    .help("no change selects the suite through it until such a file exists; fix the pattern or remove it"),
                 );
             }
         }

@@ -5,6 +5,7 @@ pub mod check;
 pub mod definitions;
 pub mod diagnostic;
 pub mod discover;
+pub mod fixed_ports;
 pub mod load;
 pub mod model;
 pub mod paths;

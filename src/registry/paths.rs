@@ -130,9 +130,51 @@ impl PathIndex {
     }
 }
 
+impl PathIndex {
+    /// Appends the number of every pattern that lies under the directory
+    /// `dir` (its literal part is `dir` or starts with `dir/`): a changed path that
+    /// names a directory (a submodule, a tool that lists directories)
+    /// selects what is inside it. Walks every pattern: call it only for
+    /// paths that are directories.
+    pub fn under(&self, dir: &str, out: &mut Vec<usize>) {
+        let inside = |literal: &str| {
+            literal
+                .strip_prefix(dir)
+                .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+        };
+        for (path, ids) in self.exact.iter().chain(&self.dirs) {
+            if inside(path) {
+                out.extend(ids);
+            }
+        }
+        for (prefix, group) in &self.globs {
+            if inside(prefix.trim_end_matches('/')) || inside(prefix) {
+                out.extend(group.ids.iter().flatten());
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_directory_holds_the_patterns_under_it() {
+        let index = PathIndex::new([
+            "legacy/web/src/",
+            "legacy/web/x.ts",
+            "legacy/web/**/*.rs",
+            "legacy/webby/",
+            "other/",
+        ])
+        .expect("valid");
+        let mut out = Vec::new();
+        index.under("legacy/web", &mut out);
+        out.sort();
+        out.dedup();
+        assert_eq!(out, [0, 1, 2]);
+    }
 
     fn hits(patterns: &[&str], path: &str) -> Vec<usize> {
         let index = PathIndex::new(patterns.iter().copied()).expect("valid patterns");

@@ -89,7 +89,14 @@ impl fmt::Display for Trend<'_> {
 }
 
 /// Renders the page. `history` is newest first and may include this run.
-pub fn render(summary: &Summary, diff: Option<&RunDiff>, history: &[RunRecord]) -> String {
+/// `base`: where the run directory is, seen from where the page is
+/// written (`None`: the page is written into the run directory).
+pub fn render(
+    summary: &Summary,
+    diff: Option<&RunDiff>,
+    history: &[RunRecord],
+    base: Option<&str>,
+) -> String {
     let mut trends: HashMap<&str, Vec<(Status, u64)>> = HashMap::new();
     for run in history.iter().take(TREND_RUNS).rev() {
         for s in &run.suites {
@@ -103,6 +110,7 @@ pub fn render(summary: &Summary, diff: Option<&RunDiff>, history: &[RunRecord]) 
         summary,
         diff,
         trends,
+        base,
     }
     .to_string()
 }
@@ -113,11 +121,13 @@ struct Page<'a> {
     diff: Option<&'a RunDiff>,
     /// Suite id → (status, duration) per run, oldest first.
     trends: HashMap<&'a str, Vec<(Status, u64)>>,
+    /// The run directory, seen from the page, when the page lies elsewhere.
+    base: Option<&'a str>,
 }
 
 impl fmt::Display for Page<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        head(f, self.summary)?;
+        head(f, self.summary, self.base)?;
         header(f, self.summary)?;
         reproduce(f, self.summary)?;
         diff_section(f, self.diff)?;
@@ -126,11 +136,15 @@ impl fmt::Display for Page<'_> {
     }
 }
 
-/// `<head>` with the inline style sheet.
-fn head(f: &mut fmt::Formatter<'_>, summary: &Summary) -> fmt::Result {
+/// `<head>` with the inline style sheet; a `<base>` at the run directory
+/// when the page is written elsewhere, so its relative links still resolve.
+fn head(f: &mut fmt::Formatter<'_>, summary: &Summary, base: Option<&str>) -> fmt::Result {
+    let base = base
+        .map(|b| format!(r#"<base href="{}/">"#, esc(b)))
+        .unwrap_or_default();
     write!(
         f,
-        r#"<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:"><title>lab {status}: {run}</title><style>
+        r#"<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:">{base}<title>lab {status}: {run}</title><style>
 body{{font:14px/1.45 system-ui,-apple-system,Segoe UI,sans-serif;margin:0;color:#1f2328;background:#f6f8fa}}
 header{{padding:20px 28px;color:#fff;background:{bg}}}
 header h1{{margin:0;font-size:22px}} header p{{margin:4px 0 0;opacity:.9}}
@@ -183,10 +197,17 @@ fn reproduce(f: &mut fmt::Formatter<'_>, summary: &Summary) -> fmt::Result {
         esc(&summary.reproduce)
     )?;
     if let Some(first) = &summary.first_failure {
+        // "failure" only for a failure: a blocked suite is a problem.
+        let title = if first.status == Status::Failed {
+            "First failure"
+        } else {
+            "First problem"
+        };
         write!(
             f,
-            r#"<p>First failure: <b>{}</b>{} — {}</p>"#,
+            r#"<p>{title}: <b>{}</b> — {}{} — {}</p>"#,
             esc(&first.suite),
+            first.status.name(),
             first
                 .step
                 .as_ref()

@@ -46,7 +46,7 @@ impl fmt::Display for Comment<'_> {
         let c = &summary.counts;
         writeln!(
             f,
-            "### lab: **{}**{} — {} passed, {} failed, {} blocked, {} skipped, {} flaky ({})\n",
+            "### lab: **{}**{} — {} passed, {} failed, {} blocked, {} skipped, {} flaky ({:.1} s)\n",
             summary.status.name(),
             if summary.interrupted {
                 " (interrupted)"
@@ -58,7 +58,7 @@ impl fmt::Display for Comment<'_> {
             c.blocked,
             c.skipped,
             c.flaky,
-            crate::style::human_duration(std::time::Duration::from_millis(summary.duration_ms))
+            summary.duration_ms as f64 / 1000.0
         )?;
         let bad: Vec<&SuiteResult> = summary
             .suites

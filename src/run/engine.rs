@@ -158,6 +158,8 @@ pub struct Request<'r> {
     pub changed: Option<Changed>,
     /// lab's argv, as recorded.
     pub argv: Vec<String>,
+    /// The registry and overrides reproduce commands carry.
+    pub invocation: Invocation,
     /// Expected duration of each suite in ms, from history: the longest
     /// ready suite starts first.
     pub expected_ms: HashMap<String, u64>,
@@ -177,6 +179,7 @@ pub fn run(
         criteria,
         changed,
         argv,
+        invocation,
         expected_ms,
     } = request;
     let started = Instant::now();
@@ -184,6 +187,12 @@ pub fn run(
     let host_env: BTreeMap<String, String> = std::env::vars().collect();
     let run_root = registry.workspace.join(&registry.settings.run_root);
     let run = RunDir::create(&run_root)?;
+    // Should lab be killed outright, the watchdog kills what the run
+    // started; it is sent away when this function returns.
+    let _watchdog = super::process::watchdog::Watchdog::start(&format!(
+        "{}_RUN_ID={}",
+        registry.settings.env_prefix, run.id
+    ));
     let selected = order(selected);
     reporter.run_started(&run.path, selected.len());
     let (manifest, summary) = begin(
@@ -195,6 +204,7 @@ pub fn run(
             command_id: options.command_id,
             criteria,
             changed,
+            invocation,
             host_env: &host_env,
         },
     )?;
@@ -302,7 +312,11 @@ struct Running<'a, 'r> {
 impl<'r> Running<'_, 'r> {
     /// Starts suites as they become ready on a pool of at most `--jobs`
     /// worker threads (reused: no thread per suite) and records each as
-    /// it finishes, until nothing runs and nothing more may start.
+    /// it finishes, until nothing runs and nothing more may start. A
+    /// worker ends only once the queue is closed, after every suite it ran
+    /// was wound down: the processes it spawned die with the thread that
+    /// spawned them (`process/parent_death.rs`), so no worker may end
+    /// while one of its children is still needed.
     fn run_all(&mut self) -> Result<(), Error> {
         let (work_tx, work_rx) = std::sync::mpsc::channel::<Job<'r>>();
         let work_rx = Mutex::new(work_rx);
@@ -506,6 +520,8 @@ pub struct Start<'a> {
     pub criteria: Criteria,
     /// The changed paths, with `--changed`.
     pub changed: Option<Changed>,
+    /// The registry and overrides reproduce commands carry.
+    pub invocation: Invocation,
     /// lab's environment.
     pub host_env: &'a BTreeMap<String, String>,
 }
@@ -531,15 +547,7 @@ pub fn begin(
         &started_at,
     );
     write_json(&run.path.join("manifest.json"), &manifest, true)?;
-    let mut summary = start_summary(
-        run,
-        start.argv,
-        start.command_id,
-        start.criteria,
-        start.changed,
-        selected,
-        started_at,
-    );
+    let mut summary = start_summary(run, start, selected, started_at);
     summary.refresh(0);
     summary.write()?;
     Ok((manifest, summary))
@@ -594,13 +602,18 @@ fn start_manifest(
 /// summary.json before any suite finished: every suite pending.
 fn start_summary(
     run: &RunDir,
-    argv: Vec<String>,
-    command_id: &str,
-    criteria: Criteria,
-    changed: Option<Changed>,
+    start: Start<'_>,
     selected: &[Selected<'_>],
     started_at: String,
 ) -> SummaryWriter {
+    let Start {
+        argv,
+        command_id,
+        criteria,
+        changed,
+        invocation,
+        ..
+    } = start;
     SummaryWriter::new(
         run.path.join("summary.json"),
         Summary {
@@ -623,6 +636,12 @@ fn start_summary(
             pending: selected.iter().map(|s| s.suite.id.clone()).collect(),
             first_failure: None,
             reproduce: String::new(),
+            reproduce_selected: {
+                let mut ids: Vec<String> = selected.iter().map(|s| s.suite.id.clone()).collect();
+                ids.sort();
+                invocation.ids_command(&ids)
+            },
+            invocation,
             links: Links::default(),
         },
     )

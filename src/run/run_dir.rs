@@ -283,8 +283,31 @@ pub fn write_json<T: Serialize>(
     write_atomic(path, &text)
 }
 
-/// Points `<root>/latest` at `id`, replacing any older link atomically.
+/// Points `<root>/latest` at `id`, replacing an older link atomically,
+/// never a newer one: run ids sort by time, and the comparison and the
+/// replacement happen under a lock on `<root>/.latest.lock`, so concurrent
+/// runs never move `latest` back to an older run.
 fn point_latest(root: &Utf8Path, id: &str) {
+    // Without the lock (a run root that refuses it) the link is still
+    // replaced: `latest` is a convenience, the run itself is in place.
+    let _lock = OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .mode(0o600)
+        .open(root.join(".latest.lock"))
+        .ok()
+        .filter(|f| rustix::fs::flock(f, rustix::fs::FlockOperation::LockExclusive).is_ok());
+    let current = std::fs::read_link(root.join("latest")).ok();
+    if current
+        .as_ref()
+        .and_then(|p| p.to_str())
+        .is_some_and(|current| {
+            current.len() == id.len() && current > id && root.join(current).is_dir()
+        })
+    {
+        return;
+    }
     let tmp = root.join(format!(
         ".latest.tmp-{:08x}",
         crate::files::random_u64() as u32
@@ -317,8 +340,9 @@ mod tests {
             ids.iter()
                 .all(|id| id.len() == "20261122T101500Z-7f3a9c".len())
         );
+        // The greatest id: within one millisecond, later is not greater.
         let latest = std::fs::read_link(root.join("latest")).expect("latest link");
-        assert_eq!(latest.to_str(), Some(runs[19].id.as_str()));
+        assert_eq!(latest.to_str(), ids.last().copied());
         use std::os::unix::fs::PermissionsExt;
         let mode = std::fs::metadata(&runs[0].path)
             .expect("meta")

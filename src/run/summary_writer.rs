@@ -87,7 +87,7 @@ impl SummaryWriter {
             RunStatus::Running
         };
         h.first_failure = first_failure(&self.results);
-        h.reproduce = reproduce(&self.results, &h.criteria);
+        h.reproduce = reproduce(&self.results, &h.criteria, &h.invocation);
         h.links = links(&self.results);
         h.duration_ms = duration_ms;
         code
@@ -179,6 +179,8 @@ mod tests {
             pending: vec!["a".into(), "b".into(), "c".into()],
             first_failure: None,
             reproduce: String::new(),
+            reproduce_selected: String::new(),
+            invocation: Invocation::default(),
             links: Links::default(),
         }
     }

@@ -40,6 +40,8 @@ pub struct Request<'a> {
     pub env_prefix: &'a str,
     /// The base: `--base` or `[lab].base`.
     pub base: &'a str,
+    /// The base came from `--base`: it must exist.
+    pub explicit_base: bool,
     /// `[lab].run_root`: nothing under it is ever a changed path.
     pub run_root: &'a Utf8Path,
 }
@@ -122,7 +124,11 @@ pub fn gather(req: &Request<'_>) -> Result<ChangedPaths, Error> {
         ));
     }
     let path_var = std::env::var("PATH").ok();
-    match crate::vcs::changes(req.workspace, req.base, path_var.as_deref())? {
+    let base = crate::vcs::Base {
+        name: req.base,
+        explicit: req.explicit_base,
+    };
+    match crate::vcs::changes(req.workspace, &base, path_var.as_deref())? {
         Some(c) => Ok(finish(ChangedPaths {
             source: c.source.into(),
             base: c.base,

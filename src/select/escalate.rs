@@ -125,11 +125,20 @@ fn by_suite_paths(registry: &Registry, changed: &ChangedPaths, sel: &mut ChangeS
     for path in &changed.paths {
         hits.clear();
         index.matches(path, &mut hits);
+        let is_dir = registry.workspace.join(path).is_dir();
+        if is_dir {
+            index.under(path, &mut hits);
+        }
         hits.sort_unstable();
         hits.dedup();
         for &i in &hits {
             let (suite, pattern) = owners[i];
-            let detail = format!("{path} matches {pattern}");
+            let holds = is_dir && pattern.starts_with(&format!("{path}/"));
+            let detail = if holds {
+                format!("{path}/ holds {pattern}")
+            } else {
+                format!("{path} matches {pattern}")
+            };
             add(sel, suite, why(ReasonKind::ChangedPath, detail));
         }
     }

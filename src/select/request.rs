@@ -56,6 +56,7 @@ pub fn resolve<'r>(registry: &'r Registry, request: Request) -> Result<Resolved<
             nul: request.changed_paths_nul,
             env_prefix: &registry.settings.env_prefix,
             base: request.base.as_deref().unwrap_or(&registry.settings.base),
+            explicit_base: request.base.is_some(),
             run_root: &registry.settings.run_root,
         })?;
         selection = Some(select_changed(registry, &paths));

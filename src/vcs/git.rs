@@ -39,7 +39,7 @@ struct Base<'r> {
 /// Committed since the merge base with the base, staged, unstaged and
 /// untracked (not ignored); deletions and both names of renames. `None`
 /// outside a git repository.
-pub fn changes(workspace: &Utf8Path, base: &str) -> Result<Option<Changes>, VcsError> {
+pub fn changes(workspace: &Utf8Path, base: &super::Base<'_>) -> Result<Option<Changes>, VcsError> {
     let Ok(repo) = git2::Repository::discover(workspace.as_std_path()) else {
         return Ok(None);
     };
@@ -77,20 +77,26 @@ fn workspace_prefix(repo: &git2::Repository, workspace: &Utf8Path) -> Result<Str
 /// goes to `notes`.
 fn resolve_base<'r>(
     repo: &'r git2::Repository,
-    base: &str,
+    given: &super::Base<'_>,
     notes: &mut Vec<String>,
 ) -> Result<Base<'r>, VcsError> {
     let head = repo.head().ok().and_then(|h| h.peel_to_commit().ok());
-    let candidates = [
-        base.to_string(),
-        format!("origin/{}", base),
-        "master".to_string(),
-        "origin/master".to_string(),
-    ];
+    let base = given.name;
+    let mut candidates = vec![base.to_string(), format!("origin/{}", base)];
+    if !given.explicit {
+        candidates.extend(["master".to_string(), "origin/master".to_string()]);
+    }
     let found = candidates.iter().find_map(|name| {
         let obj = repo.revparse_single(name).ok()?;
         obj.peel_to_commit().ok().map(|c| (name.clone(), c))
     });
+    if given.explicit && found.is_none() && head.is_some() {
+        return Err(VcsError::UnknownBase {
+            base: base.to_string(),
+            what: format!("neither `{base}` nor `origin/{base}` resolves to a commit"),
+            near: near_ref(repo, base),
+        });
+    }
     match (&head, found) {
         (None, _) => {
             notes.push(
@@ -137,6 +143,18 @@ fn resolve_base<'r>(
             })
         }
     }
+}
+
+/// The branch or tag name nearest to `wanted`, for a did-you-mean.
+fn near_ref(repo: &git2::Repository, wanted: &str) -> Option<String> {
+    let names: Vec<String> = repo
+        .references()
+        .ok()?
+        .flatten()
+        .filter_map(|r| r.shorthand().ok().map(str::to_string))
+        .collect();
+    crate::registry::diagnostic::did_you_mean(wanted, names.iter().map(String::as_str))
+        .map(str::to_string)
 }
 
 /// The paths that differ between `base_tree` and the working tree (index

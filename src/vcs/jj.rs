@@ -6,14 +6,16 @@ use camino::Utf8Path;
 use super::{Changes, State, VcsError};
 use crate::files::normalize_relative;
 
-/// `jj diff --name-only -r '<base>..@'`; a base that does not exist falls
-/// back to `trunk()..@`, then to the working-copy change alone, with a note.
-pub fn changes(workspace: &Utf8Path, base: &str) -> Result<Changes, VcsError> {
-    let attempts = [
-        format!("{base}..@"),
-        "trunk()..@".to_string(),
-        "@".to_string(),
-    ];
+/// `jj diff --name-only -r '(<base>)..@'` (the base parenthesized, so a
+/// union such as `main | abc` stays one revset); a default base that does
+/// not exist falls back to `trunk()..@`, then to the working-copy change
+/// alone, with a note. A base named with `--base` must work.
+pub fn changes(workspace: &Utf8Path, given: &super::Base<'_>) -> Result<Changes, VcsError> {
+    let base = given.name;
+    let mut attempts = vec![format!("({base})..@")];
+    if !given.explicit {
+        attempts.extend(["trunk()..@".to_string(), "@".to_string()]);
+    }
     let mut notes = Vec::new();
     for (i, revset) in attempts.iter().enumerate() {
         let out = std::process::Command::new("jj")
@@ -28,7 +30,13 @@ pub fn changes(workspace: &Utf8Path, base: &str) -> Result<Changes, VcsError> {
             let text = String::from_utf8_lossy(&out.stdout);
             return Ok(Changes {
                 source: "jj",
-                base: Some(revset.trim_end_matches("..@").to_string()),
+                base: Some(
+                    revset
+                        .trim_end_matches("..@")
+                        .trim_start_matches('(')
+                        .trim_end_matches(')')
+                        .to_string(),
+                ),
                 base_commit: None,
                 paths: text.lines().filter_map(normalize_relative).collect(),
                 notes,
@@ -41,6 +49,13 @@ pub fn changes(workspace: &Utf8Path, base: &str) -> Result<Changes, VcsError> {
             .unwrap_or("")
             .trim()
             .to_string();
+        if given.explicit {
+            return Err(VcsError::UnknownBase {
+                base: base.to_string(),
+                what: format!("jj: {first}"),
+                near: None,
+            });
+        }
         if i + 1 < attempts.len() {
             notes.push(format!(
                 "jj: `{revset}` failed ({first}); trying `{}`",

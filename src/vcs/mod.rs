@@ -39,6 +39,16 @@ pub enum VcsError {
         /// The first line jj printed.
         first: String,
     },
+    /// A base given with `--base` does not exist.
+    #[error("the base `{base}` does not exist ({what})")]
+    UnknownBase {
+        /// The base as given.
+        base: String,
+        /// What was tried, in words.
+        what: String,
+        /// The nearest branch or tag name.
+        near: Option<String>,
+    },
 }
 
 impl From<VcsError> for Error {
@@ -46,10 +56,26 @@ impl From<VcsError> for Error {
     /// fails underneath is an I/O error.
     fn from(e: VcsError) -> Self {
         let kind = match e {
-            VcsError::BareRepository | VcsError::Jj { .. } => ErrorKind::Usage,
+            VcsError::BareRepository | VcsError::Jj { .. } | VcsError::UnknownBase { .. } => {
+                ErrorKind::Usage
+            }
             VcsError::Git { .. } | VcsError::JjSpawn(_) => ErrorKind::Io,
         };
-        Error::new(kind, e)
+        let hint = match &e {
+            VcsError::UnknownBase {
+                near: Some(near), ..
+            } => Some(format!("did you mean `{near}`?")),
+            VcsError::UnknownBase { near: None, .. } => Some(
+                "name a branch, tag or commit that exists, or leave out --base to use [lab] base"
+                    .to_string(),
+            ),
+            _ => None,
+        };
+        let err = Error::new(kind, e);
+        match hint {
+            Some(h) => err.hint(h),
+            None => err,
+        }
     }
 }
 
@@ -124,7 +150,7 @@ pub struct Changes {
 /// `None` outside a repository.
 pub fn changes(
     workspace: &Utf8Path,
-    base: &str,
+    base: &Base<'_>,
     path_var: Option<&str>,
 ) -> Result<Option<Changes>, VcsError> {
     match system(workspace, path_var) {
@@ -132,6 +158,16 @@ pub fn changes(
         Some(System::Git) => git::changes(workspace, base),
         None => Ok(None),
     }
+}
+
+/// What `--changed` diffs against.
+#[derive(Debug, Clone, Copy)]
+pub struct Base<'a> {
+    /// A git ref or a jj revset.
+    pub name: &'a str,
+    /// Named with `--base`: it must exist. The default (`[lab] base`) may
+    /// fall back to `origin/<base>`, `master`, … with a note.
+    pub explicit: bool,
 }
 
 #[cfg(test)]

@@ -546,17 +546,17 @@ fn jj_repository_diffs_base_to_working_copy() {
         serde_json::json!(["web/src/app.ts"])
     );
     assert_eq!(ids(&doc), ["suite.web"]);
-    // A base that does not exist falls back, and says so.
-    let doc = list_cmd(p, &["--base", "no-such-bookmark"])
-        .stderr_contains("lab: warning: jj: `no-such-bookmark")
-        .run_json();
-    assert!(
-        doc["changed"]["notes"][0]
-            .as_str()
-            .expect("note")
-            .contains("no-such-bookmark")
+    // A base named with --base must exist: no silent fallback.
+    ws.cmd(&["suite", "list", "--changed", "--base", "no-such-bookmark"])
+        .status(2)
+        .stderr_contains("error: the base `no-such-bookmark` does not exist (jj: ")
+        .run();
+    // A union base stays one revset: only the working copy's own change.
+    let doc = list(p, &["--base", "main | main"]);
+    assert_eq!(
+        doc["changed"]["paths"],
+        serde_json::json!(["web/src/app.ts"])
     );
-    assert!(ids(&doc).contains(&"suite.web".to_string()));
     // The manifest records the jj change.
     ws.cmd(&["verify", "web"])
         .stderr_contains("  PASS   suite.web  [TIME]\npassed: 1 passed in [TIME]\n")
@@ -599,6 +599,37 @@ fn changed_after_two_runs(vcs: &str) -> (Workspace, serde_json::Value) {
     (ws, doc)
 }
 
+/// A base named with `--base` must exist (issue 20 item 2): a typo is a
+/// usage error with the nearest branch or tag, never a silent fallback to
+/// "uncommitted changes only" that selects nothing and passes.
+#[test]
+fn a_named_base_that_does_not_exist_is_an_error() {
+    let ws = Workspace::git_repo(FILES);
+    git(ws.path(), &["checkout", "-q", "-b", "feature"]);
+    ws.write("api/lib.rs", "edited");
+    ws.cmd(&["verify", "--changed", "--base", "mian"])
+        .status(2)
+        .stderr("error: the base `mian` does not exist (neither `mian` nor `origin/mian` resolves to a commit)\n  hint: did you mean `main`?\n")
+        .run();
+    // The default base may still fall back, and says so.
+    ws.write(
+        "suites.toml",
+        &format!(
+            "{}\n",
+            REGISTRY.replace("[lab]\n", "[lab]\nbase = \"trunk\"\n")
+        ),
+    );
+    let doc = list_cmd(ws.path(), &[])
+        .stderr_contains(
+            "lab: warning: git: none of `trunk`, `origin/trunk`, `master`, `origin/master` exists",
+        )
+        .run_json();
+    assert!(
+        doc["changed"]["paths"].to_string().contains("api/lib.rs"),
+        "{doc:#}"
+    );
+}
+
 /// lab's own output is never a change (issue 10 item 2), even where
 /// `target/` is not ignored: the run root is filtered out of every source,
 /// and lab marks it with a `.gitignore` of `*` and a `CACHEDIR.TAG`.
@@ -633,4 +664,106 @@ fn runs_are_never_changes_in_jj_either() {
     let (_ws, doc) = changed_after_two_runs("jj");
     assert_eq!(doc["changed"]["source"], "jj");
     assert_eq!(doc["changed"]["paths"], serde_json::json!(["api/lib.rs"]));
+}
+
+/// `reproduce` reproduces (issue 20 item 1): run from the repository root
+/// with `--registry` in a sub-directory, `--base`, overrides and paths from
+/// stdin, each printed command pasted into a shell in the same directory
+/// selects the same suites.
+#[test]
+fn printed_reproduce_commands_select_the_same_suites_when_pasted() {
+    let ws = Workspace::git_repo(&[
+        (
+            "reg/suites.toml",
+            "[suite.a]\ncommand = \"true\"\npaths = [\"a/\"]\n\n[suite.b]\ncommand = \"true\"\npaths = [\"b/\"]\n",
+        ),
+        ("reg/a/x", "1"),
+        ("reg/b/y", "1"),
+    ]);
+    ws.write("reg/a/x", "2");
+    git(ws.path(), &["commit", "-qam", "change a"]);
+    let lab = env!("CARGO_BIN_EXE_lab");
+    let selected = |summary: &serde_json::Value| -> Vec<String> {
+        let mut ids: Vec<String> = summary["suites"]
+            .as_array()
+            .expect("suites")
+            .iter()
+            .map(|s| s["id"].as_str().unwrap_or_default().to_string())
+            .collect();
+        ids.sort();
+        ids
+    };
+    let paste = |command: &str| -> serde_json::Value {
+        let line = command.strip_prefix("lab ").expect("a lab command");
+        let out = std::process::Command::new("sh")
+            .arg("-c")
+            .arg(format!("{lab} {line} --json"))
+            .current_dir(ws.path())
+            .env_remove("LAB_REGISTRY")
+            .output()
+            .expect("sh");
+        assert!(
+            out.status.success(),
+            "{command}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice(&out.stdout).expect("summary")
+    };
+    let first = ws
+        .cmd(&[
+            "--registry",
+            "reg/suites.toml",
+            "verify",
+            "--changed",
+            "--base",
+            "HEAD~1",
+            "--retries",
+            "1",
+            "--json",
+        ])
+        .stderr_any()
+        .run_json();
+    assert_eq!(selected(&first), ["suite.a"]);
+    let reproduce = first["reproduce"].as_str().expect("reproduce");
+    assert_eq!(
+        reproduce,
+        "lab --registry reg/suites.toml verify --changed --base 'HEAD~1' --retries 1"
+    );
+    assert_eq!(selected(&paste(reproduce)), ["suite.a"]);
+    // Paths from stdin cannot be given again; the exact ids can.
+    let second = ws
+        .cmd(&[
+            "--registry",
+            "reg/suites.toml",
+            "verify",
+            "--changed",
+            "--changed-paths",
+            "-",
+            "--json",
+        ])
+        .stdin("b/y\n")
+        .stderr_contains("same suites: lab --registry reg/suites.toml verify suite.b\n")
+        .run_json();
+    assert_eq!(selected(&second), ["suite.b"]);
+    let same = second["reproduce_selected"].as_str().expect("second form");
+    assert_eq!(selected(&paste(same)), ["suite.b"]);
+}
+
+/// A changed path that names a directory (a submodule, a tool that lists
+/// directories) selects the suites whose paths lie inside it (issue 20
+/// item 7).
+#[test]
+fn a_changed_directory_selects_what_lies_inside_it() {
+    let ws = Workspace::with(FILES);
+    let doc = list_cmd(ws.path(), &["--changed-paths", "-"])
+        .stdin("web\n")
+        .run_json();
+    assert_eq!(ids(&doc), ["suite.web"]);
+    assert_eq!(
+        rationale(&doc, "suite.web"),
+        [(
+            "changed_path".to_string(),
+            "web/ holds web/**/*.ts".to_string()
+        )]
+    );
 }

@@ -1,5 +1,6 @@
 //! `lab launch`: the runner's launch command in a prepared run directory,
-//! its exit code passed on, and Ctrl-C stopping it and what it started.
+//! its exit mapped like a suite's, and Ctrl-C stopping it and what it
+//! started.
 
 use crate::harness::{Workspace, alive, eventually};
 
@@ -39,12 +40,14 @@ fn launching(ws: &Workspace, target: &str) -> String {
 }
 
 #[test]
-fn launch_prepares_the_run_root_and_passes_the_exit_code_on() {
+fn launch_prepares_the_run_root_and_exits_like_verify() {
     let ws = Workspace::with(FILES);
+    let said =
+        launching(&ws, "desktop").replacen("\nrun: ", "\nlab: desktop exited with 3\nrun: ", 1);
     ws.cmd(&["launch", "desktop", "--profile", "dev", "--fixture", "seed"])
         .env("APP_EXIT", "3")
-        .status(3)
-        .stderr(&launching(&ws, "desktop"))
+        .status(1)
+        .stderr(&said)
         .run();
     let launched = std::fs::read_to_string(ws.path().join("launched.txt")).expect("app ran");
     assert_eq!(launched.trim(), "launch.desktop dev seeded");

@@ -965,3 +965,74 @@ fn a_gate_with_a_typo_fails_and_an_empty_selection_says_why() {
         .stderr_any()
         .run();
 }
+
+/// Words match the status (issue 20 items 5 and 7): a run whose only
+/// problem is a blocked suite names it the first problem, blocked, not a
+/// failure; `links.logs` lists the `log` artifacts of suites that did not
+/// pass beside their stdout and stderr.
+#[test]
+fn a_blocked_suite_is_the_first_problem_and_kept_logs_are_linked() {
+    let ws = Workspace::with(&[(
+        "suites.toml",
+        "[suite.b]\ncommand = \"echo hi > app.log; exit 78\"\nartifacts = [\"log.app\"]\n\n[log.app]\npath = \"app.log\"\n",
+    )]);
+    ws.cmd(&["verify", "b"]).status(78).stderr_any().run();
+    let summary = ws.run_json("summary.json");
+    assert_eq!(summary["first_failure"]["status"], "blocked");
+    let logs = summary["links"]["logs"].to_string();
+    assert!(logs.contains("suites/suite.b/artifacts/app.log"), "{logs}");
+    let html = std::fs::read_to_string(ws.latest_run().join("report.html")).expect("report");
+    assert!(
+        html.contains("First problem: <b>suite.b</b> — blocked at <code>command</code>"),
+        "{html}"
+    );
+    assert!(!html.contains("First failure"));
+}
+
+/// Outputs valid where they go (issue 20 item 6): the JUnit report of a
+/// run whose output holds `\x01`, BEL and ESC parses with Python's
+/// `xml.etree`; an HTML report written elsewhere links back into the run.
+#[test]
+fn reports_are_valid_and_resolve_where_they_are_written() {
+    let ws = Workspace::with(&[(
+        "suites.toml",
+        "[suite.a]\ncommand = \"printf 'error: \\\\001 bell \\\\007 esc \\\\033]8;;x\\\\007link\\\\n' >&2; exit 1\"\n",
+    )]);
+    ws.cmd(&["verify", "a"]).status(1).stderr_any().run();
+    ws.cmd(&["report", "--format", "junit", "--output", "junit.xml"])
+        .stderr_any()
+        .stdout_any()
+        .run();
+    let parsed = std::process::Command::new(crate::harness::python())
+        .args(["-c", "import sys, xml.etree.ElementTree as t; r = t.parse(sys.argv[1]); print(len(r.getroot().iter('testcase').__next__().attrib))", "junit.xml"])
+        .current_dir(ws.path())
+        .output()
+        .expect("python3");
+    assert!(
+        parsed.status.success(),
+        "{}",
+        String::from_utf8_lossy(&parsed.stderr)
+    );
+    std::fs::create_dir(ws.path().join("out")).expect("mkdir");
+    ws.cmd(&["report", "--output", "out/r.html"])
+        .stdout_any()
+        .stderr_any()
+        .run();
+    let html = std::fs::read_to_string(ws.path().join("out/r.html")).expect("report");
+    let run_id = ws
+        .latest_run()
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .expect("run id");
+    let base = format!(r#"<base href="../target/lab/runs/{run_id}/">"#);
+    assert!(html.contains(&base), "{html}");
+    // The page's own link to stderr, resolved from the base, exists.
+    assert!(html.contains(r#"href="suites/suite.a/stderr.log""#));
+    assert!(
+        ws.path()
+            .join("out/../target/lab/runs")
+            .join(&run_id)
+            .join("suites/suite.a/stderr.log")
+            .is_file()
+    );
+}

@@ -150,20 +150,21 @@ impl Drop for Namespace {
 /// Starts the holder (`unshare … sleep`) and waits until its namespace
 /// can be entered.
 fn start_holder(tools: &Tools) -> Result<Child, NetnsError> {
-    let mut holder = Command::new(&tools.unshare)
-        .args([
-            "--user",
-            "--map-root-user",
-            "--net",
-            "--",
-            &tools.sleep,
-            "2147483647",
-        ])
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .map_err(NetnsError::Spawn)?;
+    let mut cmd = Command::new(&tools.unshare);
+    cmd.args([
+        "--user",
+        "--map-root-user",
+        "--net",
+        "--",
+        &tools.sleep,
+        "2147483647",
+    ])
+    .stdin(Stdio::null())
+    .stdout(Stdio::null())
+    .stderr(Stdio::piped());
+    // A lab killed with SIGKILL takes the holder (and so the namespace) along.
+    crate::run::process::parent_death::die_with_lab(&mut cmd);
+    let mut holder = cmd.spawn().map_err(NetnsError::Spawn)?;
     // Lab's own child: no sweep may take it for a suite's orphan.
     process::register(holder.id());
     match wait_until_entered(&mut holder) {

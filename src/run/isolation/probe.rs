@@ -7,16 +7,23 @@ use std::net::{TcpStream, ToSocketAddrs};
 use std::time::Duration;
 
 /// How long one probe may take.
-const PROBE_TIMEOUT: Duration = Duration::from_secs(1);
+pub const PROBE_TIMEOUT: Duration = Duration::from_secs(1);
 
-/// `true` when something accepts a TCP connection at `address` (`host:port`).
-pub fn tcp(address: &str) -> bool {
+/// Each step of a probe may take [`PROBE_TIMEOUT`], or what is left of
+/// `within` when that is less (never zero: a zero timeout is an error).
+fn limit(within: Duration) -> Duration {
+    PROBE_TIMEOUT.min(within).max(Duration::from_millis(1))
+}
+
+/// `true` when something accepts a TCP connection at `address`
+/// (`host:port`), each connection attempt taking at most `within`.
+pub fn tcp(address: &str, within: Duration) -> bool {
     let Ok(addrs) = address.to_socket_addrs() else {
         return false;
     };
     addrs
         .into_iter()
-        .any(|a| TcpStream::connect_timeout(&a, PROBE_TIMEOUT).is_ok())
+        .any(|a| TcpStream::connect_timeout(&a, limit(within)).is_ok())
 }
 
 /// Splits `http://host:port/path` into (`host:port`, host, path).
@@ -35,13 +42,14 @@ fn split_url(url: &str) -> Option<(String, String, String)> {
     Some((address, host.to_string(), path.to_string()))
 }
 
-/// The status code of `GET url`, when the server answers.
-pub fn http_status(url: &str) -> Option<u16> {
+/// The status code of `GET url`, when the server answers; connecting,
+/// writing and each read take at most `within` (and 1 s).
+pub fn http_status(url: &str, within: Duration) -> Option<u16> {
     let (address, host, path) = split_url(url)?;
     let addr = address.to_socket_addrs().ok()?.next()?;
-    let mut stream = TcpStream::connect_timeout(&addr, PROBE_TIMEOUT).ok()?;
-    stream.set_read_timeout(Some(PROBE_TIMEOUT)).ok()?;
-    stream.set_write_timeout(Some(PROBE_TIMEOUT)).ok()?;
+    let mut stream = TcpStream::connect_timeout(&addr, limit(within)).ok()?;
+    stream.set_read_timeout(Some(limit(within))).ok()?;
+    stream.set_write_timeout(Some(limit(within))).ok()?;
     let request = format!("GET {path} HTTP/1.0\r\nHost: {host}\r\nConnection: close\r\n\r\n");
     stream.write_all(request.as_bytes()).ok()?;
     let mut buf = [0u8; 64];
@@ -99,8 +107,11 @@ mod tests {
                 let _ = s.write_all(b"HTTP/1.1 204 No Content\r\n\r\n");
             }
         });
-        assert!(tcp(&addr.to_string()));
-        assert_eq!(http_status(&format!("http://{addr}/health")), Some(204));
+        assert!(tcp(&addr.to_string(), PROBE_TIMEOUT));
+        assert_eq!(
+            http_status(&format!("http://{addr}/health"), PROBE_TIMEOUT),
+            Some(204)
+        );
         let _connect_only = seen_rx.recv().expect("the tcp probe connected");
         let request = seen_rx.recv().expect("the http probe sent a request");
         assert!(
@@ -117,8 +128,11 @@ mod tests {
             .expect("bind")
             .local_addr()
             .expect("addr");
-        assert!(!tcp(&addr.to_string()));
-        assert_eq!(http_status(&format!("http://{addr}/")), None);
-        assert_eq!(http_status("http://127.0.0.1:notaport/"), None);
+        assert!(!tcp(&addr.to_string(), PROBE_TIMEOUT));
+        assert_eq!(http_status(&format!("http://{addr}/"), PROBE_TIMEOUT), None);
+        assert_eq!(
+            http_status("http://127.0.0.1:notaport/", PROBE_TIMEOUT),
+            None
+        );
     }
 }

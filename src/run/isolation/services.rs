@@ -1,7 +1,8 @@
 //! Services a suite needs running (docs/registry.md): ports allocated, each
 //! started in its own process group with its output in
 //! `services/<id>.log`, waited for with its readiness probe (polled with a
-//! short backoff, never a sleep), and stopped after the suite (TERM,
+//! short backoff until `ready_timeout`; one try is `readiness.rs`), watched
+//! for dying while the suite needs it, and stopped after the suite (TERM,
 //! `stop_timeout`, KILL, then a sweep of anything it left behind).
 
 use std::collections::BTreeMap;
@@ -9,6 +10,7 @@ use std::io::Read;
 use std::process::Child;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{Receiver, Sender};
 use std::time::{Duration, Instant};
 
 use camino::Utf8PathBuf;
@@ -17,11 +19,13 @@ use rustix::process::Signal;
 use crate::outputs::{LeakedRecord, PortRecord, ProcessRecord};
 use crate::registry::model::{Probe, Registry, Service};
 use crate::run::process::capture::{Capture, CaptureConfig};
-use crate::run::process::exit::{exit_parts, signal_name};
+use crate::run::process::exit::{describe_exit, exit_parts};
 use crate::run::process::redact::Redactor;
 use crate::run::process::signals::Interrupts;
 use crate::run::process::{child, spawn as process};
 use crate::style::human_duration;
+
+use super::readiness::{Attempt, Try, try_probe};
 
 /// `<PREFIX>_PORT_<NAME>`: the id without `service.`, upper-cased, other
 /// characters as `_`.
@@ -70,6 +74,9 @@ pub struct Running {
     command: String,
     stop_timeout: Duration,
     log_ready: Arc<AtomicBool>,
+    /// Probe output for the log, written by the reader between the
+    /// service's own lines.
+    probe_log: Sender<Vec<u8>>,
     reader: Option<std::thread::JoinHandle<std::io::Result<()>>>,
     redactor: Arc<Redactor>,
     /// Its log, relative to the run directory.
@@ -97,12 +104,27 @@ pub enum ReadyError {
         how: String,
     },
     /// Its probe did not succeed within `ready_timeout`.
-    #[error("{id} was not ready within {}", human_duration(*.after))]
+    #[error("{id} was not ready within {}{}", human_duration(*.after), if *.probe_killed { " (its ready probe was still running and was killed)" } else { "" })]
     Timeout {
         /// The service.
         id: String,
         /// Its `ready_timeout`.
         after: Duration,
+        /// A `command` probe was running at the deadline.
+        probe_killed: bool,
+        /// That probe's last lines (redacted), for the excerpt.
+        probe_lines: Vec<String>,
+    },
+    /// It ended after its probe succeeded: whatever answered the probe, the
+    /// suite would not have run against this service.
+    #[error("{id} {how} {when}")]
+    Died {
+        /// The service.
+        id: String,
+        /// `exited with 1`, `was killed by SIGKILL`, …
+        how: String,
+        /// `right after it was ready`, `while the suite ran`.
+        when: &'static str,
     },
     /// Ctrl-C while waiting.
     #[error("interrupted while waiting for {id}")]
@@ -112,10 +134,34 @@ pub enum ReadyError {
     },
 }
 
+impl ReadyError {
+    /// The suite's step: `service:<id>:died` for a service that ended
+    /// after it was ready, else `service:<id>:ready`.
+    pub fn step(&self) -> String {
+        let (id, what) = match self {
+            ReadyError::Died { id, .. } => (id, "died"),
+            ReadyError::Spawn { id, .. }
+            | ReadyError::Ended { id, .. }
+            | ReadyError::Timeout { id, .. }
+            | ReadyError::Interrupted { id } => (id, "ready"),
+        };
+        format!("service:{id}:{what}")
+    }
+
+    /// A killed probe's last lines, when there are any: the excerpt then
+    /// (else the tail of the service's log).
+    pub fn probe_lines(&self) -> Option<&[String]> {
+        match self {
+            ReadyError::Timeout { probe_lines, .. } if !probe_lines.is_empty() => Some(probe_lines),
+            _ => None,
+        }
+    }
+}
+
 /// Why a service could not be used.
 #[derive(Debug)]
 pub struct NotReady {
-    /// `service:<id>:ready`.
+    /// `service:<id>:ready` or `service:<id>:died`.
     pub step: String,
     /// What happened.
     pub reason: ReadyError,
@@ -171,37 +217,60 @@ pub struct Launch<'a> {
     pub interrupts: &'a Interrupts,
 }
 
-/// Reads a service's two pipes into one log, raising `ready` when a line
-/// matches `pattern`. Reads to the end even when the log cannot be
-/// written (the service must not block on a full pipe); the first write
-/// error is returned then.
-fn read_output(
-    mut out: Option<std::process::ChildStdout>,
-    mut err: Option<std::process::ChildStderr>,
+/// What a service's log reader works with.
+struct Reader {
+    out: Option<std::process::ChildStdout>,
+    err: Option<std::process::ChildStderr>,
     config: CaptureConfig,
     redactor: Arc<Redactor>,
     pattern: Option<regex::Regex>,
     ready: Arc<AtomicBool>,
-) -> std::io::Result<()> {
-    let mut capture = Capture::new(&config, &redactor);
+    /// Probe lines, written between the service's own lines.
+    aside: Receiver<Vec<u8>>,
+}
+
+/// Reads a service's two pipes into one log, raising `ready` when a line
+/// matches `pattern`, with its probes' lines put in where the service's
+/// output is at the start of a line. Reads to the end even when the log
+/// cannot be written (the service must not block on a full pipe); the
+/// first write error is returned then.
+fn read_output(mut r: Reader) -> std::io::Result<()> {
+    let mut capture = Capture::new(&r.config, &r.redactor);
     let mut failed: Option<std::io::Error> = None;
     let mut buf = vec![0u8; 64 * 1024];
     let mut line: Vec<u8> = Vec::new();
-    while out.is_some() || err.is_some() {
-        let Some(n) = read_chunk(&mut out, &mut err, &mut buf) else {
-            continue;
-        };
-        if let Ok(c) = &mut capture
-            && let Err(e) = c.feed(&buf[..n])
+    let mut at_line_start = true;
+    let mut write = |c: &mut std::io::Result<Capture<'_>>, bytes: &[u8]| {
+        if let Ok(c) = c
+            && let Err(e) = c.feed(bytes)
         {
             failed.get_or_insert(e);
         }
-        if let Some(re) = &pattern
-            && !ready.load(Ordering::SeqCst)
+    };
+    while r.out.is_some() || r.err.is_some() {
+        if at_line_start {
+            for lines in r.aside.try_iter() {
+                write(&mut capture, &lines);
+            }
+        }
+        let Some(n) = read_chunk(&mut r.out, &mut r.err, &mut buf) else {
+            continue;
+        };
+        write(&mut capture, &buf[..n]);
+        at_line_start = buf[n - 1] == b'\n';
+        if let Some(re) = &r.pattern
+            && !r.ready.load(Ordering::SeqCst)
             && log_line_matches(re, &mut line, &buf[..n])
         {
-            ready.store(true, Ordering::SeqCst);
+            r.ready.store(true, Ordering::SeqCst);
         }
+    }
+    let late: Vec<Vec<u8>> = r.aside.try_iter().collect();
+    if !at_line_start && !late.is_empty() {
+        write(&mut capture, b"\n");
+    }
+    for lines in late {
+        write(&mut capture, &lines);
     }
     capture?.finish()?;
     failed.map_or(Ok(()), Err)
@@ -252,8 +321,8 @@ pub fn start(
     port: Option<u16>,
     launch: &Launch<'_>,
 ) -> Result<(Running, Duration), Box<StartFailure>> {
-    let not_ready = |reason| NotReady {
-        step: format!("service:{}:ready", service.id),
+    let not_ready = |reason: ReadyError| NotReady {
+        step: reason.step(),
         reason,
     };
     let mut running = spawn(service, port, launch).map_err(|source| {
@@ -263,7 +332,15 @@ pub fn start(
         };
         Box::new((None, not_ready(reason)))
     })?;
-    match wait_ready(&mut running, service, port, launch) {
+    let ready = wait_ready(&mut running, service, port, launch).and_then(|elapsed| {
+        // Ready, but is it still there? A probe may have been answered
+        // by someone else (another run's service on a fixed port).
+        match running.died("right after it was ready") {
+            Some(died) => Err(died),
+            None => Ok(elapsed),
+        }
+    });
+    match ready {
         Ok(elapsed) => Ok((running, elapsed)),
         Err(reason) => Err(Box::new((Some(running), not_ready(reason)))),
     }
@@ -296,8 +373,17 @@ fn spawn(service: &Service, port: Option<u16>, launch: &Launch<'_>) -> std::io::
         marker: format!("{}_ARTIFACT_PATH=", launch.prefix),
         tee: None,
     };
-    let (redactor, flag) = (Arc::clone(&launch.redactor), Arc::clone(&log_ready));
-    let reader = std::thread::spawn(move || read_output(out, err, config, redactor, pattern, flag));
+    let (probe_log, aside) = std::sync::mpsc::channel();
+    let reader = Reader {
+        out,
+        err,
+        config,
+        redactor: Arc::clone(&launch.redactor),
+        pattern,
+        ready: Arc::clone(&log_ready),
+        aside,
+    };
+    let reader = std::thread::spawn(move || read_output(reader));
     Ok(Running {
         id: service.id.clone(),
         pid: child.id(),
@@ -305,6 +391,7 @@ fn spawn(service: &Service, port: Option<u16>, launch: &Launch<'_>) -> std::io::
         command: launch.redactor.redact_str(&command),
         stop_timeout: service.stop_timeout,
         log_ready,
+        probe_log,
         reader: Some(reader),
         redactor: Arc::clone(&launch.redactor),
         log: log
@@ -334,7 +421,7 @@ fn filled_probe(service: &Service, port: Option<u16>, launch: &Launch<'_>) -> Op
 }
 
 /// Polls the probe, backing off, until it succeeds, the service ends, its
-/// `ready_timeout` passes or Ctrl-C.
+/// `ready_timeout` passes (a probe still running then is killed) or Ctrl-C.
 fn wait_ready(
     running: &mut Running,
     service: &Service,
@@ -349,87 +436,69 @@ fn wait_ready(
             && matches!(probe, Some(Probe::Http { .. } | Probe::Tcp { .. })));
     let cap = Duration::from_millis(if spawns { 50 } else { 10 });
     let mut delay = Duration::from_millis(1);
+    let attempt = Attempt {
+        env: launch.env,
+        cwd: launch.cwd,
+        wrapper: launch.wrapper,
+        interrupts: launch.interrupts,
+        redactor: &launch.redactor,
+        deadline: started + service.ready_timeout,
+        log_ready: &running.log_ready,
+        log: &running.probe_log,
+    };
     let id = || service.id.clone();
+    let timeout = |probe_lines: Option<Vec<String>>| ReadyError::Timeout {
+        id: id(),
+        after: service.ready_timeout,
+        probe_killed: probe_lines.is_some(),
+        probe_lines: probe_lines.unwrap_or_default(),
+    };
     loop {
         if let Ok(Some(status)) = running.child.try_wait() {
-            let how = match exit_parts(status) {
-                (_, Some(s)) => format!("was killed by {}", signal_name(s)),
-                (Some(c), _) => format!("exited with {c}"),
-                _ => "exited".into(),
-            };
+            let (code, signal) = exit_parts(status);
+            let how = describe_exit(code, signal);
             return Err(ReadyError::Ended { id: id(), how });
         }
-        if probe
+        match probe
             .as_ref()
-            .is_none_or(|p| probe_ready(p, running, launch))
+            .map_or(Try::Ready, |p| try_probe(p, &attempt))
         {
-            return Ok(started.elapsed());
+            Try::Ready => return Ok(started.elapsed()),
+            Try::NotYet => {}
+            Try::Killed(lines) => return Err(timeout(Some(lines))),
+            Try::Interrupted => return Err(ReadyError::Interrupted { id: id() }),
         }
         if started.elapsed() >= service.ready_timeout {
-            return Err(ReadyError::Timeout {
-                id: id(),
-                after: service.ready_timeout,
-            });
+            return Err(timeout(None));
         }
         if launch.interrupts.interrupted() {
             return Err(ReadyError::Interrupted { id: id() });
         }
-        std::thread::sleep(delay);
+        let left = attempt.deadline.saturating_duration_since(Instant::now());
+        std::thread::sleep(delay.min(left));
         delay = (delay * 2).min(cap);
     }
 }
 
-/// One try of `probe`.
-fn probe_ready(probe: &Probe, running: &Running, launch: &Launch<'_>) -> bool {
-    match probe {
-        Probe::Log { .. } => running.log_ready.load(Ordering::SeqCst),
-        Probe::File { path } => std::path::Path::new(path).exists(),
-        p @ (Probe::Http { .. } | Probe::Tcp { .. }) if !launch.wrapper.is_empty() => {
-            probe_inside(p, launch)
-        }
-        Probe::Tcp { address } => super::probe::tcp(address),
-        Probe::Http { url, status } => super::probe::http_status(url) == Some(*status),
-        Probe::Command { command } => {
-            process::spawn_shell(command, launch.cwd, launch.env, launch.wrapper)
-                .ok()
-                .and_then(|mut c| {
-                    let pid = c.id();
-                    let status = c.wait().ok();
-                    process::forget(pid);
-                    status
-                })
-                .is_some_and(|s| s.success())
-        }
-    }
-}
-
-/// Runs an HTTP or TCP probe inside the suite's network namespace, through
-/// lab's own hidden `__probe` command.
-fn probe_inside(probe: &Probe, launch: &Launch<'_>) -> bool {
-    let Ok(exe) = std::env::current_exe() else {
-        return false;
-    };
-    let mut args: Vec<String> = launch.wrapper[1..].to_vec();
-    args.push(exe.to_string_lossy().into_owned());
-    args.push("__probe".into());
-    match probe {
-        Probe::Tcp { address } => args.extend(["tcp".to_string(), address.clone()]),
-        Probe::Http { url, status } => {
-            args.extend(["http".to_string(), url.clone(), status.to_string()])
-        }
-        _ => return false,
-    }
-    process::output(
-        std::process::Command::new(&launch.wrapper[0])
-            .args(&args)
-            .stdin(std::process::Stdio::null())
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null()),
-    )
-    .is_ok_and(|o| o.status.success())
-}
-
 impl Running {
+    /// `true` once the service's process has ended (it is not reaped: its
+    /// status stays for [`Running::died`] and [`Running::stop`]).
+    pub fn has_ended(&self) -> bool {
+        process::has_exited(self.pid)
+    }
+
+    /// Why the service is no longer running (`when` says since when it
+    /// should have been), or `None` while it runs.
+    pub fn died(&mut self, when: &'static str) -> Option<ReadyError> {
+        let status = self.child.try_wait().ok().flatten()?;
+        let (code, signal) = exit_parts(status);
+        Some(ReadyError::Died {
+            id: self.id.clone(),
+            how: describe_exit(code, signal),
+            when,
+        })
+    }
+
     /// Stops the service: TERM its group, up to `stop_timeout`, KILL, then
     /// sweep what it left behind; waits for its log to be complete.
     pub fn stop(mut self, tag: &[String], interrupts: &Interrupts) -> Stopped {

@@ -46,6 +46,9 @@ pub struct Spec<'a> {
     pub interrupts: &'a Interrupts,
     /// Program and arguments put in front of `/bin/sh -c` (isolation).
     pub wrapper: &'a [String],
+    /// Asked as the child runs: `true` when something it needs is gone
+    /// (a service died); it is then stopped like on Ctrl-C.
+    pub watch: Option<&'a dyn Fn() -> bool>,
 }
 
 /// How the child ended.
@@ -61,6 +64,8 @@ pub struct Driven {
     pub timed_out: bool,
     /// Stopped because lab was interrupted.
     pub interrupted: bool,
+    /// Stopped because its `watch` said so.
+    pub unneeded: bool,
     /// Processes it left running, killed.
     pub leaked: Vec<LeakedRecord>,
     /// Its stdout.
@@ -284,8 +289,8 @@ impl<'r> Driving<'r> {
         Ok(())
     }
 
-    /// Past the deadline or on Ctrl-C: TERM to the group, and KILL once
-    /// the grace is over (or on a second Ctrl-C).
+    /// Past the deadline, on Ctrl-C or when `watch` says so: TERM to the
+    /// group, and KILL once the grace is over (or on a second Ctrl-C).
     fn stop_when_due(&mut self, spec: &Spec<'_>, deadline: Option<Instant>) {
         let pid = self.driven.pid;
         match self.term_sent {
@@ -297,6 +302,8 @@ impl<'r> Driving<'r> {
                     // This signal is answered with TERM and the grace
                     // period; only a later one cuts it short.
                     spec.interrupts.acknowledge();
+                } else if spec.watch.is_some_and(|gone| gone()) {
+                    self.driven.unneeded = true;
                 } else {
                     return;
                 }

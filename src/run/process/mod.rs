@@ -5,10 +5,13 @@
 //! Nothing here knows the registry or a suite; `suite/` and `isolation/`
 //! build on it.
 
+pub mod bounded;
 pub mod capture;
 pub mod child;
 pub mod exit;
 pub mod interactive;
+pub mod parent_death;
 pub mod redact;
 pub mod signals;
 pub mod spawn;
+pub mod watchdog;

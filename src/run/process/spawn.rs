@@ -100,7 +100,8 @@ pub fn become_subreaper() {
 }
 
 /// Spawns `command` with `sh -c` in its own process group, stdin null,
-/// stdout and stderr piped. `wrapper` (an absolute program and its
+/// stdout and stderr piped, dying with lab (the spawning thread must
+/// outlive it: [`super::parent_death`]). `wrapper` (an absolute program and its
 /// arguments, e.g. `nsenter … --` or `xvfb-run -a`) goes in front of
 /// `/bin/sh -c`.
 pub fn spawn_shell(
@@ -128,6 +129,23 @@ pub fn spawn_shell(
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
+    super::parent_death::die_with_lab(&mut cmd);
+    let mut known = KNOWN.lock().unwrap_or_else(|e| e.into_inner());
+    let child = cmd.spawn()?;
+    known.get_or_insert_with(HashSet::new).insert(child.id());
+    Ok(child)
+}
+
+/// Spawns a helper `cmd` (a readiness probe run through a namespace) in
+/// its own process group, stdin null, stdout and stderr piped, dying with
+/// lab, registered as a known child until [`forget`].
+pub fn spawn_piped(cmd: &mut Command) -> std::io::Result<Child> {
+    use std::os::unix::process::CommandExt;
+    cmd.process_group(0)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    super::parent_death::die_with_lab(cmd);
     let mut known = KNOWN.lock().unwrap_or_else(|e| e.into_inner());
     let child = cmd.spawn()?;
     known.get_or_insert_with(HashSet::new).insert(child.id());
@@ -152,13 +170,13 @@ pub fn spawn_interactive(
         }
         None => Command::new("/bin/sh"),
     };
-    let child = cmd
-        .arg("-c")
+    cmd.arg("-c")
         .arg(command)
         .current_dir(cwd)
         .env_clear()
-        .envs(env)
-        .spawn()?;
+        .envs(env);
+    super::parent_death::die_with_lab(&mut cmd);
+    let child = cmd.spawn()?;
     known.get_or_insert_with(HashSet::new).insert(child.id());
     Ok(child)
 }
@@ -189,6 +207,7 @@ pub fn signal_each(pids: &[u32], signal: Signal) {
 /// Runs a helper command to completion, registered as a known child while
 /// it runs, so a concurrent sweep can never reap it first.
 pub fn output(cmd: &mut Command) -> std::io::Result<std::process::Output> {
+    super::parent_death::die_with_lab(cmd);
     let child = {
         let mut known = KNOWN.lock().unwrap_or_else(|e| e.into_inner());
         let child = cmd.spawn()?;
@@ -229,6 +248,19 @@ pub fn signal_group(pgid: u32, signal: Signal) {
         // ESRCH: the group is gone, which is fine (see above).
         let _ = rustix::process::kill_process_group(p, signal);
     }
+}
+
+/// `true` once child `pid` has ended, without reaping it: until it is
+/// waited for, its pid (and so its group id) cannot be reused.
+pub fn has_exited(pid: u32) -> bool {
+    use rustix::process::{WaitId, WaitIdOptions, waitid};
+    self::pid(pid).is_some_and(|p| {
+        waitid(
+            WaitId::Pid(p),
+            WaitIdOptions::EXITED | WaitIdOptions::NOHANG | WaitIdOptions::NOWAIT,
+        )
+        .is_ok_and(|status| status.is_some())
+    })
 }
 
 /// `true` while any process (zombies included) is in group `pgid`.
@@ -281,6 +313,20 @@ fn environ_has(pid: u32, needles: &[String]) -> bool {
     };
     let vars: HashSet<&[u8]> = raw.split(|&b| b == 0).collect();
     needles.iter().all(|n| vars.contains(n.as_bytes()))
+}
+
+/// Every process on the machine (but this one) that carries all of `tag`
+/// (`NAME=value` entries) in its initial environment, from /proc.
+pub fn tagged(tag: &[String]) -> Vec<u32> {
+    let me = std::process::id();
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    entries
+        .flatten()
+        .filter_map(|e| e.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|&p| p != me && state(p).is_some_and(|s| s != 'Z') && environ_has(p, tag))
+        .collect()
 }
 
 /// Processes descended from lab that lab did not spawn itself (orphans

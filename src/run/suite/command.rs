@@ -22,13 +22,16 @@ use crate::style::human_duration;
 
 /// Runs the command `repeat` times, each retried up to `retries` times,
 /// recording every attempt in `outcome`; returns the last attempt's
-/// captures (for artifact markers).
+/// captures (for artifact markers). `services_gone` is asked while an
+/// attempt runs: once it says a service died, the attempt is stopped and
+/// nothing more is tried (the suite is blocked for it).
 pub fn run_repetitions(
     cx: &RunContext<'_>,
     prep: &Prepared,
     retries: u32,
     timeout: Duration,
     outcome: &mut Outcome,
+    services_gone: &dyn Fn() -> bool,
 ) -> (Captured, Captured) {
     let repeat = cx.repeat.max(1);
     let mut captures = (Captured::default(), Captured::default());
@@ -38,7 +41,7 @@ pub fn run_repetitions(
         let mut failed_before = false;
         for _ in 0..=retries {
             keep_previous_logs(prep, outcome.attempts.len());
-            let run = run_command(cx, prep, timeout);
+            let run = run_command(cx, prep, timeout, services_gone);
             outcome.ran.processes.push(run.process.clone());
             outcome.ran.leaked.extend(run.leaked.iter().cloned());
             captures = (run.stdout, run.stderr);
@@ -51,6 +54,11 @@ pub fn run_repetitions(
             outcome.signal = run.attempt.signal;
             outcome.timed_out = run.attempt.timed_out;
             outcome.reason = run.reason;
+            if services_gone() {
+                // The suite is blocked for it: no result of its own counts.
+                repetitions.push(status);
+                break 'repetitions;
+            }
             if status == Status::Failed {
                 failed_before = true;
                 last_failure = outcome.reason.clone();
@@ -163,7 +171,12 @@ pub fn capture_config(
     }
 }
 
-fn run_command(cx: &RunContext<'_>, prep: &Prepared, timeout: Duration) -> CommandRun {
+fn run_command(
+    cx: &RunContext<'_>,
+    prep: &Prepared,
+    timeout: Duration,
+    services_gone: &dyn Fn() -> bool,
+) -> CommandRun {
     let mut process = ProcessRecord {
         pid: 0,
         role: "command".into(),
@@ -171,7 +184,7 @@ fn run_command(cx: &RunContext<'_>, prep: &Prepared, timeout: Duration) -> Comma
         exit_code: None,
         signal: None,
     };
-    let driven = match drive(cx, prep, timeout) {
+    let driven = match drive(cx, prep, timeout, services_gone) {
         Ok(d) => d,
         Err(e) => {
             return CommandRun {
@@ -221,7 +234,12 @@ fn unrecorded(cx: &RunContext<'_>, e: &DriveError) -> String {
 
 /// Runs the command once: on the terminal when the run is interactive,
 /// else with its output captured and a timeout.
-fn drive(cx: &RunContext<'_>, prep: &Prepared, timeout: Duration) -> Result<Driven, DriveError> {
+fn drive(
+    cx: &RunContext<'_>,
+    prep: &Prepared,
+    timeout: Duration,
+    services_gone: &dyn Fn() -> bool,
+) -> Result<Driven, DriveError> {
     if cx.interactive {
         return interactive::drive_interactive(
             &prep.command,
@@ -244,6 +262,7 @@ fn drive(cx: &RunContext<'_>, prep: &Prepared, timeout: Duration) -> Result<Driv
         tag: &prep.tag,
         interrupts: cx.interrupts,
         wrapper: &prep.command_wrapper,
+        watch: Some(services_gone),
     })
 }
 

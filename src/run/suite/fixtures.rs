@@ -156,6 +156,7 @@ fn helper(
         tag: &prep.tag,
         interrupts: cx.interrupts,
         wrapper: &prep.wrapper,
+        watch: None,
     };
     match child::drive(&spec) {
         Ok(d) => {

@@ -58,20 +58,68 @@ pub fn set_up<'r>(
     allocate_ports(cx, prep, outcome, started)?;
     let service_ids = outcome.ran.services.clone();
     let fixtures = setup_fixtures(cx, prep, suite, outcome, started)?;
-    let mut running = Vec::new();
-    if !start_services(cx, prep, &service_ids, &mut running, outcome, started)
-        || !setup_after_services(cx, prep, &fixtures, outcome, started)
+    let mut active = Active {
+        namespace,
+        running: Vec::new(),
+        fixtures,
+    };
+    if !start_services(
+        cx,
+        prep,
+        &service_ids,
+        &mut active.running,
+        outcome,
+        started,
+    ) || !setup_after_services(cx, prep, &active.fixtures, outcome, started)
+        || !still_running(cx, prep, &mut active, outcome)
     {
-        stop_services(cx, prep, running, outcome);
-        teardown(cx, prep, &fixtures, outcome);
-        drop(namespace);
+        stop_services(cx, prep, std::mem::take(&mut active.running), outcome);
+        teardown(cx, prep, &active.fixtures, outcome);
+        drop(active.namespace);
         return Err(());
     }
-    Ok(Active {
-        namespace,
-        running,
-        fixtures,
-    })
+    Ok(active)
+}
+
+impl Active<'_> {
+    /// `true` once any of the suite's services has ended (asked while its
+    /// command runs).
+    pub fn any_service_ended(&self) -> bool {
+        self.running.iter().any(|s| s.has_ended())
+    }
+
+    /// The first service that is no longer running, and how it ended.
+    pub fn died(&mut self, when: &'static str) -> Option<services::ReadyError> {
+        self.running.iter_mut().find_map(|s| s.died(when))
+    }
+}
+
+/// Before the command: every service still runs. `false` (the suite
+/// blocked, step `service:<id>:died`) when one has ended since it was ready.
+fn still_running(
+    cx: &RunContext<'_>,
+    prep: &Prepared,
+    active: &mut Active<'_>,
+    outcome: &mut Outcome,
+) -> bool {
+    let Some(died) = active.died("before the suite's command started") else {
+        return true;
+    };
+    stop_services(cx, prep, std::mem::take(&mut active.running), outcome);
+    block_for_dead_service(prep, &died, outcome);
+    false
+}
+
+/// Blocks the suite for a service that died once it was ready (step
+/// `service:<id>:died`), with the tail of that service's log as its
+/// excerpt. The service must be stopped already (its log complete).
+pub fn block_for_dead_service(prep: &Prepared, died: &services::ReadyError, outcome: &mut Outcome) {
+    if let services::ReadyError::Died { id, .. } = died {
+        outcome.excerpt = tail_lines(&services::log_path(&prep.dir, id), EXCERPT_LINES);
+    }
+    outcome.status = Status::Blocked;
+    outcome.step = Some(died.step());
+    outcome.reason = Some(Chain(died).to_string());
 }
 
 /// `network = "loopback"`: a namespace every process of the suite enters.
@@ -200,7 +248,10 @@ fn start_services(
                 }
                 // Stop first, so the log is complete before its tail is read.
                 stop_services(cx, prep, std::mem::take(running), outcome);
-                outcome.excerpt = tail_lines(&services::log_path(&prep.dir, id), EXCERPT_LINES);
+                outcome.excerpt = match why.reason.probe_lines() {
+                    Some(lines) => lines.to_vec(),
+                    None => tail_lines(&services::log_path(&prep.dir, id), EXCERPT_LINES),
+                };
                 let reason = Chain(&why.reason).to_string();
                 outcome.finish_early(Status::Blocked, &why.step, reason, started);
                 return false;

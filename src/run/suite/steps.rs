@@ -11,7 +11,7 @@ use super::evidence::collect_evidence;
 use super::excerpt::excerpt;
 use super::preflight::preflight;
 use super::prepare::{Prepared, new_outcome, prepare, write_secret_files};
-use super::setup::{set_up, wind_down};
+use super::setup::{block_for_dead_service, set_up, wind_down};
 use crate::error::Chain;
 use crate::outputs::Status;
 use crate::registry::model::{Cleanup, Display, Suite};
@@ -58,7 +58,7 @@ pub fn run_suite(
         clean_up(cx, &prep, policy, &outcome);
         return outcome;
     }
-    let Ok(active) = set_up(cx, &mut prep, suite, &mut outcome, started) else {
+    let Ok(mut active) = set_up(cx, &mut prep, suite, &mut outcome, started) else {
         // Blocked before the command: secrets still go, state per policy.
         clean_up(cx, &prep, policy, &outcome);
         return outcome;
@@ -68,7 +68,11 @@ pub fn run_suite(
     if cx.interactive {
         cx.reporter.command_starting(&suite.id, &prep.dir);
     }
-    let captures = run_repetitions(cx, &prep, retries, timeout, &mut outcome);
+    let services_gone = || active.any_service_ended();
+    let captures = run_repetitions(cx, &prep, retries, timeout, &mut outcome, &services_gone);
+    // A service that died while the suite ran blocks it: whatever the
+    // command saw, it did not see the service it was meant to.
+    let died = active.died("while the suite ran");
     if !cx.interactive {
         // An interactive command's output went to the terminal.
         outcome.logs = Some((
@@ -85,6 +89,9 @@ pub fn run_suite(
     wind_down(cx, &prep, active, &mut outcome);
     collect_evidence(cx, suite, &prep, &captures, timeout, &mut outcome);
     outcome.excerpt = excerpt(&prep, &outcome);
+    if let Some(died) = died {
+        block_for_dead_service(&prep, &died, &mut outcome);
+    }
     clean_up(cx, &prep, policy, &outcome);
     outcome.duration_ms = started.elapsed().as_millis() as u64;
     outcome
