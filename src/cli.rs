@@ -74,6 +74,11 @@ pub struct CheckArgs {
     /// Print the diagnostics as one JSON document on stdout.
     #[arg(long)]
     pub json: bool,
+    /// Write a commented stub for every profile, fixture, runner and
+    /// artifact the registry names but never defines, then check again.
+    /// Never overwrites a file.
+    #[arg(long)]
+    pub write_stubs: bool,
 }
 
 /// `lab suite …`.

@@ -1,6 +1,7 @@
 //! `lab check`: every problem of the registry in one pass, with
 //! file:line:col; warnings for path patterns that match no file and for
-//! services on a fixed port.
+//! services on a fixed port; `--write-stubs` first defines what the
+//! registry names but lacks.
 
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -9,12 +10,18 @@ use crate::cli::CheckArgs;
 use crate::context::Context;
 use crate::error::{Error, exit_code};
 use crate::outputs::{CheckReport, SCHEMA_VERSION};
+use crate::registry::Loaded;
 use crate::registry::check::workspace_warnings;
 use crate::registry::fixed_ports::fixed_port_warnings;
+use crate::registry::stubs::{self, Written};
 
 /// Runs `lab check`.
 pub fn run(ctx: &Context, args: &CheckArgs) -> Result<u8, Error> {
-    let loaded = ctx.load()?;
+    let mut loaded = ctx.load()?;
+    if args.write_stubs {
+        write_stubs(ctx, &loaded)?;
+        loaded = ctx.load()?;
+    }
     let mut diagnostics = loaded.diagnostics.clone();
     diagnostics.extend(workspace_warnings(&loaded.registry));
     diagnostics.extend(fixed_port_warnings(&loaded.registry));
@@ -69,10 +76,62 @@ pub fn run(ctx: &Context, args: &CheckArgs) -> Result<u8, Error> {
             if errors == 1 { "" } else { "s" },
             if warnings == 1 { "" } else { "s" },
         );
+        let stubbable = diagnostics.iter().any(|d| d.code == "undefined-reference");
+        if stubbable && !args.write_stubs {
+            let _ = writeln!(
+                std::io::stderr(),
+                "  hint: `lab check --write-stubs` writes a commented stub for each profile, fixture, runner and artifact the registry names but does not define"
+            );
+        }
     }
     Ok(if errors > 0 {
         exit_code::USAGE
     } else {
         exit_code::SUCCESS
     })
+}
+
+/// `--write-stubs`: writes a stub for every undefined reference and says
+/// on stderr what it wrote, kept and left alone.
+fn write_stubs(ctx: &Context, loaded: &Loaded) -> Result<(), Error> {
+    let unread: Vec<_> = loaded
+        .diagnostics
+        .iter()
+        .filter(|d| matches!(d.code, "toml-syntax" | "unreadable-file"))
+        .cloned()
+        .collect();
+    if !unread.is_empty() {
+        ctx.print_diagnostics(&unread);
+        return Err(Error::registry(
+            "--write-stubs wrote nothing: a registry file could not be read, so what it defines would look undefined",
+        )
+        .hint("fix the problems above, then run `lab check --write-stubs` again"));
+    }
+    let plan = stubs::plan(&loaded.registry);
+    let written = stubs::write(&loaded.registry.workspace, &plan)?;
+    let mut lines = Vec::new();
+    for w in &written {
+        lines.push(match w {
+            Written::Created(file, ids) => format!("wrote {file}: {}", ids.join(", ")),
+            Written::Appended(file, ids) => format!("appended to {file}: {}", ids.join(", ")),
+            Written::Kept(file, ids, why) => {
+                format!("not stubbed: {} ({file}: {why})", ids.join(", "))
+            }
+        });
+    }
+    for u in &plan.unstubbed {
+        lines.push(format!(
+            "not stubbed: {} ({}; define it yourself)",
+            u.id, u.reason
+        ));
+    }
+    if lines.is_empty() {
+        lines.push("nothing to stub: every reference is defined".into());
+    }
+    let mut stderr = std::io::stderr().lock();
+    for line in lines {
+        // The re-check that follows says the same when stderr is gone.
+        let _ = writeln!(stderr, "{line}");
+    }
+    Ok(())
 }

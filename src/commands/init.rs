@@ -92,12 +92,9 @@ fn detect(dir: &Utf8Path) -> Vec<Found> {
 /// Runs `lab init`.
 pub fn run(ctx: &Context) -> Result<u8, Error> {
     let dir = &ctx.cwd;
-    let registry = dir.join(crate::registry::load::REGISTRY_FILE);
-    if registry.exists() {
-        return Err(Error::usage(format!(
-            "`{registry}` already exists; lab init never overwrites a registry"
-        ))
-        .hint("edit it, or run `lab check` to see what it holds"));
+    if let Some(advice) = crate::registry::stubs::init_advice(dir) {
+        eprintln!("{advice}");
+        return Ok(crate::error::exit_code::SUCCESS);
     }
     let found = detect(dir);
     let mut suites = String::from(

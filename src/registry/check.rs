@@ -132,11 +132,14 @@ impl Resolver<'_> {
             r.id = id;
             return;
         }
-        let kind = kinds[0];
-        let wanted = if r.id.starts_with(&format!("{}.", kind.name())) {
-            r.id.clone()
-        } else {
-            format!("{}.{}", kind.name(), r.id)
+        // `log.x` among `artifacts` is wanted as a log, not `artifact.log.x`.
+        let written = kinds
+            .iter()
+            .find(|k| r.id.starts_with(&format!("{}.", k.name())));
+        let kind = written.copied().unwrap_or(kinds[0]);
+        let wanted = match written {
+            Some(_) => r.id.clone(),
+            None => format!("{}.{}", kind.name(), r.id),
         };
         let candidates: Vec<&str> = kinds
             .iter()

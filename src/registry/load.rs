@@ -20,7 +20,6 @@ use super::ids::{ID_EXPECTED, MAX_ID, segment_problem};
 use super::model::*;
 use super::reader::{Reader, list, normalize_pattern};
 use super::source::{FileId, SourceFile, Sources, Span};
-use crate::error::Error;
 
 /// The name lab looks for when walking up from the current directory.
 pub const REGISTRY_FILE: &str = "suites.toml";
@@ -41,48 +40,13 @@ impl Loaded {
     }
 }
 
-/// Finds the registry: `explicit` (from `--registry` or `LAB_REGISTRY`) when
-/// given, otherwise the nearest `suites.toml` from `cwd` upwards.
-pub fn discover(cwd: &Utf8Path, explicit: Option<&Utf8Path>) -> Result<Utf8PathBuf, Error> {
-    if let Some(path) = explicit {
-        let path = cwd.join(path);
-        let path = if path.is_dir() {
-            path.join(REGISTRY_FILE)
-        } else {
-            path
-        };
-        if !path.is_file() {
-            return Err(Error::usage(format!("registry `{path}` does not exist"))
-                .hint("check --registry or LAB_REGISTRY"));
-        }
-        return absolute(&path);
-    }
-    for dir in cwd.ancestors() {
-        let candidate = dir.join(REGISTRY_FILE);
-        if candidate.is_file() {
-            return absolute(&candidate);
-        }
-    }
-    Err(Error::usage(format!(
-        "no {REGISTRY_FILE} found in `{cwd}` or any parent directory"
-    ))
-    .hint("run lab from inside a workspace, pass --registry PATH, or set LAB_REGISTRY"))
-}
-
-fn absolute(path: &Utf8Path) -> Result<Utf8PathBuf, Error> {
-    let canonical = path
-        .canonicalize_utf8()
-        .map_err(|e| Error::io(format!("failed to resolve `{path}`"), e))?;
-    Ok(canonical)
-}
-
 /// Loads the registry at `path` (absolute) and its included files.
 ///
 /// The root file is read first (its `[lab].include` names the others); the
 /// included files are then parsed on every core, and their definitions
 /// merged in file order, so diagnostics come out the same on any machine.
 pub fn load(path: &Utf8Path) -> Loaded {
-    let workspace = path
+    let registry_dir = path
         .parent()
         .map(Utf8Path::to_path_buf)
         .unwrap_or_else(|| Utf8PathBuf::from("/"));
@@ -94,7 +58,7 @@ pub fn load(path: &Utf8Path) -> Loaded {
     let mut syntax_errors = false;
 
     let mut outputs = Vec::new();
-    match read_file(&workspace, &root_name, &mut sources) {
+    match read_file(&registry_dir, &root_name, &mut sources) {
         Ok(root) => {
             let out = process_file(&sources, root, true);
             if let Some(s) = &out.settings {
@@ -105,6 +69,16 @@ pub fn load(path: &Utf8Path) -> Loaded {
         Err(d) => {
             diags.push(*d);
             syntax_errors = true;
+        }
+    }
+    let (workspace, below) = locate_workspace(&registry_dir, &settings, &sources, &mut diags);
+    let root_name = below.join(&root_name);
+    if !below.as_str().is_empty() {
+        relocate_root(&root_name, &mut sources, &mut outputs);
+        if !settings.include_written {
+            for pattern in &mut settings.include {
+                *pattern = format!("{below}/{pattern}");
+            }
         }
     }
     let mut included = Vec::new();
@@ -157,6 +131,57 @@ pub fn load(path: &Utf8Path) -> Loaded {
     Loaded {
         registry,
         diagnostics: diags,
+    }
+}
+
+/// The workspace `[lab] workspace` names (docs/registry.md#files-and-discovery),
+/// and the registry file's directory relative to it (empty when they are
+/// one). A workspace that is not the registry's directory or above it is
+/// an error, and the registry's directory stays the workspace.
+fn locate_workspace(
+    registry_dir: &Utf8Path,
+    settings: &Settings,
+    sources: &Sources,
+    diags: &mut Vec<Diagnostic>,
+) -> (Utf8PathBuf, Utf8PathBuf) {
+    let unchanged = (registry_dir.to_path_buf(), Utf8PathBuf::new());
+    let Some(setting) = &settings.workspace else {
+        return unchanged;
+    };
+    let registry_dir = registry_dir
+        .canonicalize_utf8()
+        .unwrap_or_else(|_| registry_dir.to_path_buf());
+    let problem = match registry_dir.join(&setting.path).canonicalize_utf8() {
+        Ok(dir) if dir.is_dir() => match registry_dir.strip_prefix(&dir) {
+            Ok(below) => return (dir.clone(), below.to_path_buf()),
+            Err(_) => "does not hold the registry file",
+        },
+        Ok(_) => "is not a directory",
+        Err(_) => "does not exist",
+    };
+    diags.push(
+        Diagnostic::error(
+            "invalid-path",
+            format!("`workspace` {:?} {problem}", setting.path.as_str()),
+        )
+        .at(sources, setting.span)
+        .expected("the registry file's directory or one above it, such as \"../..\""),
+    );
+    unchanged
+}
+
+/// Names the root file by its workspace-relative path (`tools/lab/suites.toml`),
+/// in the sources and in the diagnostics already made about it.
+fn relocate_root(root_name: &Utf8Path, sources: &mut Sources, outputs: &mut [FileOut]) {
+    let Some(root) = outputs.first_mut() else {
+        return;
+    };
+    let old = sources.get(0).path.to_string();
+    sources.relocate(0, root_name.to_path_buf());
+    for d in &mut root.diags {
+        if d.file.as_deref() == Some(old.as_str()) {
+            d.file = Some(root_name.to_string());
+        }
     }
 }
 
@@ -513,6 +538,7 @@ impl Visit<'_> {
         let mut s = Settings::default();
         let mut r = Reader::new(self.sources, self.file, table, "[lab]", self.diags);
         r.reject_unknown(LAB_FIELDS, |_| false);
+        s.workspace = workspace_setting(&mut r);
         if let Some((prefix, span)) = r.string_spanned("env_prefix") {
             let valid = prefix.starts_with(|c: char| c.is_ascii_uppercase())
                 && prefix
@@ -536,6 +562,7 @@ impl Visit<'_> {
         }
         if r.value("include").is_some() {
             s.include = Vec::new();
+            s.include_written = true;
             for (pattern, span) in r.strings_spanned("include") {
                 match normalize_pattern(&pattern) {
                     Ok(p) => s.include.push(p),
@@ -577,4 +604,25 @@ impl Visit<'_> {
         }
         s
     }
+}
+
+/// `[lab] workspace`: a relative directory, checked for existence later.
+fn workspace_setting(r: &mut Reader<'_, '_>) -> Option<WorkspaceSetting> {
+    let (path, span) = r.string_spanned("workspace")?;
+    if path.is_empty()
+        || path.starts_with('/')
+        || path.contains('\\')
+        || crate::files::is_glob(&path)
+    {
+        let d = r
+            .error_at(span, "invalid-path", "`workspace` is not valid".into())
+            .found(format!("{path:?}"))
+            .expected("a directory relative to the registry file, such as \"../..\"");
+        r.report(d);
+        return None;
+    }
+    Some(WorkspaceSetting {
+        path: path.into(),
+        span,
+    })
 }

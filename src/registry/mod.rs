@@ -4,6 +4,7 @@
 pub mod check;
 pub mod definitions;
 pub mod diagnostic;
+pub mod discover;
 pub mod fixed_ports;
 pub mod ids;
 pub mod load;
@@ -13,10 +14,12 @@ pub mod reader;
 pub mod resolved;
 pub mod shared_reports;
 pub mod source;
+pub mod stubs;
 pub mod units;
 pub mod wire;
 pub mod words;
 
 pub use diagnostic::{Diagnostic, Severity};
-pub use load::{Loaded, discover, load};
+pub use discover::discover;
+pub use load::{Loaded, load};
 pub use model::Registry;

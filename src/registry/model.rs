@@ -154,6 +154,7 @@ impl Kind {
 
 /// Keys of the `[lab]` table.
 pub const LAB_FIELDS: &[&str] = &[
+    "workspace",
     "env_prefix",
     "run_root",
     "base",
@@ -171,6 +172,9 @@ pub const LAB_FIELDS: &[&str] = &[
 /// Registry-wide settings from `[lab]`, defaults filled in.
 #[derive(Debug, Clone)]
 pub struct Settings {
+    /// `workspace` as written, relative to the registry file's directory;
+    /// `None`: that directory is the workspace.
+    pub workspace: Option<WorkspaceSetting>,
     /// Prefix of every variable lab reads or sets.
     pub env_prefix: String,
     /// Where run directories go, relative to the workspace.
@@ -179,6 +183,9 @@ pub struct Settings {
     pub base: String,
     /// Globs of extra definition files.
     pub include: Vec<String>,
+    /// `include` was written; the default is taken from the registry
+    /// file's directory, which may lie below the workspace.
+    pub include_written: bool,
     /// Paths whose change selects every suite.
     pub global_paths: Vec<PathPattern>,
     /// Default parallelism of `verify`.
@@ -200,6 +207,7 @@ pub struct Settings {
 impl Default for Settings {
     fn default() -> Self {
         Settings {
+            workspace: None,
             env_prefix: "LAB".into(),
             run_root: "target/lab/runs".into(),
             base: "main".into(),
@@ -208,6 +216,7 @@ impl Default for Settings {
                 "fixtures/*.toml".into(),
                 "runners/*.toml".into(),
             ],
+            include_written: false,
             global_paths: Vec::new(),
             jobs: 1,
             default_timeout: Duration::from_secs(600),
@@ -218,6 +227,15 @@ impl Default for Settings {
             require_selection: false,
         }
     }
+}
+
+/// `[lab] workspace`: the directory the registry's paths are relative to.
+#[derive(Debug, Clone)]
+pub struct WorkspaceSetting {
+    /// As written: relative to the registry file's directory (`"../.."`).
+    pub path: Utf8PathBuf,
+    /// Where it was written.
+    pub span: Span,
 }
 
 /// How a suite's risk ranks; `--risk X` selects X and above.

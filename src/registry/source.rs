@@ -112,6 +112,12 @@ impl Sources {
         self.files.len() - 1
     }
 
+    /// Gives file `id` a new workspace-relative path (the root file, once
+    /// `[lab] workspace` says where the workspace is).
+    pub fn relocate(&mut self, id: FileId, path: Utf8PathBuf) {
+        self.files[id].path = path;
+    }
+
     /// The file with id `id`.
     pub fn get(&self, id: FileId) -> &SourceFile {
         &self.files[id]

@@ -89,6 +89,8 @@ impl<T: JsonSchema> JsonSchema for Node<T> {
 #[serde(deny_unknown_fields)]
 #[allow(dead_code)]
 pub struct Lab {
+    /// The workspace, relative to this file's directory: "../.." for a registry kept in tools/lab/. Default: this file's directory.
+    workspace: Option<String>,
     /// Prefix of every variable lab reads or sets. Default "LAB".
     env_prefix: Option<String>,
     /// Where run directories go, relative to the workspace. Default "target/lab/runs".

@@ -170,14 +170,14 @@ fn header(f: &mut fmt::Formatter<'_>, summary: &Summary) -> fmt::Result {
     let c = &summary.counts;
     write!(
         f,
-        r#"<header><h1 id="status" data-status="{s}">lab: {s}{interrupted}</h1><p class="counts"><span>{} selected</span><span>{} passed</span><span>{} failed</span><span>{} blocked</span><span>{} skipped</span><span>{} flaky</span><span>{:.1} s</span></p><p>run <code>{}</code> · started {}</p></header><main>"#,
+        r#"<header><h1 id="status" data-status="{s}">lab: {s}{interrupted}</h1><p class="counts"><span>{} selected</span><span>{} passed</span><span>{} failed</span><span>{} blocked</span><span>{} skipped</span><span>{} flaky</span><span>{}</span></p><p>run <code>{}</code> · started {}</p></header><main>"#,
         c.selected,
         c.passed,
         c.failed,
         c.blocked,
         c.skipped,
         c.flaky,
-        summary.duration_ms as f64 / 1000.0,
+        duration(summary.duration_ms),
         esc(&summary.run_id),
         esc(&summary.started_at),
         s = esc(summary.status.name()),
@@ -298,15 +298,21 @@ fn suites_section(
     f.write_str("</section>")
 }
 
+/// A duration as the terminal prints it: `4ms`, `12.3s`, `5m02s` (a
+/// suite of a few milliseconds is not `0.00 s`).
+fn duration(ms: u64) -> String {
+    crate::style::human_duration(std::time::Duration::from_millis(ms))
+}
+
 /// One suite's row: status, id, duration, what happened, trend.
 fn suite_row(f: &mut fmt::Formatter<'_>, s: &SuiteResult, trend: &[(Status, u64)]) -> fmt::Result {
     write!(
         f,
-        r#"<tr class="suite" data-id="{id}" data-status="{st}"><td><span class="badge" style="background:{bg}">{st}</span></td><td><code>{id}</code></td><td>{dur:.2} s</td><td>"#,
+        r#"<tr class="suite" data-id="{id}" data-status="{st}"><td><span class="badge" style="background:{bg}">{st}</span></td><td><code>{id}</code></td><td>{dur}</td><td>"#,
         id = esc(&s.id),
         st = s.status.name(),
         bg = color(s.status),
-        dur = s.duration_ms as f64 / 1000.0,
+        dur = duration(s.duration_ms),
     )?;
     if let Some(reason) = &s.reason {
         write!(f, "<div>{}</div>", esc(reason))?;
@@ -429,6 +435,13 @@ mod tests {
         ] {
             assert!(!safe_href(hostile), "{hostile:?}");
         }
+    }
+
+    #[test]
+    fn short_durations_keep_their_milliseconds() {
+        assert_eq!(duration(4), "4ms");
+        assert_eq!(duration(0), "0ms");
+        assert_eq!(duration(12_345), "12.3s");
     }
 
     #[test]

@@ -10,6 +10,7 @@ mod check;
 mod cli;
 mod discovery;
 mod docs;
+mod foreign;
 mod history;
 mod hostile;
 mod interrupts;
