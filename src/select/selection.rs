@@ -604,7 +604,9 @@ command = "true"
                 "levels in the registry: build, e2e, unit",
             ),
         ] {
-            let err = select(&r, &criteria, None).map(|_| ()).expect_err("an error");
+            let err = select(&r, &criteria, None)
+                .map(|_| ())
+                .expect_err("an error");
             assert_eq!(err.to_string(), message);
             assert_eq!(err.exit_code(), 2);
             assert!(format!("{err:?}").contains(hint), "{err:?}");

@@ -11,6 +11,7 @@ mod cli;
 mod discovery;
 mod docs;
 mod history;
+mod history_concurrency;
 mod interrupts;
 mod junit;
 mod launch;

@@ -200,7 +200,11 @@ fn start_services(
                 }
                 // Stop first, so the log is complete before its tail is read.
                 stop_services(cx, prep, std::mem::take(running), outcome);
-                outcome.excerpt = tail_lines(&services::log_path(&prep.dir, id), EXCERPT_LINES);
+                let log = services::log_path(&prep.dir, id);
+                let source =
+                    services::log_path(camino::Utf8Path::new(&prep.rel_dir), id).to_string();
+                let tail = tail_lines(&log, EXCERPT_LINES);
+                outcome.set_excerpt(tail.into_iter().map(|l| (l, source.clone())).collect());
                 let reason = Chain(&why.reason).to_string();
                 outcome.finish_early(Status::Blocked, &why.step, reason, started);
                 return false;
