@@ -68,8 +68,11 @@ pub struct ProbeFailed {
 #[derive(Debug, Default)]
 pub struct Host {
     cache: Mutex<HashMap<String, Result<(), Unmet>>>,
-    probes: Mutex<HashMap<String, Arc<OnceLock<Result<(), ProbeFailed>>>>>,
+    probes: Mutex<HashMap<String, Arc<ProbeAnswer>>>,
 }
+
+/// One runner probe's answer, set once.
+type ProbeAnswer = OnceLock<Result<(), ProbeFailed>>;
 
 impl Host {
     /// Whether `req` is met for a suite whose environment is `env` and whose
