@@ -1,7 +1,9 @@
-//! `lab init`: a starting registry for the repository in the current
-//! directory — suites for the test tools it already has (cargo, npm,
-//! pytest, go, make), a default profile, the runners, and schemas/ so
-//! editors complete and check the files. Never overwrites a registry.
+//! `lab init`: a starting registry that works on the repository in the
+//! current directory — per ecosystem found (cargo, pytest, npm, go, make)
+//! a cheap `lab-smoke` suite and the test suite, their runners with
+//! availability probes and JUnit wired to `{junit}`, a default profile,
+//! and schemas/ so editors complete and check the files. Paths come from
+//! `init_layout.rs`. Never overwrites a registry.
 
 use camino::Utf8Path;
 
@@ -43,6 +45,8 @@ struct RunnerDef<'a> {
     description: &'a str,
     program: &'a str,
     version: &'a str,
+    /// The probe, when the version command is not one.
+    probe: &'a str,
     command: &'a str,
     junit: bool,
     env: &'a str,
@@ -56,8 +60,15 @@ fn runner(r: &RunnerDef<'_>) -> String {
             ("program", q(r.program)),
             ("version", q(r.version)),
             // The version command fails where the tool cannot run: it is
-            // the probe too.
-            ("probe", q(r.version)),
+            // the probe too, unless one is given.
+            (
+                "probe",
+                q(if r.probe.is_empty() {
+                    r.version
+                } else {
+                    r.probe
+                }),
+            ),
             ("command", q(r.command)),
             ("junit", if r.junit { q("{junit}") } else { String::new() }),
             ("env", r.env.to_string()),
@@ -129,6 +140,7 @@ fn rust(paths: &[String], has_nextest: bool) -> Found {
             command: "cargo nextest run --tool-config-file lab:{nextest_config} --profile lab {args}",
             junit: true,
             env: "",
+            probe: "",
         }));
         "runner.cargo.nextest"
     } else {
@@ -140,6 +152,7 @@ fn rust(paths: &[String], has_nextest: bool) -> Found {
             command: "cargo test {args}",
             junit: false,
             env: "",
+            probe: "",
         }));
         "runner.cargo.test"
     };
@@ -179,6 +192,7 @@ fn python(paths: &[String]) -> Found {
             command: "python3 -m pytest --junitxml={junit} {args}",
             junit: true,
             env: "",
+            probe: "",
         })],
         suites: vec![
             suite(&SuiteDef {
@@ -214,27 +228,29 @@ fn node(n: &init_layout::Node) -> Found {
         NodeTool::Vitest => (
             RunnerDef {
                 id: "runner.vitest",
-                description: "vitest; JUnit in each suite's directory",
-                program: "npx",
-                version: "npx --no vitest --version",
-                command: "npx --no vitest run --reporter=default --reporter=junit --outputFile.junit={junit} {args}",
+                description: "vitest, as installed in node_modules; JUnit in each suite's directory",
+                program: "node",
+                version: "node_modules/.bin/vitest --version",
+                probe: "node_modules/.bin/vitest --version || { echo 'vitest is not installed: run `npm install` first' >&2; exit 1; }",
+                command: "node_modules/.bin/vitest run --reporter=default --reporter=junit --outputFile.junit={junit} {args}",
                 junit: true,
                 env: "",
             },
-            "npx --no vitest list".to_string(),
+            "node_modules/.bin/vitest list".to_string(),
             Some(String::new()),
         ),
         NodeTool::JestJunit => (
             RunnerDef {
                 id: "runner.jest",
-                description: "jest with jest-junit; JUnit in each suite's directory",
-                program: "npx",
-                version: "npx --no jest --version",
-                command: "npx --no jest --ci --reporters=default --reporters=jest-junit {args}",
+                description: "jest with jest-junit, as installed in node_modules; JUnit in each suite's directory",
+                program: "node",
+                version: "node_modules/.bin/jest --version",
+                probe: "node_modules/.bin/jest --version || { echo 'jest is not installed: run `npm install` first' >&2; exit 1; }",
+                command: "node_modules/.bin/jest --ci --reporters=default --reporters=jest-junit {args}",
                 junit: true,
                 env: "{ JEST_JUNIT_OUTPUT_FILE = \"{junit}\" }",
             },
-            "npx --no jest --listTests".to_string(),
+            "node_modules/.bin/jest --listTests".to_string(),
             Some(String::new()),
         ),
         NodeTool::Script => (
@@ -254,6 +270,7 @@ fn node(n: &init_layout::Node) -> Found {
                 },
                 junit: false,
                 env: "",
+                probe: "",
             },
             // Dependencies not installed is a checkout not ready to test:
             // blocked (exit 78), saying what to do, not failed.
@@ -309,6 +326,7 @@ fn go(paths: &[String], has_gotestsum: bool) -> Found {
         command: "go test {args}",
         junit: false,
         env: "",
+        probe: "",
     }));
     let tests = if has_gotestsum {
         found.runners.push(runner(&RunnerDef {
@@ -319,6 +337,7 @@ fn go(paths: &[String], has_gotestsum: bool) -> Found {
             command: "gotestsum --junitfile {junit} -- {args}",
             junit: true,
             env: "",
+            probe: "",
         }));
         "runner.gotestsum"
     } else {

@@ -13,6 +13,7 @@ mod docs;
 mod excerpt_sources;
 mod history;
 mod history_concurrency;
+mod init;
 mod interrupts;
 mod junit;
 mod launch;
