@@ -23,6 +23,18 @@ const LOG_LINES_AFTER_TESTS: usize = 2;
 /// The tool's first error takes at most this many lines.
 const ERROR_BLOCK_LINES: usize = 8;
 
+/// `true` for an artifact marker line (`<PREFIX>_ARTIFACT_PATH=…`): lab's
+/// own protocol, never the reason something failed.
+fn is_marker(line: &str) -> bool {
+    line.split_once("_ARTIFACT_PATH=")
+        .is_some_and(|(prefix, _)| {
+            prefix.starts_with(|c: char| c.is_ascii_uppercase())
+                && prefix
+                    .chars()
+                    .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
+        })
+}
+
 /// One excerpt line and the file it was taken from, relative to the run
 /// directory.
 pub type Line = (String, String);
@@ -42,6 +54,7 @@ pub fn excerpt(prep: &Prepared, outcome: &Outcome) -> Vec<Line> {
         let rel = format!("{}/{stream}.log", prep.rel_dir);
         let tail = tail_lines(&prep.dir.join(format!("{stream}.log")), 200);
         tail.into_iter()
+            .filter(|l| !is_marker(l))
             .map(|l| (l, rel.clone()))
             .collect::<Vec<Line>>()
     };
@@ -173,6 +186,14 @@ fn looks_like_error(line: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn marker_lines_are_lab_s_own() {
+        assert!(is_marker("LAB_ARTIFACT_PATH=shots/a.png"));
+        assert!(is_marker("POSTHASTE_LAB_ARTIFACT_PATH=/x"));
+        assert!(!is_marker("error: LAB_ARTIFACT_PATH=x is not set"));
+        assert!(!is_marker("failed"));
+    }
 
     fn lines(text: &str) -> Vec<Line> {
         text.lines()
