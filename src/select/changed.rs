@@ -133,6 +133,22 @@ pub fn gather(req: &Request<'_>) -> Result<ChangedPaths, Error> {
     let jj_missing = in_jj && crate::files::find_program("jj", path_var.as_deref()).is_none();
     match crate::vcs::changes(req.workspace, &base, path_var.as_deref())? {
         Some(mut c) => {
+            // Run from elsewhere (a second jj workspace, `--registry ../x`):
+            // say whose changes these are.
+            let here = std::env::current_dir().ok();
+            let outside = |ws: &Utf8Path| {
+                here.as_ref().is_some_and(|h| {
+                    let ws = ws.canonicalize_utf8().unwrap_or_else(|_| ws.to_path_buf());
+                    let h = h.canonicalize().unwrap_or_else(|_| h.clone());
+                    !h.starts_with(ws.as_std_path())
+                })
+            };
+            if outside(req.workspace) {
+                c.notes.push(format!(
+                    "{}: the changes are those of the registry's workspace `{}`, not of the current directory",
+                    c.source, req.workspace
+                ));
+            }
             if jj_missing {
                 c.notes.push(
                     "jj: this is a jj repository but `jj` is not on PATH; the changes come from git, which does not see jj's working-copy change as jj does".into(),

@@ -843,3 +843,25 @@ fn a_jj_repository_without_jj_on_path_says_so() {
         .stderr_contains("is in a jj repository, but `jj` is not on PATH\n")
         .run();
 }
+
+/// Run from outside the registry's workspace (`--registry ../x`, a second
+/// jj workspace), `--changed` says whose changes it listed (issue 20 item 8).
+#[test]
+fn changes_of_another_workspace_are_named() {
+    let repo = Workspace::git_repo(FILES);
+    let elsewhere = crate::harness::tempdir();
+    let registry = repo.path().join("suites.toml");
+    crate::cmd::Cmd::new(
+        elsewhere.path(),
+        &[
+            "--registry",
+            registry.to_str().expect("utf-8"),
+            "suite",
+            "list",
+            "--changed",
+        ],
+    )
+    .stdout_any()
+    .stderr_contains("the changes are those of the registry's workspace")
+    .run();
+}
