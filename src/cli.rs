@@ -185,6 +185,12 @@ pub struct VerifyArgs {
     /// Run each selected suite N times, to hunt intermittent failures.
     #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..))]
     pub repeat: u32,
+    /// Run every selected suite, cached or not (passes are still recorded in the cache).
+    #[arg(long, conflicts_with = "cache_only")]
+    pub no_cache: bool,
+    /// Say which selected suites would run and which are cached, and run none.
+    #[arg(long)]
+    pub cache_only: bool,
 }
 
 /// Report formats.

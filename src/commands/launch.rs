@@ -114,6 +114,7 @@ pub fn run(ctx: &Context, args: &LaunchArgs) -> Result<u8, Error> {
         changed: None,
         argv: std::env::args().collect(),
         expected_ms: Default::default(),
+        cache: None,
     };
     let options = Options {
         command_id: "cmd.launch",
@@ -171,6 +172,8 @@ fn app_suite(runner: &Runner, target: &str, profile: &str, fixtures: &[String]) 
         weight: 1,
         exclusive: false,
         artifacts: Vec::new(),
+        cache: None,
+        inputs: None,
     }
 }
 

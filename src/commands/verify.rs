@@ -56,6 +56,11 @@ pub fn run(ctx: &Context, args: &VerifyArgs) -> Result<u8, Error> {
         }
         eprintln!("lab: nothing to run: {why}");
     }
+    let cache = cache_plan(&registry, &selected, args);
+    if args.cache_only {
+        print_cache_only(&selected, &cache);
+        return Ok(crate::error::exit_code::SUCCESS);
+    }
     let options = Options {
         command_id: "cmd.verify",
         interactive: false,
@@ -83,6 +88,7 @@ pub fn run(ctx: &Context, args: &VerifyArgs) -> Result<u8, Error> {
             &registry.workspace.join(&registry.settings.run_root),
             true,
         ),
+        cache: Some(cache),
     };
     let output = super::verify_output::VerifyOutput::new(&registry.workspace, args.stream);
     let result = engine::run(&registry, request, &options, &interrupts, &output)?;
@@ -112,6 +118,37 @@ pub fn run(ctx: &Context, args: &VerifyArgs) -> Result<u8, Error> {
         );
     }
     Ok(result.exit_code)
+}
+
+/// The cache plan of the selected suites; `--no-cache`, `--repeat` and
+/// `--rerun-failed` bypass hits. Unusable entries are warned about.
+fn cache_plan(
+    registry: &crate::registry::Registry,
+    selected: &[crate::select::Selected<'_>],
+    args: &VerifyArgs,
+) -> crate::run::cache::CachePlan {
+    let suites: Vec<_> = selected.iter().map(|s| s.suite).collect();
+    let use_hits = !args.no_cache && args.repeat <= 1 && args.rerun_failed.is_none();
+    let plan = crate::run::cache::plan(registry, &suites, use_hits);
+    for warning in &plan.warnings {
+        eprintln!("lab: warning: {warning}");
+    }
+    plan
+}
+
+/// `--cache-only`: one line per selected suite, `run` or `cached`, and why.
+fn print_cache_only(
+    selected: &[crate::select::Selected<'_>],
+    cache: &crate::run::cache::CachePlan,
+) {
+    for s in selected {
+        let id = &s.suite.id;
+        match (cache.hits.get(id), cache.misses.get(id)) {
+            (Some(e), _) => println!("cached {id} (inputs unchanged since {})", e.run_id),
+            (None, Some(why)) => println!("run    {id} ({why})"),
+            (None, None) => println!("run    {id} (not cached)"),
+        }
+    }
 }
 
 /// `--rerun-failed RUN`: the suites that failed or were blocked in `run`

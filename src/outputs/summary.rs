@@ -233,6 +233,20 @@ pub struct SuiteResult {
     pub excerpt_sources: Vec<String>,
     /// Why it was selected.
     pub rationale: Vec<Rationale>,
+    /// Set when the suite was not started because its cache key matched
+    /// a run where it passed (docs/running.md#caching); its logs are that
+    /// run's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cached: Option<Cached>,
+}
+
+/// The cache hit that stood in for a suite.
+#[derive(Debug, Clone, Serialize, serde::Deserialize, JsonSchema)]
+pub struct Cached {
+    /// The run it passed in.
+    pub run_id: String,
+    /// The cache key (40 hex digits).
+    pub key: String,
 }
 
 /// The first suite that failed or was blocked.

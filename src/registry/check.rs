@@ -69,6 +69,25 @@ pub fn resolve(registry: &mut Registry, diags: &mut Vec<Diagnostic>) {
     super::shared_reports::check_shared_reports(sources, suites, runners, diags);
     check_needs_cycles(sources, suites, diags);
     check_extends_cycles(sources, profiles, diags);
+    check_cache_inputs(registry, diags);
+}
+
+/// A suite with `cache = true` and no inputs could never be invalidated.
+fn check_cache_inputs(registry: &Registry, diags: &mut Vec<Diagnostic>) {
+    for suite in registry.suites.values() {
+        if registry.suite_cache(suite).is_some_and(|i| i.is_empty()) {
+            diags.push(
+                Diagnostic::error(
+                    "cache-without-inputs",
+                    format!("`{}` is cached but has no inputs", suite.id),
+                )
+                .at(&registry.sources, suite.span)
+                .expected(
+                    "`inputs = [\"src/\", …]` (or `paths`) naming what its result depends on, or `cache = false`",
+                ),
+            );
+        }
+    }
 }
 
 /// Every canonical id, and the ids of each kind.

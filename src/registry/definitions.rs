@@ -100,6 +100,8 @@ pub(super) fn read_suite(r: &mut Reader<'_, '_>, id: String, span: Span) -> Suit
         weight: r.uint("weight", 1).unwrap_or(1),
         exclusive: r.bool("exclusive").unwrap_or(false),
         artifacts: r.references("artifacts"),
+        cache: r.bool("cache"),
+        inputs: r.value("inputs").is_some().then(|| r.patterns("inputs")),
         id,
         span,
     }
@@ -291,6 +293,8 @@ pub(super) fn read_profile(r: &mut Reader<'_, '_>, id: String, span: Span) -> Pr
             ],
         ),
         services: r.references("services"),
+        cache: r.bool("cache"),
+        inputs: r.patterns("inputs"),
         id,
         span,
     }

@@ -557,6 +557,9 @@ impl Visit<'_> {
         if let Some(root) = r.string("run_root") {
             s.run_root = root.into();
         }
+        if let Some(dir) = r.string("cache_dir") {
+            s.cache_dir = Some(dir.into());
+        }
         if let Some(base) = r.string("base") {
             s.base = base;
         }

@@ -92,6 +92,8 @@ impl Kind {
                 "weight",
                 "exclusive",
                 "artifacts",
+                "cache",
+                "inputs",
             ],
             Kind::Profile => &[
                 "description",
@@ -104,6 +106,8 @@ impl Kind {
                 "display",
                 "cleanup",
                 "services",
+                "cache",
+                "inputs",
             ],
             Kind::Fixture => &[
                 "description",
@@ -158,6 +162,7 @@ pub const LAB_FIELDS: &[&str] = &[
     "workspace",
     "env_prefix",
     "run_root",
+    "cache_dir",
     "base",
     "include",
     "global_paths",
@@ -180,6 +185,9 @@ pub struct Settings {
     pub env_prefix: String,
     /// Where run directories go, relative to the workspace.
     pub run_root: Utf8PathBuf,
+    /// Where cache entries go, relative to the workspace; `None` =
+    /// `<run_root>/../cache` ([`Settings::cache_dir`]).
+    pub cache_dir: Option<Utf8PathBuf>,
     /// What `--changed` diffs against.
     pub base: String,
     /// Globs of extra definition files.
@@ -211,6 +219,7 @@ impl Default for Settings {
             workspace: None,
             env_prefix: "LAB".into(),
             run_root: "target/lab/runs".into(),
+            cache_dir: None,
             base: "main".into(),
             include: vec![
                 "profiles/*.toml".into(),
@@ -226,6 +235,20 @@ impl Default for Settings {
             max_artifact_files: 10_000,
             max_artifact_bytes: 1 << 30,
             require_selection: false,
+        }
+    }
+}
+
+impl Settings {
+    /// The cache directory, relative to the workspace: `cache_dir`, else
+    /// the `cache` directory beside the run root.
+    pub fn cache_dir(&self) -> Utf8PathBuf {
+        match &self.cache_dir {
+            Some(dir) => dir.clone(),
+            None => match self.run_root.parent() {
+                Some(parent) if !parent.as_str().is_empty() => parent.join("cache"),
+                _ => "cache".into(),
+            },
         }
     }
 }
@@ -376,6 +399,10 @@ pub struct Suite {
     pub exclusive: bool,
     /// Declared artifacts to collect.
     pub artifacts: Vec<Ref>,
+    /// `cache`: `None` = the profile chain's choice (docs/running.md#caching).
+    pub cache: Option<bool>,
+    /// `inputs`: what the cache key hashes; `None` = the suite's `paths`.
+    pub inputs: Option<Vec<PathPattern>>,
 }
 
 /// Network policy of a profile.
@@ -437,6 +464,10 @@ pub struct Profile {
     pub cleanup: Option<Cleanup>,
     /// Services started for every suite using the profile.
     pub services: Vec<Ref>,
+    /// `cache` for suites using the profile (`None` = the parent's).
+    pub cache: Option<bool>,
+    /// Inputs added to the cache key of every suite using the profile.
+    pub inputs: Vec<PathPattern>,
 }
 
 /// One `copy` entry of a fixture.

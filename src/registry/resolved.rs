@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use super::model::{Cleanup, Display, Network, Profile, Registry, Runner, Suite};
+use super::model::{Cleanup, Display, Network, PathPattern, Profile, Registry, Runner, Suite};
 
 /// The profile of a suite with `extends` merged (the child wins).
 #[derive(Debug, Clone)]
@@ -76,6 +76,28 @@ impl Registry {
             secrets,
             chain,
         })
+    }
+
+    /// `Some(inputs)` when the suite is cached (its own `cache`, else the
+    /// nearest profile's in the chain): its `inputs` (default: its
+    /// `paths`) followed by the profile chain's `inputs`; `None` when
+    /// caching is off for it (docs/running.md#caching).
+    pub fn suite_cache<'r>(&'r self, suite: &'r Suite) -> Option<Vec<&'r PathPattern>> {
+        let chain = match &suite.profile {
+            Some(p) => self.profile_chain(&p.id),
+            None => Vec::new(),
+        };
+        let on = suite
+            .cache
+            .or_else(|| chain.iter().find_map(|p| p.cache))
+            .unwrap_or(false);
+        if !on {
+            return None;
+        }
+        let own = suite.inputs.as_ref().unwrap_or(&suite.paths);
+        let mut inputs: Vec<&PathPattern> = own.iter().collect();
+        inputs.extend(chain.iter().flat_map(|p| p.inputs.iter()));
+        Some(inputs)
     }
 
     /// Every name any profile lists in `secrets`: declared secrets are

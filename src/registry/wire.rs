@@ -95,6 +95,8 @@ pub struct Lab {
     env_prefix: Option<String>,
     /// Where run directories go, relative to the workspace. Default "target/lab/runs".
     run_root: Option<String>,
+    /// Where cache entries go, relative to the workspace (docs/running.md#caching). Default: "cache" beside run_root.
+    cache_dir: Option<String>,
     /// What --changed diffs against: a jj revset or a git ref. Default "main".
     base: Option<String>,
     /// Globs of extra definition files. Default profiles/*.toml, fixtures/*.toml, runners/*.toml.
@@ -176,6 +178,10 @@ pub struct Suite {
     exclusive: Option<bool>,
     /// Declared artifact or log ids to collect.
     artifacts: Option<Vec<String>>,
+    /// Skip the suite when its cache key matches a passed run (docs/running.md#caching). Default: the profile's, else false.
+    cache: Option<bool>,
+    /// Path patterns whose content enters the cache key. Default: paths.
+    inputs: Option<Vec<String>>,
 }
 
 /// A risk level.
@@ -217,6 +223,10 @@ pub struct Profile {
     cleanup: Option<CleanupName>,
     /// Services started for every suite using the profile.
     services: Option<Vec<String>>,
+    /// cache for every suite using the profile (a suite's own cache wins). Default: the parent's.
+    cache: Option<bool>,
+    /// Path patterns added to the cache inputs of every suite using the profile.
+    inputs: Option<Vec<String>>,
 }
 
 /// Network policy.

@@ -95,6 +95,8 @@ pub struct Outcome {
     pub started_at: std::time::SystemTime,
     /// What ran, where, with what.
     pub ran: Ran,
+    /// The cache hit standing in for a run.
+    pub cached: Option<crate::outputs::Cached>,
 }
 
 /// What ran for a suite (manifest.json's entry, but for the id and the
@@ -185,6 +187,7 @@ impl Outcome {
             excerpt: self.excerpt,
             excerpt_sources: self.excerpt_sources,
             rationale: crate::outputs::rationale(&self.reasons),
+            cached: self.cached,
         };
         (result, manifest)
     }

@@ -106,29 +106,7 @@ fn tool_versions(
         let Some(runner) = registry.runners.get(id) else {
             continue;
         };
-        let version = runner.version.as_ref().and_then(|cmd| {
-            let path = env.get("PATH").map(String::as_str);
-            if let Some(p) = &runner.program
-                && crate::files::find_program(p, path).is_none()
-            {
-                return None;
-            }
-            let out = std::process::Command::new("sh")
-                .args(["-c", cmd])
-                .current_dir(&registry.workspace)
-                .stdin(std::process::Stdio::null())
-                .output()
-                .ok()?;
-            let text = if out.stdout.is_empty() {
-                out.stderr
-            } else {
-                out.stdout
-            };
-            String::from_utf8_lossy(&text)
-                .lines()
-                .next()
-                .map(|l| l.trim().to_string())
-        });
+        let version = runner_version(registry, runner, env.get("PATH").map(String::as_str));
         tools.insert(
             id.to_string(),
             Tool {
@@ -138,6 +116,36 @@ fn tool_versions(
         );
     }
     tools
+}
+
+/// The first line `runner`'s `version` command prints (stdout, else
+/// stderr); `None` without one, or when its program is not on `path`.
+pub fn runner_version(
+    registry: &Registry,
+    runner: &crate::registry::model::Runner,
+    path: Option<&str>,
+) -> Option<String> {
+    let cmd = runner.version.as_ref()?;
+    if let Some(p) = &runner.program
+        && crate::files::find_program(p, path).is_none()
+    {
+        return None;
+    }
+    let out = std::process::Command::new("sh")
+        .args(["-c", cmd])
+        .current_dir(&registry.workspace)
+        .stdin(std::process::Stdio::null())
+        .output()
+        .ok()?;
+    let text = if out.stdout.is_empty() {
+        out.stderr
+    } else {
+        out.stdout
+    };
+    String::from_utf8_lossy(&text)
+        .lines()
+        .next()
+        .map(|l| l.trim().to_string())
 }
 
 /// summary.json is rewritten at most this often while suites finish
@@ -164,6 +172,8 @@ pub struct Request<'r> {
     /// Expected duration of each suite in ms, from history: the longest
     /// ready suite starts first.
     pub expected_ms: HashMap<String, u64>,
+    /// Cache keys and hits of the selected suites; `None`: no caching.
+    pub cache: Option<super::cache::CachePlan>,
 }
 
 /// Runs the suites of `request` in a new run directory; `reporter` hears
@@ -182,6 +192,7 @@ pub fn run(
         argv,
         invocation,
         expected_ms,
+        cache,
     } = request;
     let started = Instant::now();
     super::process::spawn::become_subreaper();
@@ -269,6 +280,8 @@ pub fn run(
             .checked_sub(SUMMARY_INTERVAL)
             .unwrap_or_else(Instant::now),
         dirty: false,
+        cache: cache.as_ref(),
+        instant: Vec::new(),
     };
     // The janitor disposes of what suites leave and keeps directories
     // ready; every disposal is done before the run's last write.
@@ -349,6 +362,10 @@ struct Running<'a, 'r> {
     written_at: Instant,
     /// Suites finished since then.
     dirty: bool,
+    /// Cache keys and hits.
+    cache: Option<&'a super::cache::CachePlan>,
+    /// Cache hits started but not recorded yet.
+    instant: Vec<(usize, Outcome)>,
 }
 
 impl<'r> Running<'_, 'r> {
@@ -399,6 +416,9 @@ impl<'r> Running<'_, 'r> {
     ) -> Result<(), Error> {
         loop {
             self.start_ready(work);
+            while let Some((i, outcome)) = self.instant.pop() {
+                self.finished(i, outcome, work)?;
+            }
             if self.plan.running() == 0 && (self.stop_starting || !self.plan.has_pending()) {
                 return Ok(());
             }
@@ -437,6 +457,10 @@ impl<'r> Running<'_, 'r> {
                 .iter()
                 .filter_map(|n| self.statuses.get(&n.id).map(|s| (n.id.clone(), *s)))
                 .collect();
+            if let Some(outcome) = self.cache_hit(&selected, &needs) {
+                self.instant.push((index, outcome));
+                continue;
+            }
             self.cx.run.event(
                 "suite_started",
                 serde_json::json!({ "suite": selected.suite.id }),
@@ -448,6 +472,48 @@ impl<'r> Running<'_, 'r> {
                 selected,
                 needs,
             });
+        }
+    }
+
+    /// The outcome standing in for `selected` when it hits the cache and
+    /// every suite it needs that ran passed or hit too.
+    fn cache_hit(
+        &self,
+        selected: &Selected<'r>,
+        needs: &HashMap<String, Status>,
+    ) -> Option<Outcome> {
+        let entry = self.cache?.hits.get(&selected.suite.id)?;
+        if needs.values().any(|s| *s != Status::Passed) {
+            return None;
+        }
+        Some(super::cache::hit_outcome(
+            selected.suite,
+            selected.rationale.clone(),
+            entry,
+        ))
+    }
+
+    /// Records that a suite which ran passed, under its cache key.
+    fn record_cache(&self, outcome: &Outcome) {
+        let Some(cache) = self.cache else { return };
+        if outcome.status != Status::Passed || outcome.cached.is_some() {
+            return;
+        }
+        if let Some(k) = cache.keys.get(&outcome.id)
+            && k.unreadable.is_none()
+        {
+            let entry = super::cache::Entry {
+                lab_cache: 1,
+                suite: outcome.id.clone(),
+                key: k.key.clone(),
+                run_id: self.cx.run.id.clone(),
+                stdout: outcome.logs.as_ref().map(|l| l.0.clone()),
+                stderr: outcome.logs.as_ref().map(|l| l.1.clone()),
+                inputs: k.inputs.clone(),
+            };
+            if let Err(e) = cache.store.record(&entry) {
+                eprintln!("lab: warning: could not write a cache entry in {}: {e}", cache.store.dir);
+            }
         }
     }
 
@@ -477,6 +543,7 @@ impl<'r> Running<'_, 'r> {
             }),
         );
         self.start_ready(work);
+        self.record_cache(&outcome);
         let (result, entry) = outcome.into_external();
         self.reporter.suite_finished(&result, self.done, self.total);
         self.manifest.suites.push(entry);

@@ -12,6 +12,7 @@
 //! - `context` — the types the engine and the stages share; `host` — what
 //!   the machine offers.
 
+pub mod cache;
 pub mod context;
 pub mod engine;
 

@@ -153,6 +153,7 @@ mod tests {
             excerpt: vec!["suites\":[] inside a string".into()],
             excerpt_sources: vec![format!("suites/{id}/stderr.log")],
             rationale: Vec::new(),
+            cached: None,
         }
     }
 

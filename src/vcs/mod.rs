@@ -6,7 +6,10 @@
 //! What changed paths select is `select/`; where the state is recorded is
 //! `run/` (manifest.json).
 
+mod digests;
 mod git;
+
+pub use digests::{Digests, UNREADABLE, blob_id, workspace_digests};
 mod jj;
 
 use camino::Utf8Path;

@@ -546,12 +546,28 @@ const CASES: &[Case] = &[
         code: "shared-report",
         says: "`suite.b` and `suite.a` both read JUnit from `out/junit.xml`",
     },
+    Case {
+        name: "cached suite without inputs",
+        files: &[
+            (
+                "suites.toml",
+                "[suite.a]\ncommand = \"true\"\ncache = true\n\n[suite.b]\ncommand = \"true\"\nprofile = \"p\"\ninputs = [\"src/\"]\n",
+            ),
+            ("profiles/p.toml", "[profile.p]\ncache = true\n"),
+        ],
+        file: "suites.toml",
+        line: 1,
+        token: "a]",
+        code: "cache-without-inputs",
+        says: "`inputs = [\"src/\", …]`",
+    },
 ];
 
 /// Every error code lab reports at a file:line:col, each of which needs a
 /// case above. (`missing-include` and `unreadable-file` name a file only.)
 const PLACED_ERROR_CODES: &[&str] = &[
     "ambiguous-command",
+    "cache-without-inputs",
     "conflicting-keys",
     "duplicate-id",
     "extends-cycle",

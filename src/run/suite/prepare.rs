@@ -113,6 +113,7 @@ pub fn new_outcome(
         excerpt_sources: Vec::new(),
         failure_reports: Vec::new(),
         reasons,
+        cached: None,
         // File times come from a coarse clock (one kernel tick behind the
         // precise one): a file written right after this instant can carry
         // a time up to a tick earlier. 20 ms covers HZ=100.
