@@ -25,12 +25,22 @@ pub fn run(ctx: &Context, command: &RunsCommand) -> Result<u8, Error> {
         RunsCommand::Show(args) => show(ctx, &run_root, args),
         RunsCommand::Diff(args) => diff(ctx, &run_root, args),
         RunsCommand::Flaky(args) => flaky(&run_root, args),
-        RunsCommand::Prune(args) => prune(
-            &run_root,
-            &registry.workspace,
-            args,
-            registry.settings.keep_runs as usize,
-        ),
+        RunsCommand::Prune(args) => {
+            let code = prune(
+                &run_root,
+                &registry.workspace,
+                args,
+                registry.settings.keep_runs as usize,
+            )?;
+            if !args.dry_run {
+                // Cache entries of deleted runs (docs/running.md#caching).
+                let n = crate::run::cache::store(&registry).prune(&run_root);
+                if n > 0 {
+                    eprintln!("deleted {n} cache entr{}", if n == 1 { "y" } else { "ies" });
+                }
+            }
+            Ok(code)
+        }
         RunsCommand::Merge(args) => merge(ctx, &run_root, args),
     }
 }

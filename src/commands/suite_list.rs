@@ -19,11 +19,14 @@ pub fn run(ctx: &Context, args: &SuiteListArgs) -> Result<u8, Error> {
     let matrix = args
         .shards
         .map(|count| shard_matrix(&registry, &resolved.selected, count));
-    let entries: Vec<SuiteEntry> = resolved
+    let mut entries: Vec<SuiteEntry> = resolved
         .selected
         .iter()
         .map(|s| suite_view::entry(&registry, s.suite, crate::outputs::rationale(&s.rationale)))
         .collect();
+    if args.json {
+        cache_states(&registry, &resolved.selected, &mut entries);
+    }
     let not_selected: Vec<NotSelected> = resolved
         .not_selected
         .iter()
@@ -70,6 +73,19 @@ pub fn run(ctx: &Context, args: &SuiteListArgs) -> Result<u8, Error> {
 }
 
 /// `--shards N`: the selection split into N shards, as a CI matrix.
+/// Fills in `cache` and `cache_miss` of each entry (in `selected`'s order).
+fn cache_states(registry: &Registry, selected: &[Selected<'_>], entries: &mut [SuiteEntry]) {
+    let suites: Vec<_> = selected.iter().map(|s| s.suite).collect();
+    let plan = crate::run::cache::plan(registry, &suites, true);
+    for warning in &plan.warnings {
+        eprintln!("lab: warning: {warning}");
+    }
+    for entry in entries {
+        entry.cache = plan.state(&entry.id).to_string();
+        entry.cache_miss = plan.misses.get(&entry.id).cloned();
+    }
+}
+
 fn shard_matrix(registry: &Registry, selected: &[Selected<'_>], count: u32) -> Vec<ShardEntry> {
     request::split(selected, count, &selecting::expected_ms(registry))
         .into_iter()

@@ -54,6 +54,12 @@ pub struct SuiteEntry {
     pub defined_at: DefinedAt,
     /// Why it was selected.
     pub rationale: Vec<Rationale>,
+    /// `hit` (verify would not start it), `miss` or `off` (caching is off
+    /// for it); `lab suite show` always says `off` (docs/running.md#caching).
+    pub cache: String,
+    /// For a miss, why: the first input that changed since it last passed
+    /// (`file src/a.rs changed`, `command changed`, `version of runner.x changed`, …).
+    pub cache_miss: Option<String>,
 }
 
 /// `lab suite list --json`.

@@ -39,6 +39,8 @@ pub fn entry(registry: &Registry, suite: &Suite, rationale: Vec<Rationale>) -> S
             column: at.column,
         },
         rationale,
+        cache: "off".into(),
+        cache_miss: None,
     }
 }
 

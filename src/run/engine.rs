@@ -512,7 +512,10 @@ impl<'r> Running<'_, 'r> {
                 inputs: k.inputs.clone(),
             };
             if let Err(e) = cache.store.record(&entry) {
-                eprintln!("lab: warning: could not write a cache entry in {}: {e}", cache.store.dir);
+                eprintln!(
+                    "lab: warning: could not write a cache entry in {}: {e}",
+                    cache.store.dir
+                );
             }
         }
     }

@@ -81,7 +81,10 @@ fn git_digests(workspace: &Utf8Path) -> Option<Digests> {
             files.remove(rel);
         } else if status.intersects(changed) {
             read += 1;
-            files.insert(rel.to_string(), digest_file(&workdir.join(&prefix).join(rel)));
+            files.insert(
+                rel.to_string(),
+                digest_file(&workdir.join(&prefix).join(rel)),
+            );
         }
     }
     let mut files: Vec<(String, String)> = files

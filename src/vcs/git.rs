@@ -58,7 +58,10 @@ pub fn changes(workspace: &Utf8Path, base: &super::Base<'_>) -> Result<Option<Ch
 
 /// Where the workspace sits in the repository's working tree (`""` at its
 /// root): the workspace may be a sub-directory.
-pub(super) fn workspace_prefix(repo: &git2::Repository, workspace: &Utf8Path) -> Result<String, VcsError> {
+pub(super) fn workspace_prefix(
+    repo: &git2::Repository,
+    workspace: &Utf8Path,
+) -> Result<String, VcsError> {
     let Some(workdir) = repo.workdir().map(Path::to_path_buf) else {
         return Err(VcsError::BareRepository);
     };

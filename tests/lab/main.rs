@@ -5,6 +5,7 @@ mod cmd;
 mod harness;
 
 mod artifacts;
+mod cache;
 mod changed;
 mod check;
 mod cli;

@@ -42,7 +42,11 @@ pub fn suite_keys(
 ) -> HashMap<String, SuiteKey> {
     let cached: Vec<(&Suite, Vec<String>)> = suites
         .iter()
-        .filter_map(|s| registry.suite_cache(s).map(|i| (*s, patterns(registry, s, i))))
+        .filter_map(|s| {
+            registry
+                .suite_cache(s)
+                .map(|i| (*s, patterns(registry, s, i)))
+        })
         .collect();
     let mut owners: Vec<usize> = Vec::new();
     let mut texts: Vec<&str> = Vec::new();
@@ -60,7 +64,12 @@ pub fn suite_keys(
     let mut keys = HashMap::with_capacity(cached.len());
     for (i, (suite, _)) in cached.iter().enumerate() {
         let mut inputs = definition(registry, suite, tools);
-        let mut mine: Vec<usize> = files.global.iter().chain(&files.per_suite[i]).copied().collect();
+        let mut mine: Vec<usize> = files
+            .global
+            .iter()
+            .chain(&files.per_suite[i])
+            .copied()
+            .collect();
         mine.sort_unstable();
         mine.dedup();
         inputs.extend(mine.into_iter().map(|f| {
@@ -73,11 +82,24 @@ pub fn suite_keys(
 }
 
 /// The suite's input patterns and its fixtures' `copy.from` sources.
-fn patterns(registry: &Registry, suite: &Suite, inputs: Vec<&crate::registry::model::PathPattern>) -> Vec<String> {
+fn patterns(
+    registry: &Registry,
+    suite: &Suite,
+    inputs: Vec<&crate::registry::model::PathPattern>,
+) -> Vec<String> {
     let mut out: Vec<String> = inputs.into_iter().map(|p| p.text.clone()).collect();
-    for f in suite.fixtures.iter().filter_map(|r| registry.fixtures.get(&r.id)) {
+    for f in suite
+        .fixtures
+        .iter()
+        .filter_map(|r| registry.fixtures.get(&r.id))
+    {
         for c in &f.copy {
-            out.push(c.from.trim_start_matches("./").trim_end_matches('/').to_string());
+            out.push(
+                c.from
+                    .trim_start_matches("./")
+                    .trim_end_matches('/')
+                    .to_string(),
+            );
         }
     }
     out
@@ -134,13 +156,22 @@ fn definition(
     add("suite".into(), &suite.id);
     add("command".into(), &registry.suite_command(suite).0);
     add("cwd".into(), suite.cwd.as_str());
-    add("timeout".into(), &format!("{:?}", registry.suite_timeout(suite)));
+    add(
+        "timeout".into(),
+        &format!("{:?}", registry.suite_timeout(suite)),
+    );
     for (name, value, from) in registry.suite_env(suite) {
         add(format!("env {name} ({from})"), value);
     }
     add("requires".into(), &format!("{:?}", suite.requires));
     add("platforms".into(), &format!("{:?}", suite.platforms));
-    add("needs".into(), &format!("{:?}", suite.needs.iter().map(|n| &n.id).collect::<Vec<_>>()));
+    add(
+        "needs".into(),
+        &format!(
+            "{:?}",
+            suite.needs.iter().map(|n| &n.id).collect::<Vec<_>>()
+        ),
+    );
     let mut files: BTreeSet<crate::registry::source::FileId> = BTreeSet::new();
     files.insert(suite.span.file);
     out.push(("suite definition".into(), meaning(suite)));
@@ -161,19 +192,38 @@ fn definition(
             out.push((id.to_string(), digest));
         }
     };
-    for r in suite.fixtures.iter().chain(&suite.runners).chain(&suite.artifacts) {
+    for r in suite
+        .fixtures
+        .iter()
+        .chain(&suite.runners)
+        .chain(&suite.artifacts)
+    {
         uses(&r.id);
     }
     for id in registry.suite_services(suite) {
         uses(&id);
     }
-    files.insert(registry.sources.find(&registry.root_file).unwrap_or(suite.span.file));
+    files.insert(
+        registry
+            .sources
+            .find(&registry.root_file)
+            .unwrap_or(suite.span.file),
+    );
     for f in files {
         let file = registry.sources.get(f);
-        out.push((format!("registry {}", file.path), blob_id(file.text.as_bytes())));
+        out.push((
+            format!("registry {}", file.path),
+            blob_id(file.text.as_bytes()),
+        ));
     }
-    out.push(("platform".into(), blob_id(format!("{}-{}", std::env::consts::OS, std::env::consts::ARCH).as_bytes())));
-    out.push(("lab version".into(), blob_id(env!("CARGO_PKG_VERSION").as_bytes())));
+    out.push((
+        "platform".into(),
+        blob_id(format!("{}-{}", std::env::consts::OS, std::env::consts::ARCH).as_bytes()),
+    ));
+    out.push((
+        "lab version".into(),
+        blob_id(env!("CARGO_PKG_VERSION").as_bytes()),
+    ));
     for r in &suite.runners {
         let version = tools.get(&r.id).cloned().flatten().unwrap_or_default();
         out.push((format!("version of {}", r.id), blob_id(version.as_bytes())));
@@ -204,7 +254,10 @@ fn finish(inputs: Vec<(String, String)>) -> SuiteKey {
 /// The first input of `now` that differs from `before` (changed, added,
 /// or, failing both, removed), as said to people.
 pub fn first_change(before: &[(String, String)], now: &[(String, String)]) -> Option<String> {
-    let old: HashMap<&str, &str> = before.iter().map(|(n, d)| (n.as_str(), d.as_str())).collect();
+    let old: HashMap<&str, &str> = before
+        .iter()
+        .map(|(n, d)| (n.as_str(), d.as_str()))
+        .collect();
     for (name, digest) in now {
         match old.get(name.as_str()) {
             Some(d) if d == digest => {}

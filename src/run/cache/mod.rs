@@ -149,6 +149,11 @@ fn runner_versions(registry: &Registry, suites: &[&Suite]) -> BTreeMap<String, O
     let path = std::env::var("PATH").ok();
     ids.into_iter()
         .filter_map(|id| registry.runners.get(id))
-        .map(|r| (r.id.clone(), super::engine::runner_version(registry, r, path.as_deref())))
+        .map(|r| {
+            (
+                r.id.clone(),
+                super::engine::runner_version(registry, r, path.as_deref()),
+            )
+        })
         .collect()
 }

@@ -1,0 +1,270 @@
+//! Input-hash caching of `lab verify` on real git repositories built
+//! here: a second run on an unchanged tree starts nothing, every kind of
+//! input change is a miss naming that input, anything else is a hit, and
+//! nothing but a pass is ever cached.
+
+use crate::harness::{Workspace, git, read_json, suite};
+
+const REGISTRY: &str = r#"
+[lab]
+global_paths = ["Cargo.lock"]
+
+[suite.api]
+command = "echo api >> ignored/starts.log"
+paths = ["api/"]
+cache = true
+
+[suite.mail]
+command = "echo mail >> ignored/starts.log"
+fixture = "mail"
+inputs = ["mail.txt"]
+cache = true
+
+[suite.web]
+command = "echo web >> ignored/starts.log"
+profile = "p"
+inputs = ["web/"]
+
+[suite.tool]
+runners = ["t"]
+inputs = ["tool.txt"]
+cache = true
+
+[suite.plain]
+command = "echo plain >> ignored/starts.log"
+paths = ["api/"]
+"#;
+
+const FILES: &[(&str, &str)] = &[
+    ("suites.toml", REGISTRY),
+    (
+        "profiles/p.toml",
+        "[profile.p]\ncache = true\nenv = { MODE = \"one\" }\n",
+    ),
+    (
+        "fixtures/mail.toml",
+        "[fixture.mail]\ncopy = [{ from = \"fixtures/mail\", to = \"data\" }]\n",
+    ),
+    (
+        "runners/t.toml",
+        "[runner.t]\ncommand = \"echo tool >> ignored/starts.log\"\nversion = \"cat ignored/version.txt\"\n",
+    ),
+    ("fixtures/mail/a.eml", "a"),
+    ("mail.txt", "mail"),
+    ("api/lib.rs", "api"),
+    ("web/app.ts", "web"),
+    ("tool.txt", "tool"),
+    ("docs/guide.md", "guide"),
+    ("Cargo.lock", "lock"),
+    (".gitignore", "ignored/\ntarget/\n"),
+    ("ignored/version.txt", "t 1.0\n"),
+];
+
+/// The cached suites of `REGISTRY`.
+const CACHED: [&str; 4] = ["suite.api", "suite.mail", "suite.tool", "suite.web"];
+
+/// The suites each run started, in the order of the log lines.
+fn starts(ws: &Workspace) -> Vec<String> {
+    std::fs::read_to_string(ws.path().join("ignored/starts.log"))
+        .unwrap_or_default()
+        .lines()
+        .map(|l| format!("suite.{l}"))
+        .collect()
+}
+
+/// Runs `verify --all` and returns the suites it started, sorted.
+fn verify(ws: &Workspace) -> Vec<String> {
+    let before = starts(ws).len();
+    ws.cmd(&["verify", "--all"]).stderr_any().run();
+    let mut started = starts(ws).split_off(before);
+    started.sort();
+    started
+}
+
+/// `suite list --all --json`'s cache state and miss reason of `id`.
+fn state(ws: &Workspace, id: &str) -> (String, Option<String>) {
+    let list = ws.cmd(&["suite", "list", "--all", "--json"]).run_json();
+    let entry = suite(&list, id);
+    (
+        entry["cache"].as_str().expect("cache state").to_string(),
+        entry["cache_miss"].as_str().map(str::to_string),
+    )
+}
+
+#[test]
+fn a_second_verify_on_an_unchanged_tree_starts_nothing_cached() {
+    let ws = Workspace::git_repo(FILES);
+    let mut all: Vec<String> = CACHED.iter().map(|s| s.to_string()).collect();
+    all.push("suite.plain".into());
+    all.sort();
+    assert_eq!(verify(&ws), all, "the first run starts every suite");
+    let first = ws.run_json("summary.json")["run_id"]
+        .as_str()
+        .expect("run id")
+        .to_string();
+    for id in CACHED {
+        assert_eq!(state(&ws, id).0, "hit", "{id}");
+    }
+    assert_eq!(state(&ws, "suite.plain").0, "off");
+    assert_eq!(verify(&ws), ["suite.plain"], "only the uncached suite runs");
+    let summary = ws.run_json("summary.json");
+    assert_eq!(summary["status"], "passed");
+    for id in CACHED {
+        let s = suite(&summary, id);
+        assert_eq!(s["status"], "passed", "{id}");
+        assert_eq!(s["cached"]["run_id"], first.as_str(), "{id}");
+        assert_eq!(s["cached"]["key"].as_str().map(str::len), Some(40), "{id}");
+        assert_eq!(
+            s["reason"],
+            format!("cached: inputs unchanged since {first}").as_str()
+        );
+        let log = ws
+            .latest_run()
+            .join(s["stdout"].as_str().expect("log link"));
+        assert!(log.is_file(), "{id}: {} is no log", log.display());
+    }
+    assert!(suite(&summary, "suite.plain")["cached"].is_null());
+}
+
+#[test]
+fn each_kind_of_input_change_is_a_miss_naming_that_input() {
+    let ws = Workspace::git_repo(FILES);
+    verify(&ws);
+    let cases: [(&str, &str, &str, &str); 5] = [
+        (
+            "api/lib.rs",
+            "api 2",
+            "suite.api",
+            "file api/lib.rs changed",
+        ),
+        (
+            "fixtures/mail/a.eml",
+            "b",
+            "suite.mail",
+            "file fixtures/mail/a.eml changed",
+        ),
+        (
+            "profiles/p.toml",
+            "[profile.p]\ncache = true\nenv = { MODE = \"two\" }\n",
+            "suite.web",
+            "env MODE (profile.p) changed",
+        ),
+        (
+            "ignored/version.txt",
+            "t 2.0\n",
+            "suite.tool",
+            "version of runner.t changed",
+        ),
+        ("web/new.ts", "new", "suite.web", "file web/new.ts added"),
+    ];
+    for (path, content, id, why) in cases {
+        ws.write(path, content);
+        for other in CACHED {
+            let (state, miss) = state(&ws, other);
+            match other == id {
+                true => assert_eq!(
+                    (state.as_str(), miss.as_deref()),
+                    ("miss", Some(why)),
+                    "after editing {path}"
+                ),
+                false => assert_eq!(state, "hit", "{other} after editing {path}"),
+            }
+        }
+        let mut expected = vec![id, "suite.plain"];
+        expected.sort();
+        assert_eq!(verify(&ws), expected, "after editing {path}");
+        assert_eq!(
+            verify(&ws),
+            ["suite.plain"],
+            "{path} edited, then unchanged"
+        );
+    }
+    // A global path changes every key; a file outside the inputs none.
+    ws.write("docs/guide.md", "edited");
+    assert_eq!(verify(&ws), ["suite.plain"]);
+    ws.write("Cargo.lock", "lock 2");
+    for id in CACHED {
+        assert_eq!(
+            state(&ws, id),
+            (
+                "miss".to_string(),
+                Some("file Cargo.lock changed".to_string())
+            )
+        );
+    }
+}
+
+#[test]
+fn committing_and_switching_branches_back_is_a_hit() {
+    let ws = Workspace::git_repo(FILES);
+    verify(&ws);
+    git(ws.path(), &["checkout", "-q", "-b", "feature"]);
+    ws.write("api/lib.rs", "feature");
+    git(ws.path(), &["commit", "-q", "-am", "feature"]);
+    assert_eq!(verify(&ws), ["suite.api", "suite.plain"]);
+    git(ws.path(), &["checkout", "-q", "main"]);
+    assert_eq!(verify(&ws), ["suite.plain"], "main's tree passed before");
+    git(ws.path(), &["checkout", "-q", "feature"]);
+    assert_eq!(verify(&ws), ["suite.plain"], "feature's tree passed before");
+}
+
+#[test]
+fn only_passes_are_cached_and_bypasses_run_everything() {
+    let ws = Workspace::git_repo(&[
+        (
+            "suites.toml",
+            "[suite.a]\ncommand = \"echo a >> ignored/starts.log; test -f ignored/ok\"\npaths = [\"a/\"]\ncache = true\n\n[suite.b]\ncommand = \"echo b >> ignored/starts.log\"\npaths = [\"a/\"]\ncache = true\nneeds = [\"a\"]\n",
+        ),
+        ("a/x", "x"),
+        (".gitignore", "ignored/\ntarget/\n"),
+    ]);
+    std::fs::create_dir_all(ws.path().join("ignored")).expect("mkdir");
+    ws.cmd(&["verify", "--all"]).status(1).stderr_any().run();
+    ws.cmd(&["verify", "--all"]).status(1).stderr_any().run();
+    assert_eq!(
+        starts(&ws),
+        ["suite.a", "suite.a"],
+        "a failure is never cached; b is blocked by it"
+    );
+    ws.write("ignored/ok", "");
+    assert_eq!(verify(&ws), ["suite.a", "suite.b"]);
+    assert_eq!(verify(&ws), Vec::<String>::new());
+    ws.cmd(&["verify", "--all", "--cache-only"])
+        .stdout_contains("cached suite.a (inputs unchanged since")
+        .stdout_contains("cached suite.b")
+        .run();
+    let before = starts(&ws).len();
+    ws.cmd(&["verify", "--all", "--no-cache"])
+        .stderr_any()
+        .run();
+    ws.cmd(&["verify", "--all", "--repeat", "2"])
+        .stderr_any()
+        .run();
+    assert_eq!(
+        starts(&ws).len() - before,
+        2 + 4,
+        "--no-cache and --repeat run all"
+    );
+}
+
+#[test]
+fn a_corrupt_cache_entry_is_a_miss_with_a_warning() {
+    let ws = Workspace::git_repo(FILES);
+    verify(&ws);
+    let keys = ws.path().join("target/lab/cache/keys");
+    for entry in std::fs::read_dir(&keys).expect("cache entries") {
+        let path = entry.expect("entry").path();
+        if read_json(&path)["suite"] == "suite.api" {
+            std::fs::write(&path, "{\"lab_cache\": 1, \"suite\": ").expect("corrupt");
+        }
+    }
+    let before = starts(&ws).len();
+    ws.cmd(&["verify", "--all"])
+        .stderr_contains("lab: warning: cache entry ")
+        .stderr_contains("is corrupt")
+        .run();
+    let mut started = starts(&ws).split_off(before);
+    started.sort();
+    assert_eq!(started, ["suite.api", "suite.plain"]);
+    assert_eq!(verify(&ws), ["suite.plain"], "the rerun rewrote the entry");
+}
