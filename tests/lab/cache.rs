@@ -83,7 +83,10 @@ fn verify(ws: &Workspace) -> Vec<String> {
 
 /// `suite list --all --json`'s cache state and miss reason of `id`.
 fn state(ws: &Workspace, id: &str) -> (String, Option<String>) {
-    let list = ws.cmd(&["suite", "list", "--all", "--json"]).run_json();
+    let list = ws
+        .cmd(&["suite", "list", "--all", "--json"])
+        .stdout_schema("suite-list")
+        .run_json();
     let entry = suite(&list, id);
     (
         entry["cache"].as_str().expect("cache state").to_string(),
@@ -108,6 +111,7 @@ fn a_second_verify_on_an_unchanged_tree_starts_nothing_cached() {
     assert_eq!(state(&ws, "suite.plain").0, "off");
     assert_eq!(verify(&ws), ["suite.plain"], "only the uncached suite runs");
     let summary = ws.run_json("summary.json");
+    crate::harness::assert_valid("summary", &summary);
     assert_eq!(summary["status"], "passed");
     for id in CACHED {
         let s = suite(&summary, id);
@@ -267,4 +271,65 @@ fn a_corrupt_cache_entry_is_a_miss_with_a_warning() {
     started.sort();
     assert_eq!(started, ["suite.api", "suite.plain"]);
     assert_eq!(verify(&ws), ["suite.plain"], "the rerun rewrote the entry");
+}
+
+#[test]
+fn a_cached_suite_whose_need_fails_is_not_taken_from_the_cache() {
+    let ws = Workspace::git_repo(&[
+        (
+            "suites.toml",
+            "[suite.a]\ncommand = \"echo a >> ignored/starts.log; test -f ignored/ok\"\n\n[suite.b]\ncommand = \"echo b >> ignored/starts.log\"\npaths = [\"b/\"]\ncache = true\nneeds = [\"a\"]\n",
+        ),
+        ("b/x", "x"),
+        (".gitignore", "ignored/\ntarget/\n"),
+        ("ignored/ok", ""),
+    ]);
+    assert_eq!(verify(&ws), ["suite.a", "suite.b"]);
+    assert_eq!(verify(&ws), ["suite.a"], "b hits once a passed again");
+    std::fs::remove_file(ws.path().join("ignored/ok")).expect("rm");
+    ws.cmd(&["verify", "--all"]).status(1).stderr_any().run();
+    let summary = ws.run_json("summary.json");
+    let b = suite(&summary, "suite.b");
+    assert_eq!(b["status"], "blocked", "{b:#}");
+    assert!(b["cached"].is_null());
+}
+
+#[test]
+fn prune_deletes_the_entries_of_deleted_runs() {
+    let ws = Workspace::git_repo(FILES);
+    verify(&ws);
+    verify(&ws);
+    assert_eq!(state(&ws, "suite.api").0, "hit");
+    ws.cmd(&["runs", "prune", "--keep", "1"])
+        .stdout_any()
+        .stderr_contains("deleted 1 run")
+        .stderr_contains("cache entries")
+        .run();
+    assert_eq!(
+        state(&ws, "suite.api"),
+        ("miss".into(), Some("no passed run recorded".into()))
+    );
+}
+
+#[test]
+fn concurrent_runs_share_the_cache_without_tearing() {
+    let ws = Workspace::git_repo(FILES);
+    let runs: Vec<_> = (0..3).map(|_| ws.spawn(&["verify", "--all"])).collect();
+    for run in runs {
+        let out = run.wait_with_output().expect("wait");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    for sub in ["keys", "suites"] {
+        for entry in std::fs::read_dir(ws.path().join("target/lab/cache").join(sub)).expect("dir") {
+            let path = entry.expect("entry").path();
+            let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+            assert!(!name.starts_with('.'), "a temp file is left: {name}");
+            assert_eq!(read_json(&path)["lab_cache"], 1, "{}", path.display());
+        }
+    }
+    assert_eq!(verify(&ws), ["suite.plain"]);
 }
