@@ -106,7 +106,8 @@ fn tool_versions(
         let Some(runner) = registry.runners.get(id) else {
             continue;
         };
-        let version = runner_version(registry, runner, env.get("PATH").map(String::as_str));
+        let version =
+            super::tools::runner_version(registry, runner, env.get("PATH").map(String::as_str));
         tools.insert(
             id.to_string(),
             Tool {
@@ -116,36 +117,6 @@ fn tool_versions(
         );
     }
     tools
-}
-
-/// The first line `runner`'s `version` command prints (stdout, else
-/// stderr); `None` without one, or when its program is not on `path`.
-pub fn runner_version(
-    registry: &Registry,
-    runner: &crate::registry::model::Runner,
-    path: Option<&str>,
-) -> Option<String> {
-    let cmd = runner.version.as_ref()?;
-    if let Some(p) = &runner.program
-        && crate::files::find_program(p, path).is_none()
-    {
-        return None;
-    }
-    let out = std::process::Command::new("sh")
-        .args(["-c", cmd])
-        .current_dir(&registry.workspace)
-        .stdin(std::process::Stdio::null())
-        .output()
-        .ok()?;
-    let text = if out.stdout.is_empty() {
-        out.stderr
-    } else {
-        out.stdout
-    };
-    String::from_utf8_lossy(&text)
-        .lines()
-        .next()
-        .map(|l| l.trim().to_string())
 }
 
 /// summary.json is rewritten at most this often while suites finish

@@ -9,6 +9,8 @@
 //!   command, evidence, cleanup);
 //! - `isolation/` — network namespaces, services and readiness probes;
 //! - `process/` — child processes: spawn, drive, capture, redact, signals;
+//! - `cache/` — input-hash caching: keys, the cache directory, hits;
+//!   `tools` — the versions runners report;
 //! - `context` — the types the engine and the stages share; `host` — what
 //!   the machine offers.
 
@@ -27,3 +29,4 @@ pub mod suite;
 pub mod suite_dirs;
 pub mod suite_roots;
 pub mod summary_writer;
+pub mod tools;

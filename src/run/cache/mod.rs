@@ -152,7 +152,7 @@ fn runner_versions(registry: &Registry, suites: &[&Suite]) -> BTreeMap<String, O
         .map(|r| {
             (
                 r.id.clone(),
-                super::engine::runner_version(registry, r, path.as_deref()),
+                super::tools::runner_version(registry, r, path.as_deref()),
             )
         })
         .collect()
