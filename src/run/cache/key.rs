@@ -61,9 +61,15 @@ pub fn suite_keys(
         }
     }
     let files = matched_files(&texts, &owners, cached.len(), digests);
+    // Each registry file is hashed once, however many suites it defines.
+    let sources: Vec<String> = registry
+        .sources
+        .iter()
+        .map(|f| blob_id(f.text.as_bytes()))
+        .collect();
     let mut keys = HashMap::with_capacity(cached.len());
     for (i, (suite, _)) in cached.iter().enumerate() {
-        let mut inputs = definition(registry, suite, tools);
+        let mut inputs = definition(registry, suite, tools, &sources);
         let mut mine: Vec<usize> = files
             .global
             .iter()
@@ -150,6 +156,7 @@ fn definition(
     registry: &Registry,
     suite: &Suite,
     tools: &BTreeMap<String, Option<String>>,
+    sources: &[String],
 ) -> Vec<(String, String)> {
     let mut out: Vec<(String, String)> = Vec::new();
     let mut add = |name: String, value: &str| out.push((name, blob_id(value.as_bytes())));
@@ -211,10 +218,8 @@ fn definition(
     );
     for f in files {
         let file = registry.sources.get(f);
-        out.push((
-            format!("registry {}", file.path),
-            blob_id(file.text.as_bytes()),
-        ));
+        let digest = sources.get(f).cloned().unwrap_or_default();
+        out.push((format!("registry {}", file.path), digest));
     }
     out.push((
         "platform".into(),
@@ -270,4 +275,53 @@ pub fn first_change(before: &[(String, String)], now: &[(String, String)]) -> Op
         .iter()
         .find(|(n, _)| !new.contains(n.as_str()))
         .map(|(n, _)| format!("{n} removed"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn inputs(items: &[(&str, &str)]) -> Vec<(String, String)> {
+        items
+            .iter()
+            .map(|(n, d)| (n.to_string(), d.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn the_first_change_is_named_in_key_order() {
+        let before = inputs(&[("command", "1"), ("file a", "1"), ("file b", "1")]);
+        let same = first_change(&before, &before);
+        assert_eq!(same, None);
+        let now = inputs(&[("command", "2"), ("file a", "2"), ("file b", "1")]);
+        assert_eq!(
+            first_change(&before, &now).as_deref(),
+            Some("command changed")
+        );
+        let now = inputs(&[
+            ("command", "1"),
+            ("file a", "1"),
+            ("file a2", "1"),
+            ("file b", "1"),
+        ]);
+        assert_eq!(
+            first_change(&before, &now).as_deref(),
+            Some("file a2 added")
+        );
+        let now = inputs(&[("command", "1"), ("file b", "1")]);
+        assert_eq!(
+            first_change(&before, &now).as_deref(),
+            Some("file a removed")
+        );
+    }
+
+    #[test]
+    fn an_unreadable_input_is_reported_and_changes_the_key() {
+        let readable = finish(inputs(&[("file a", "1")]));
+        let unreadable = finish(inputs(&[("file a", UNREADABLE)]));
+        assert_eq!(readable.unreadable, None);
+        assert_eq!(unreadable.unreadable.as_deref(), Some("file a"));
+        assert_ne!(readable.key, unreadable.key);
+        assert_eq!(readable.key.len(), 40);
+    }
 }
