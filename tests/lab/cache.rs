@@ -333,3 +333,41 @@ fn concurrent_runs_share_the_cache_without_tearing() {
     }
     assert_eq!(verify(&ws), ["suite.plain"]);
 }
+
+/// jj must be installed where this runs: CI installs it (.ci/run).
+fn jj(dir: &std::path::Path, args: &[&str]) {
+    let out = std::process::Command::new("jj")
+        .args(args)
+        .current_dir(dir)
+        .env("JJ_CONFIG", "/dev/null")
+        .env("JJ_USER", "lab")
+        .env("JJ_EMAIL", "lab@example.invalid")
+        .output()
+        .expect("jj is not installed: .ci/run installs it (cargo install jj-cli --locked)");
+    assert!(
+        out.status.success(),
+        "jj {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+#[ignore = "needs jj on PATH; .ci/run installs it and runs ignored tests"]
+fn jj_workspaces_colocated_or_not_hit_and_miss_alike() {
+    for init in ["--colocate", "--no-colocate"] {
+        let ws = Workspace::with(FILES);
+        jj(ws.path(), &["git", "init", init]);
+        assert_eq!(verify(&ws).len(), 5, "{init}: the first run starts all");
+        assert_eq!(verify(&ws), ["suite.plain"], "{init}: unchanged");
+        jj(ws.path(), &["commit", "-m", "base"]);
+        assert_eq!(verify(&ws), ["suite.plain"], "{init}: committed, same tree");
+        ws.write("api/lib.rs", "api 2");
+        assert_eq!(
+            state(&ws, "suite.api"),
+            ("miss".into(), Some("file api/lib.rs changed".into())),
+            "{init}"
+        );
+        ws.write("docs/guide.md", "edited");
+        assert_eq!(state(&ws, "suite.web").0, "hit", "{init}");
+    }
+}
