@@ -129,7 +129,7 @@ fn suite_lines(r: &SuiteResult, rel_run: &str, style: Style) -> String {
         human_duration(ms)
     );
     if let Some(reason) = &r.reason
-        && r.status != Status::Passed
+        && (r.status != Status::Passed || r.cached.is_some())
     {
         out.push_str(&format!("  {}", crate::style::printable(reason)));
     }

@@ -128,6 +128,49 @@ fn a_second_verify_on_an_unchanged_tree_starts_nothing_cached() {
         assert!(log.is_file(), "{id}: {} is no log", log.display());
     }
     assert!(suite(&summary, "suite.plain")["cached"].is_null());
+    ws.cmd(&["verify", "suite.api"])
+        .stderr_contains(&format!(
+            "PASS   suite.api  0ms  cached: inputs unchanged since {first}\n"
+        ))
+        .run();
+}
+
+#[test]
+fn every_field_of_the_definition_is_in_the_key() {
+    let base = "[suite.a]\ncommand = \"true\"\npaths = [\"a/\"]\ncache = true\n";
+    let edits: [(&str, &str); 8] = [
+        ("command = \"true \"", "command changed"),
+        ("cwd = \"a\"", "cwd changed"),
+        ("timeout = \"9s\"", "timeout changed"),
+        ("env = { X = \"1\" }", "env X (suite.a) added"),
+        ("requires = [\"cmd:sh\"]", "requires changed"),
+        ("platforms = [\"linux\", \"macos\"]", "platforms changed"),
+        ("retries = 2", "suite definition changed"),
+        ("inputs = [\"a/\", \"b\"]", "suite definition changed"),
+    ];
+    for (line, why) in edits {
+        let ws = Workspace::git_repo(&[
+            ("suites.toml", base),
+            ("a/x", "x"),
+            (".gitignore", "target/\n"),
+        ]);
+        ws.cmd(&["verify", "--all"]).stderr_any().run();
+        assert_eq!(state(&ws, "suite.a").0, "hit", "{line}");
+        let edited = base.replace("command = \"true\"\n", "").replace(
+            "cache = true\n",
+            &format!("cache = true\n{}\n", line.replace("true ", "true").trim()),
+        );
+        let edited = match line.starts_with("command") {
+            true => base.replace("command = \"true\"", "command = \"true \""),
+            false => format!("{edited}command = \"true\"\n"),
+        };
+        ws.write("suites.toml", &edited);
+        assert_eq!(
+            state(&ws, "suite.a"),
+            ("miss".into(), Some(why.into())),
+            "after adding {line}:\n{edited}"
+        );
+    }
 }
 
 #[test]
