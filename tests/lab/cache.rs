@@ -414,3 +414,23 @@ fn jj_workspaces_colocated_or_not_hit_and_miss_alike() {
         assert_eq!(state(&ws, "suite.web").0, "hit", "{init}");
     }
 }
+
+#[test]
+fn a_file_named_in_inputs_counts_even_when_git_ignores_it() {
+    let ws = Workspace::git_repo(&[
+        (
+            "suites.toml",
+            "[suite.a]\ncommand = \"true\"\ninputs = [\"gen/schema.json\", \"a/\"]\ncache = true\n",
+        ),
+        ("a/x", "x"),
+        ("gen/schema.json", "1"),
+        (".gitignore", "gen/\ntarget/\n"),
+    ]);
+    ws.cmd(&["verify", "--all"]).stderr_any().run();
+    assert_eq!(state(&ws, "suite.a").0, "hit");
+    ws.write("gen/schema.json", "2");
+    assert_eq!(
+        state(&ws, "suite.a"),
+        ("miss".into(), Some("file gen/schema.json changed".into()))
+    );
+}

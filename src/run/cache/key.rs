@@ -54,7 +54,9 @@ pub fn suite_keys(
         owners.push(GLOBAL);
         texts.push(&p.text);
     }
+    let mut first_pattern = Vec::with_capacity(cached.len());
     for (i, (_, pats)) in cached.iter().enumerate() {
+        first_pattern.push(texts.len());
         for p in pats {
             owners.push(i);
             texts.push(p);
@@ -82,6 +84,12 @@ pub fn suite_keys(
             let (path, digest) = &digests.files[f];
             (format!("file {path}"), digest.clone())
         }));
+        let mine = first_pattern[i]..first_pattern[i] + cached[i].1.len();
+        inputs.extend(unlisted_files(
+            registry,
+            &texts[mine.clone()],
+            &files.matched[mine],
+        ));
         keys.insert(suite.id.clone(), finish(inputs));
     }
     keys
@@ -115,12 +123,34 @@ fn patterns(
 struct Matched {
     global: Vec<usize>,
     per_suite: Vec<Vec<usize>>,
+    /// For each pattern, whether it matched a listed file.
+    matched: Vec<bool>,
+}
+
+/// Files named exactly by a pattern that matched no listed file but exist
+/// (ignored by git, say): read, so their change is never missed.
+fn unlisted_files(registry: &Registry, texts: &[&str], matched: &[bool]) -> Vec<(String, String)> {
+    texts
+        .iter()
+        .zip(matched)
+        .filter(|(t, m)| !**m && !crate::registry::paths::is_glob(t) && !t.ends_with('/'))
+        .filter_map(|(t, _)| {
+            let path = registry.workspace.join(t);
+            path.is_file().then(|| {
+                let digest = std::fs::read(&path)
+                    .map(|b| blob_id(&b))
+                    .unwrap_or_else(|_| UNREADABLE.to_string());
+                (format!("file {t}"), digest)
+            })
+        })
+        .collect()
 }
 
 fn matched_files(texts: &[&str], owners: &[usize], suites: usize, digests: &Digests) -> Matched {
     let mut m = Matched {
         global: Vec::new(),
         per_suite: vec![Vec::new(); suites],
+        matched: vec![false; texts.len()],
     };
     // Patterns were checked when the registry loaded.
     let Ok(index) = PathIndex::new(texts.iter().copied()) else {
@@ -131,6 +161,7 @@ fn matched_files(texts: &[&str], owners: &[usize], suites: usize, digests: &Dige
         hits.clear();
         index.matches(path, &mut hits);
         for &h in &hits {
+            m.matched[h] = true;
             match owners[h] {
                 GLOBAL => m.global.push(f),
                 s => m.per_suite[s].push(f),
