@@ -115,7 +115,7 @@ def main():
     try:
         generate(root, args.dirs, args.suites)
         env = dict(os.environ, NO_COLOR="1", GIT_CONFIG_GLOBAL="/dev/null", GIT_CONFIG_NOSYSTEM="1")
-        verify = [lab, "verify", "--all", "--no-report"]
+        verify = [lab, "verify", "--all"]
         subprocess.run(verify, cwd=root, env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         changed = change(root, args.dirs)
         expected = affected(changed, args.dirs, args.suites)
