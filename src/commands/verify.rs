@@ -88,7 +88,8 @@ pub fn run(ctx: &Context, args: &VerifyArgs) -> Result<u8, Error> {
             &registry.workspace.join(&registry.settings.run_root),
             true,
         ),
-        cache: Some(cache),
+        // No cached suite: the engine never looks at the cache.
+        cache: (!cache.keys.is_empty()).then_some(cache),
     };
     let output = super::verify_output::VerifyOutput::new(&registry.workspace, args.stream);
     let result = engine::run(&registry, request, &options, &interrupts, &output)?;
