@@ -277,6 +277,7 @@ mod tests {
             Entry {
                 size: meta.len(),
                 mtime_ns: mtime_ns(&meta),
+                behind: String::new(),
                 version: Some("from cache".into()),
             },
         );
