@@ -49,17 +49,25 @@ impl Context {
     /// diagnostics to stderr and fails (exit 2) when there is an error.
     pub fn registry(&self) -> Result<Registry, Error> {
         let loaded = self.load()?;
-        self.print_diagnostics(&loaded.diagnostics);
+        self.print_diagnostics(&loaded.registry.workspace, &loaded.diagnostics);
         if loaded.has_errors() {
             return Err(invalid(&loaded));
         }
         Ok(loaded.registry)
     }
 
-    /// Writes diagnostics to stderr, rendered.
-    pub fn print_diagnostics(&self, diagnostics: &[Diagnostic]) {
+    /// Writes diagnostics to stderr, rendered, each file named from the
+    /// current directory (`tools/lab/suites.toml:2:1` when lab runs at the
+    /// repository root), so an editor or terminal can jump to it.
+    pub fn print_diagnostics(&self, workspace: &Utf8Path, diagnostics: &[Diagnostic]) {
         let mut stderr = std::io::stderr().lock();
         for d in diagnostics {
+            let mut d = d.clone();
+            if let Some(file) = &d.file
+                && let Some(shown) = crate::files::relative_path(&self.cwd, &workspace.join(file))
+            {
+                d.file = Some(shown);
+            }
             // A failed write to stderr has nowhere else to be reported.
             let _ = writeln!(stderr, "{}", d.render(self.style));
         }

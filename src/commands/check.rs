@@ -50,7 +50,7 @@ pub fn run(ctx: &Context, args: &CheckArgs) -> Result<u8, Error> {
             definitions,
         })?;
     } else {
-        ctx.print_diagnostics(&diagnostics);
+        ctx.print_diagnostics(&r.workspace, &diagnostics);
         let files = r.sources.iter().count();
         let counts: Vec<String> = definitions
             .iter()
@@ -101,7 +101,7 @@ fn write_stubs(ctx: &Context, loaded: &Loaded) -> Result<(), Error> {
         .cloned()
         .collect();
     if !unread.is_empty() {
-        ctx.print_diagnostics(&unread);
+        ctx.print_diagnostics(&loaded.registry.workspace, &unread);
         return Err(Error::registry(
             "--write-stubs wrote nothing: a registry file could not be read, so what it defines would look undefined",
         )

@@ -1,90 +1,423 @@
-//! `lab init`: a starting registry for the repository in the current
-//! directory — suites for the test tools it already has (cargo, npm,
-//! pytest, go, make), a default profile, the runners, and schemas/ so
-//! editors complete and check the files. Never overwrites a registry.
+//! `lab init`: a starting registry that works on the repository in the
+//! current directory — per ecosystem found (cargo, pytest, npm, go, make)
+//! a cheap `lab-smoke` suite and the test suite, their runners with
+//! availability probes and JUnit wired to `{junit}`, a default profile,
+//! and schemas/ so editors complete and check the files. Paths come from
+//! `init_layout.rs`. Never overwrites a registry.
 
 use camino::Utf8Path;
 
+use super::init_layout;
 use crate::cli::SchemaName;
 use crate::context::Context;
 use crate::error::{Error, exit_code};
 
-/// cargo-nextest, its JUnit in the suite directory through a profile lab
-/// writes per suite: the repository's `.config/nextest.toml` stays as it is.
-const NEXTEST_RUNNER: &str = "[runner.cargo.nextest]\ndescription = \"cargo-nextest; JUnit in each suite's directory, through lab's own nextest profile\"\nprogram = \"cargo-nextest\"\nversion = \"cargo nextest --version\"\ncommand = \"cargo nextest run --tool-config-file lab:{nextest_config} --profile lab {args}\"\njunit = \"{junit}\"\n";
-
-/// pytest, its JUnit in the suite directory.
-const PYTEST_RUNNER: &str = "[runner.pytest]\ndescription = \"pytest; JUnit in each suite's directory\"\nprogram = \"python3\"\nversion = \"python3 -m pytest --version\"\ncommand = \"python3 -m pytest --junitxml={junit} {args}\"\njunit = \"{junit}\"\n";
-
-/// One detected tool: its suite and, when it has one, its runner.
+/// One detected tool: its suites and the runners they use.
+#[derive(Default)]
 struct Found {
-    suite: String,
-    runner: Option<String>,
+    suites: Vec<String>,
+    runners: Vec<String>,
 }
 
+/// A TOML string.
+fn q(s: &str) -> String {
+    toml::Value::from(s).to_string()
+}
+
+/// A TOML array of strings.
+fn list(items: &[String]) -> String {
+    let quoted: Vec<String> = items.iter().map(|i| q(i)).collect();
+    format!("[{}]", quoted.join(", "))
+}
+
+/// `[id]` with `fields` (key, TOML value); empty values are left out.
+fn table(id: &str, fields: &[(&str, String)]) -> String {
+    let mut out = format!("[{id}]\n");
+    for (key, value) in fields.iter().filter(|(_, v)| !v.is_empty() && v != "[]") {
+        out.push_str(&format!("{key} = {value}\n"));
+    }
+    out
+}
+
+/// A runner: what it runs, how its tool is probed, where its JUnit goes.
+struct RunnerDef<'a> {
+    id: &'a str,
+    description: &'a str,
+    program: &'a str,
+    version: &'a str,
+    /// The probe, when the version command is not one.
+    probe: &'a str,
+    command: &'a str,
+    junit: bool,
+    env: &'a str,
+}
+
+fn runner(r: &RunnerDef<'_>) -> String {
+    table(
+        r.id,
+        &[
+            ("description", q(r.description)),
+            ("program", q(r.program)),
+            ("version", q(r.version)),
+            // The version command fails where the tool cannot run: it is
+            // the probe too, unless one is given.
+            (
+                "probe",
+                q(if r.probe.is_empty() {
+                    r.version
+                } else {
+                    r.probe
+                }),
+            ),
+            ("command", q(r.command)),
+            ("junit", if r.junit { q("{junit}") } else { String::new() }),
+            ("env", r.env.to_string()),
+        ],
+    )
+}
+
+/// A suite of the default profile.
+struct SuiteDef<'a> {
+    id: &'a str,
+    description: &'a str,
+    runner: &'a str,
+    command: &'a str,
+    args: &'a str,
+    level: &'a str,
+    tags: &'a [&'a str],
+    paths: &'a [String],
+    requires: &'a [&'a str],
+}
+
+fn suite(s: &SuiteDef<'_>) -> String {
+    let strings = |v: &[&str]| list(&v.iter().map(|t| t.to_string()).collect::<Vec<_>>());
+    let runners = if s.runner.is_empty() {
+        Vec::new()
+    } else {
+        vec![s.runner.to_string()]
+    };
+    table(
+        s.id,
+        &[
+            ("description", q(s.description)),
+            ("runners", list(&runners)),
+            (
+                "command",
+                if s.command.is_empty() {
+                    String::new()
+                } else {
+                    q(s.command)
+                },
+            ),
+            (
+                "args",
+                if s.args.is_empty() {
+                    String::new()
+                } else {
+                    q(s.args)
+                },
+            ),
+            ("level", q(s.level)),
+            ("tags", strings(s.tags)),
+            ("paths", list(s.paths)),
+            ("profile", q("profile.default")),
+            ("requires", strings(s.requires)),
+        ],
+    )
+}
+
+/// The suite that is cheap enough for `--tag lab-smoke`.
+const SMOKE: &[&str] = &["lab-smoke", "fast"];
+
+fn rust(paths: &[String], has_nextest: bool) -> Found {
+    let mut found = Found::default();
+    let tests = if has_nextest {
+        found.runners.push(runner(&RunnerDef {
+            id: "runner.cargo.nextest",
+            description: "cargo-nextest; JUnit in each suite's directory, through lab's own nextest profile",
+            program: "cargo-nextest",
+            version: "cargo nextest --version",
+            command: "cargo nextest run --tool-config-file lab:{nextest_config} --profile lab {args}",
+            junit: true,
+            env: "",
+            probe: "",
+        }));
+        "runner.cargo.nextest"
+    } else {
+        found.runners.push(runner(&RunnerDef {
+            id: "runner.cargo.test",
+            description: "cargo test (install cargo-nextest and run `lab init` again for per-test JUnit)",
+            program: "cargo",
+            version: "cargo --version",
+            command: "cargo test {args}",
+            junit: false,
+            env: "",
+            probe: "",
+        }));
+        "runner.cargo.test"
+    };
+    found.suites.push(suite(&SuiteDef {
+        id: "suite.rust.fmt",
+        description: "code is formatted",
+        runner: "",
+        command: "cargo fmt --all -- --check",
+        args: "",
+        level: "policy",
+        tags: SMOKE,
+        paths,
+        requires: &["cmd:cargo"],
+    }));
+    found.suites.push(suite(&SuiteDef {
+        id: "suite.rust.tests",
+        description: "Rust unit and integration tests",
+        runner: tests,
+        command: "",
+        args: "--workspace",
+        level: "integration",
+        tags: &["ci"],
+        paths,
+        requires: &[],
+    }));
+    found
+}
+
+fn python(paths: &[String]) -> Found {
+    let pytest = "runner.pytest";
+    Found {
+        runners: vec![runner(&RunnerDef {
+            id: pytest,
+            description: "pytest; JUnit in each suite's directory",
+            program: "python3",
+            version: "python3 -m pytest --version",
+            command: "python3 -m pytest --junitxml={junit} {args}",
+            junit: true,
+            env: "",
+            probe: "",
+        })],
+        suites: vec![
+            suite(&SuiteDef {
+                id: "suite.python.smoke",
+                description: "pytest collects every test: the package and its tests import",
+                runner: pytest,
+                command: "",
+                args: "--collect-only -q",
+                level: "smoke",
+                tags: SMOKE,
+                paths,
+                requires: &[],
+            }),
+            suite(&SuiteDef {
+                id: "suite.python.tests",
+                description: "pytest",
+                runner: pytest,
+                command: "",
+                args: "",
+                level: "unit",
+                tags: &["ci"],
+                paths,
+                requires: &[],
+            }),
+        ],
+    }
+}
+
+fn node(n: &init_layout::Node) -> Found {
+    use init_layout::NodeTool;
+    let manager_runner = format!("runner.{}", n.manager);
+    let (def, smoke_command, tests_args) = match n.tool {
+        NodeTool::Vitest => (
+            RunnerDef {
+                id: "runner.vitest",
+                description: "vitest, as installed in node_modules; JUnit in each suite's directory",
+                program: "node",
+                version: "node_modules/.bin/vitest --version",
+                probe: "node_modules/.bin/vitest --version || { echo 'vitest is not installed: run `npm install` first' >&2; exit 1; }",
+                command: "node_modules/.bin/vitest run --reporter=default --reporter=junit --outputFile.junit={junit} {args}",
+                junit: true,
+                env: "",
+            },
+            "node_modules/.bin/vitest list".to_string(),
+            Some(String::new()),
+        ),
+        NodeTool::JestJunit => (
+            RunnerDef {
+                id: "runner.jest",
+                description: "jest with jest-junit, as installed in node_modules; JUnit in each suite's directory",
+                program: "node",
+                version: "node_modules/.bin/jest --version",
+                probe: "node_modules/.bin/jest --version || { echo 'jest is not installed: run `npm install` first' >&2; exit 1; }",
+                command: "node_modules/.bin/jest --ci --reporters=default --reporters=jest-junit {args}",
+                junit: true,
+                env: "{ JEST_JUNIT_OUTPUT_FILE = \"{junit}\" }",
+            },
+            "node_modules/.bin/jest --listTests".to_string(),
+            Some(String::new()),
+        ),
+        NodeTool::Script => (
+            RunnerDef {
+                id: &manager_runner,
+                description: "the package's test script (vitest, or jest with jest-junit, would report per test)",
+                program: n.manager,
+                version: match n.manager {
+                    "pnpm" => "pnpm --version",
+                    "yarn" => "yarn --version",
+                    _ => "npm --version",
+                },
+                command: match n.manager {
+                    "pnpm" => "pnpm test {args}",
+                    "yarn" => "yarn test {args}",
+                    _ => "npm test {args}",
+                },
+                junit: false,
+                env: "",
+                probe: "",
+            },
+            // Dependencies not installed is a checkout not ready to test:
+            // blocked (exit 78), saying what to do, not failed.
+            match n.manager {
+                "yarn" => "yarn --version".to_string(),
+                m => format!(
+                    "{m} ls --depth=0 || {{ echo 'dependencies are not installed: run `{m} install` first' >&2; exit 78; }}"
+                ),
+            },
+            n.test_args.clone(),
+        ),
+    };
+    let mut found = Found {
+        runners: vec![runner(&def)],
+        suites: vec![suite(&SuiteDef {
+            id: "suite.node.smoke",
+            description: match n.tool {
+                NodeTool::Script => "the dependencies package.json declares are installed",
+                _ => "the test tool finds the tests",
+            },
+            runner: def.id,
+            command: &smoke_command,
+            args: "",
+            level: "smoke",
+            tags: SMOKE,
+            paths: &n.paths,
+            requires: &[],
+        })],
+    };
+    if let Some(args) = tests_args {
+        found.suites.push(suite(&SuiteDef {
+            id: "suite.node.tests",
+            description: "the package's tests",
+            runner: def.id,
+            command: "",
+            args: &args,
+            level: "unit",
+            tags: &["ci"],
+            paths: &n.paths,
+            requires: &[],
+        }));
+    }
+    found
+}
+
+fn go(paths: &[String], has_gotestsum: bool) -> Found {
+    let mut found = Found::default();
+    found.runners.push(runner(&RunnerDef {
+        id: "runner.go",
+        description: "go test (install gotestsum and run `lab init` again for per-test JUnit)",
+        program: "go",
+        version: "go version",
+        command: "go test {args}",
+        junit: false,
+        env: "",
+        probe: "",
+    }));
+    let tests = if has_gotestsum {
+        found.runners.push(runner(&RunnerDef {
+            id: "runner.gotestsum",
+            description: "go test through gotestsum; JUnit in each suite's directory",
+            program: "gotestsum",
+            version: "gotestsum --version",
+            command: "gotestsum --junitfile {junit} -- {args}",
+            junit: true,
+            env: "",
+            probe: "",
+        }));
+        "runner.gotestsum"
+    } else {
+        "runner.go"
+    };
+    found.suites.push(suite(&SuiteDef {
+        id: "suite.go.vet",
+        description: "go vet: the packages and their tests build and vet cleanly",
+        runner: "runner.go",
+        command: "go vet ./...",
+        args: "",
+        level: "smoke",
+        tags: SMOKE,
+        paths,
+        requires: &[],
+    }));
+    found.suites.push(suite(&SuiteDef {
+        id: "suite.go.tests",
+        description: "go test",
+        runner: tests,
+        command: "",
+        args: "./...",
+        level: "unit",
+        tags: &["ci"],
+        paths,
+        requires: &[],
+    }));
+    found
+}
+
+fn make() -> Found {
+    let make = |id, description, command, level, tags| {
+        suite(&SuiteDef {
+            id,
+            description,
+            runner: "",
+            command,
+            args: "",
+            level,
+            tags,
+            paths: &[],
+            requires: &["cmd:make"],
+        })
+    };
+    Found {
+        runners: Vec::new(),
+        suites: vec![
+            make(
+                "suite.make.smoke",
+                "the Makefile's test target resolves (make -n test)",
+                "make -n test > /dev/null",
+                "smoke",
+                SMOKE,
+            ),
+            make("suite.make.test", "make test", "make test", "unit", &["ci"]),
+        ],
+    }
+}
+
+/// What `dir` holds, by ecosystem, from its own metadata.
 fn detect(dir: &Utf8Path) -> Vec<Found> {
     let path = std::env::var("PATH").ok();
     let has = |p: &str| crate::files::find_program(p, path.as_deref()).is_some();
+    let tree = init_layout::Tree::read(dir);
     let mut found = Vec::new();
-    if dir.join("Cargo.toml").is_file() {
-        // Only paths the repository has: a pattern that matches nothing is
-        // a `lab check` warning (a published crate has no Cargo.lock).
-        let paths = [
-            "src/",
-            "tests/",
-            "benches/",
-            "build.rs",
-            "Cargo.toml",
-            "Cargo.lock",
-        ]
-        .iter()
-        .filter(|p| dir.join(p.trim_end_matches('/')).exists())
-        .map(|p| format!("\"{p}\""))
-        .collect::<Vec<_>>()
-        .join(", ");
-        if has("cargo-nextest") {
-            found.push(Found {
-                runner: Some(NEXTEST_RUNNER.into()),
-                suite: format!("[suite.rust.tests]\ndescription = \"Rust unit and integration tests\"\nrunners = [\"runner.cargo.nextest\"]\nargs = \"--workspace\"\nlevel = \"integration\"\ntags = [\"ci\"]\npaths = [{paths}]\nprofile = \"profile.default\"\n"),
-            });
-        } else {
-            found.push(Found {
-                runner: None,
-                suite: format!("[suite.rust.tests]\ndescription = \"Rust unit and integration tests\"\ncommand = \"cargo test --workspace\"\nlevel = \"integration\"\ntags = [\"ci\"]\npaths = [{paths}]\nprofile = \"profile.default\"\nrequires = [\"cmd:cargo\"]\n"),
-            });
-        }
-        found.push(Found {
-            runner: None,
-            suite: "[suite.rust.fmt]\ndescription = \"code is formatted\"\ncommand = \"cargo fmt --all -- --check\"\nlevel = \"policy\"\ntags = [\"lab-smoke\", \"fast\"]\npaths = [\"src/\", \"tests/\"]\nrequires = [\"cmd:cargo\"]\n".into(),
-        });
+    if let Some(paths) = init_layout::rust(dir, &tree) {
+        found.push(rust(&paths, has("cargo-nextest")));
     }
-    if dir.join("package.json").is_file() {
-        found.push(Found {
-            runner: None,
-            suite: "[suite.node.tests]\ndescription = \"npm test\"\ncommand = \"npm test\"\nlevel = \"unit\"\ntags = [\"ci\"]\npaths = [\"src/\", \"package.json\", \"package-lock.json\"]\nprofile = \"profile.default\"\nrequires = [\"cmd:npm\"]\n".into(),
-        });
+    if let Some(n) = init_layout::node(dir, &tree) {
+        found.push(node(&n));
     }
-    if ["pyproject.toml", "pytest.ini", "setup.cfg", "tox.ini"]
-        .iter()
-        .any(|f| dir.join(f).is_file())
-    {
-        found.push(Found {
-            runner: Some(PYTEST_RUNNER.into()),
-            suite: "[suite.python.tests]\ndescription = \"pytest\"\nrunners = [\"runner.pytest\"]\nlevel = \"unit\"\ntags = [\"ci\"]\npaths = [\"src/\", \"tests/\", \"pyproject.toml\"]\nprofile = \"profile.default\"\n".into(),
-        });
+    if let Some(paths) = init_layout::python(dir, &tree) {
+        found.push(python(&paths));
     }
-    if dir.join("go.mod").is_file() {
-        found.push(Found {
-            runner: None,
-            suite: "[suite.go.tests]\ndescription = \"go test\"\ncommand = \"go test ./...\"\nlevel = \"unit\"\ntags = [\"ci\"]\npaths = [\"go.mod\", \"go.sum\"]\nprofile = \"profile.default\"\nrequires = [\"cmd:go\"]\n".into(),
-        });
+    if let Some(paths) = init_layout::go(dir, &tree) {
+        found.push(go(&paths, has("gotestsum")));
     }
     let makefile = std::fs::read_to_string(dir.join("Makefile")).unwrap_or_default();
     if makefile.lines().any(|l| l.starts_with("test:")) {
-        found.push(Found {
-            runner: None,
-            suite: "[suite.make.test]\ndescription = \"make test\"\ncommand = \"make test\"\nlevel = \"unit\"\ntags = [\"ci\"]\nprofile = \"profile.default\"\nrequires = [\"cmd:make\"]\n".into(),
-        });
+        found.push(make());
     }
     found
 }
@@ -105,14 +438,15 @@ pub fn run(ctx: &Context) -> Result<u8, Error> {
             "[suite.example]\ndescription = \"replace with a real check\"\ncommand = \"echo 'nothing to verify yet'\"\nlevel = \"smoke\"\ntags = [\"lab-smoke\"]\n",
         );
     }
-    for f in &found {
-        suites.push_str(&f.suite);
+    let count: usize = found.iter().map(|f| f.suites.len()).sum();
+    for text in found.iter().flat_map(|f| &f.suites) {
+        suites.push_str(text);
         suites.push('\n');
     }
     let profile = "#:schema ../schemas/registry.schema.json\n\n[profile.default]\ndescription = \"the caller's environment, with backtraces\"\nenv = { RUST_BACKTRACE = 1 }\n";
     let runners: String = found
         .iter()
-        .filter_map(|f| f.runner.clone())
+        .flat_map(|f| f.runners.iter().cloned())
         .collect::<Vec<_>>()
         .join("\n");
     let write = |rel: &str, text: &str| -> Result<(), Error> {
@@ -140,9 +474,8 @@ pub fn run(ctx: &Context) -> Result<u8, Error> {
         write(name.file().as_str(), &crate::commands::schema::render(name))?;
     }
     eprintln!(
-        "lab: {} suite{} found; next: `lab check`, then `lab verify --tag lab-smoke`",
-        found.len(),
-        if found.len() == 1 { "" } else { "s" }
+        "lab: {count} suite{} found; next: `lab check`, then `lab verify --tag lab-smoke`",
+        if count == 1 { "" } else { "s" }
     );
     Ok(exit_code::SUCCESS)
 }

@@ -5,6 +5,7 @@
 pub mod check;
 pub mod completions;
 pub mod init;
+pub mod init_layout;
 pub mod launch;
 pub mod progress;
 pub mod report;

@@ -144,7 +144,12 @@ fn uses_lines(out: &mut Lines, view: &SuiteShow) {
             .as_deref()
             .map(|j| format!(", junit {j}"))
             .unwrap_or_default();
-        out.line("runner", &format!("{} {program}{junit}", r.id));
+        let probe = r
+            .probe
+            .as_deref()
+            .map(|p| format!(", probe `{p}`"))
+            .unwrap_or_default();
+        out.line("runner", &format!("{} {program}{probe}{junit}", r.id));
     }
     for svc in &view.services {
         let port = if svc.port { " (port)" } else { "" };

@@ -139,11 +139,28 @@ fn suite_lines(r: &SuiteResult, rel_run: &str, style: Style) -> String {
         for line in r.excerpt.iter().map(|l| crate::style::printable(l)) {
             out.push_str(&format!("        | {line}\n"));
         }
-        if let Some(stderr) = &r.stderr {
-            out.push_str(&format!("        logs: {rel_run}/{stderr}\n"));
+        let logs = logs_shown(r);
+        if !logs.is_empty() {
+            let named: Vec<String> = logs.iter().map(|l| format!("{rel_run}/{l}")).collect();
+            out.push_str(&format!("        logs: {}\n", named.join(" ")));
         }
     }
     out
+}
+
+/// The files a suite's excerpt lines were taken from, in the order they
+/// first appear; without an excerpt, the command's stderr log when it ran.
+fn logs_shown(r: &SuiteResult) -> Vec<&str> {
+    let mut logs: Vec<&str> = Vec::new();
+    for source in &r.excerpt_sources {
+        if !logs.contains(&source.as_str()) {
+            logs.push(source);
+        }
+    }
+    if logs.is_empty() {
+        logs.extend(r.stderr.as_deref());
+    }
+    logs
 }
 
 /// The last lines of a run: counts, run directory, reproduce command.

@@ -1,9 +1,13 @@
 //! The history index: `<run_root>/.lab-index.jsonl`, one compact record per
 //! finished run, appended with one `write` on an O_APPEND file (concurrent
-//! runs never tear a line). It is only a cache: runs missing from it are
-//! read from their summary.json (and added), records of runs that no longer
-//! exist are ignored, and a corrupt line is skipped. A missing or corrupt
-//! summary.json is reported, never fatal.
+//! runs never tear a line). Every change to it happens under an exclusive
+//! `flock` of the run root directory, and a record is appended only when
+//! the file does not hold one for that run yet: a run finishing while
+//! another lab reads the history (and indexes what it finds) is recorded
+//! once. It is only a cache: runs missing from it are read from their
+//! summary.json (and added), records of runs that no longer exist are
+//! ignored, a corrupt line is skipped, and a duplicate counts once. A
+//! missing or corrupt summary.json is reported, never fatal.
 
 use std::collections::HashMap;
 use std::io::Write;
@@ -202,24 +206,71 @@ fn index_line(run: &RunRecord) -> Result<String, IndexError> {
     Ok(line)
 }
 
-/// Appends a finished run to the index (an unfinished one is not indexed).
-/// `Some` is a warning for the caller to show: the run was not indexed
-/// (it is read from its summary.json instead, and indexed next time).
+/// Appends a finished run to the index (an unfinished one is not indexed)
+/// unless it holds the run already. `Some` is a warning for the caller to
+/// show: the run was not indexed (it is read from its summary.json
+/// instead, and indexed next time).
 // Not `#[must_use]` (nor a `Result`) while `commands/verify.rs`, owned
 // elsewhere, still calls this as a statement; it should show the warning.
 pub fn append(run_root: &Utf8Path, summary: &Summary) -> Option<IndexError> {
     summary.finished_at.as_ref()?;
+    append_missing(run_root, &[RunRecord::of(summary)]).err()
+}
+
+/// Appends those of `records` the index does not hold yet, in one write,
+/// under the run root's lock.
+fn append_missing(run_root: &Utf8Path, records: &[RunRecord]) -> Result<(), IndexError> {
     let path = run_root.join(INDEX_FILE);
-    let written = index_line(&RunRecord::of(summary)).and_then(|line| {
-        std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .mode(0o600)
-            .open(&path)
-            .and_then(|mut f| f.write_all(line.as_bytes()))
-            .map_err(|source| IndexError::Write { path, source })
-    });
-    written.err()
+    let _lock = RootLock::take(run_root);
+    let held = indexed_ids(&path);
+    let mut text = String::new();
+    for r in records.iter().filter(|r| !held.contains(&r.run_id)) {
+        text.push_str(&index_line(r)?);
+    }
+    if text.is_empty() {
+        return Ok(());
+    }
+    std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .mode(0o600)
+        .open(&path)
+        .and_then(|mut f| f.write_all(text.as_bytes()))
+        .map_err(|source| IndexError::Write { path, source })
+}
+
+/// The run ids the index file holds a record of (each line starts with
+/// its `run_id`; a line that does not is not a record).
+fn indexed_ids(path: &Utf8Path) -> std::collections::HashSet<String> {
+    let text = std::fs::read_to_string(path).unwrap_or_default();
+    text.lines()
+        .filter_map(|l| l.strip_prefix("{\"run_id\":\""))
+        .filter_map(|l| l.split_once('"'))
+        .map(|(id, _)| id.to_string())
+        .collect()
+}
+
+/// An exclusive `flock` of the run root directory, held while the index
+/// changes; released when dropped. A root that cannot be locked (gone,
+/// unreadable) is written without it: the index is only a cache.
+struct RootLock(Option<std::fs::File>);
+
+impl RootLock {
+    fn take(run_root: &Utf8Path) -> RootLock {
+        let dir = std::fs::File::open(run_root)
+            .ok()
+            .filter(|d| rustix::fs::flock(d, rustix::fs::FlockOperation::LockExclusive).is_ok());
+        RootLock(dir)
+    }
+}
+
+impl Drop for RootLock {
+    fn drop(&mut self) {
+        if let Some(dir) = &self.0 {
+            // Closing the descriptor releases the lock as well.
+            let _ = rustix::fs::flock(dir, rustix::fs::FlockOperation::Unlock);
+        }
+    }
 }
 
 /// The longest duration lab believes (365 days, in ms): a summary or an
@@ -301,6 +352,7 @@ pub fn load(run_root: &Utf8Path) -> History {
             }
         }
     }
+    let mut found = Vec::new();
     for dir in dirs {
         if let Some(mut record) = indexed.remove(&dir) {
             if record.clamp_durations() {
@@ -317,16 +369,22 @@ pub fn load(run_root: &Utf8Path) -> History {
                 // A run is its directory's name, never what a file in it
                 // says (a summary from elsewhere may say anything).
                 summary.run_id = dir.clone();
-                // Indexing while reading is only a speed-up for next time;
-                // a run root lab may read but not write (a CI artifact)
-                // would otherwise warn about every run.
-                let _not_indexed = append(run_root, &summary);
-                history.runs.push(RunRecord::of(&summary));
+                let record = RunRecord::of(&summary);
+                if summary.finished_at.is_some() {
+                    found.push(record.clone());
+                }
+                history.runs.push(record);
             }
             Err(e) => history
                 .problems
                 .push(format!("run {dir}: {}; skipped", Chain(&e))),
         }
+    }
+    // Indexing while reading is only a speed-up for next time; a run root
+    // lab may read but not write (a CI artifact) would otherwise warn
+    // about every run.
+    if !found.is_empty() {
+        let _not_indexed = append_missing(run_root, &found);
     }
     history
 }
@@ -340,6 +398,7 @@ pub fn rewrite(run_root: &Utf8Path, runs: &[RunRecord]) -> Result<(), IndexError
         text.push_str(&index_line(r)?);
     }
     let path = run_root.join(INDEX_FILE);
+    let _lock = RootLock::take(run_root);
     crate::files::write_atomic(&path, text.as_bytes())
         .map_err(|source| IndexError::Write { path, source })
 }

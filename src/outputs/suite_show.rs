@@ -61,6 +61,8 @@ pub struct RunnerView {
     pub program: Option<String>,
     /// Version command.
     pub version: Option<String>,
+    /// Availability probe: run once per run, its failure blocks the suite.
+    pub probe: Option<String>,
     /// Command template.
     pub command: Option<String>,
     /// JUnit path or glob.

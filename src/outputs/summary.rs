@@ -225,6 +225,12 @@ pub struct SuiteResult {
     /// At most 12 decisive lines: failing tests with their decisive lines
     /// (else the tool's first error), then the last error lines.
     pub excerpt: Vec<String>,
+    /// Where each line of `excerpt` was taken from, in the same order: a
+    /// file relative to the run directory (`suites/<id>/stdout.log`,
+    /// `suites/<id>/stderr.log`, `suites/<id>/junit.xml`,
+    /// `suites/<id>/services/<service-id>.log`, …). Since schema_version 1.
+    #[serde(default)]
+    pub excerpt_sources: Vec<String>,
     /// Why it was selected.
     pub rationale: Vec<Rationale>,
 }
@@ -518,13 +524,20 @@ pub fn links(results: &[SuiteResult]) -> Links {
     let mut links = Links::default();
     for r in results {
         if !r.status.is_pass() && r.status != Status::Skipped {
-            links.logs.extend(r.stderr.iter().cloned());
-            links.logs.extend(r.stdout.iter().cloned());
-            let kept_logs = r
+            // The command's logs, then the other logs its excerpt quotes
+            // (a fixture's, a service's, a runner probe's) and the `log`
+            // artifacts it kept, each once.
+            let quoted = r.excerpt_sources.iter().filter(|s| s.ends_with(".log"));
+            let kept = r
                 .artifacts
                 .iter()
-                .filter(|a| !a.missing && a.kind == ArtifactKind::Log);
-            links.logs.extend(kept_logs.map(|a| a.path.clone()));
+                .filter(|a| !a.missing && a.kind == ArtifactKind::Log)
+                .map(|a| &a.path);
+            for log in r.stderr.iter().chain(&r.stdout).chain(quoted).chain(kept) {
+                if !links.logs.contains(log) {
+                    links.logs.push(log.clone());
+                }
+            }
         }
         for a in r.artifacts.iter().filter(|a| !a.missing) {
             match a.kind {

@@ -432,8 +432,9 @@ pub fn workspace_warnings(registry: &Registry) -> Vec<Diagnostic> {
 
 /// Workspace-relative paths of the files in the workspace, honouring
 /// `.gitignore` (so `target/` and friends are skipped) but not hiding
-/// dot-files, which patterns such as `.github/` name.
-fn workspace_files(workspace: &camino::Utf8Path) -> Vec<String> {
+/// dot-files, which patterns such as `.github/` name. `lab init` lists
+/// only paths this walk finds.
+pub fn workspace_files(workspace: &camino::Utf8Path) -> Vec<String> {
     let walker = ignore::WalkBuilder::new(workspace)
         .hidden(false)
         .require_git(false)

@@ -481,6 +481,7 @@ pub(super) fn read_runner(r: &mut Reader<'_, '_>, id: String, span: Span) -> Run
         description: r.string("description"),
         program: r.string("program"),
         version: r.string("version"),
+        probe: r.string("probe"),
         env: r.env("env"),
         command: r.string("command"),
         junit: r.string("junit"),

@@ -117,6 +117,7 @@ impl Kind {
                 "description",
                 "program",
                 "version",
+                "probe",
                 "env",
                 "command",
                 "junit",
@@ -483,6 +484,9 @@ pub struct Runner {
     pub program: Option<String>,
     /// Command printing the tool's version.
     pub version: Option<String>,
+    /// Command that exits 0 when the tool can run; run once per run before
+    /// any suite using the runner starts, its failure blocks them.
+    pub probe: Option<String>,
     /// Variables for suites using this runner.
     pub env: Env,
     /// Command template used when a suite has none.

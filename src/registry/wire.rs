@@ -297,6 +297,8 @@ pub struct Runner {
     program: Option<String>,
     /// Command whose first output line is recorded as the tool version.
     version: Option<String>,
+    /// Command that exits 0 when the tool can run ("python3 -m pytest --version"); run once per run, its failure blocks every suite using the runner.
+    probe: Option<String>,
     /// Variables for suites using this runner.
     env: Option<EnvTable>,
     /// Command template used when a suite has no command; {args} is the suite's args.

@@ -96,6 +96,7 @@ fn runners(registry: &Registry, suite: &Suite) -> Vec<RunnerView> {
             id: r.id.clone(),
             program: r.program.clone(),
             version: r.version.clone(),
+            probe: r.probe.clone(),
             command: r.command.clone(),
             junit: r.junit.clone(),
         })

@@ -83,6 +83,11 @@ pub struct Outcome {
     pub tests_missing: Option<String>,
     /// At most [`EXCERPT_LINES`] decisive lines.
     pub excerpt: Vec<String>,
+    /// For each excerpt line, the file it was taken from, relative to the
+    /// run directory.
+    pub excerpt_sources: Vec<String>,
+    /// For each of `tests.failures`, the kept report it came from.
+    pub failure_reports: Vec<String>,
     /// Why it was selected.
     pub reasons: Vec<Reason>,
     /// When it started, by the clock files are stamped with; a report
@@ -125,6 +130,11 @@ pub struct Ran {
 }
 
 impl Outcome {
+    /// Sets the excerpt from lines paired with the log each came from.
+    pub fn set_excerpt(&mut self, lines: Vec<(String, String)>) {
+        (self.excerpt, self.excerpt_sources) = lines.into_iter().unzip();
+    }
+
     /// Ends a suite before (or instead of) its command.
     pub fn finish_early(&mut self, status: Status, step: &str, reason: String, started: Instant) {
         self.status = status;
@@ -174,6 +184,7 @@ impl Outcome {
             tests: self.tests,
             tests_missing: self.tests_missing,
             excerpt: self.excerpt,
+            excerpt_sources: self.excerpt_sources,
             rationale: crate::outputs::rationale(&self.reasons),
         };
         (result, manifest)

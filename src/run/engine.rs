@@ -199,6 +199,15 @@ pub fn run(
     let netns_tools = netns_tools(registry, &selected, &host_env);
     let programs = programs_of(registry, &run_root, &selected, &host_env, interrupts);
     reporter.run_started(&run.path, selected.len());
+    // Where the changed paths came from, for whoever reads the event log.
+    let changed_event = changed.as_ref().map(|c| {
+        serde_json::json!({
+            "source": c.source,
+            "base": c.base,
+            "paths": c.paths.len(),
+            "notes": c.notes,
+        })
+    });
     let (manifest, summary) = begin(
         registry,
         &run,
@@ -216,7 +225,7 @@ pub fn run(
     )?;
     run.event(
         "run_started",
-        serde_json::json!({ "run_id": run.id, "suites": selected.len() }),
+        serde_json::json!({ "run_id": run.id, "suites": selected.len(), "changed": changed_event }),
     );
     let host = Host::default();
     let temp_base = super::suite_roots::temp_base(&registry.workspace);

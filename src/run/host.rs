@@ -1,10 +1,11 @@
 //! Probes of the host: is a program on PATH, is a requirement of `requires`
-//! met. Each probe starts no process of the suite's; results are cached per
-//! run because the host does not change within one.
+//! met, did a runner's `probe` succeed. Each probe starts no process of the
+//! suite's; results are cached per run because the host does not change
+//! within one. How a runner is probed is `suite/runner_probe.rs`'s business.
 
 use std::collections::HashMap;
 
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex, OnceLock};
 
 use crate::files::find_program;
 use crate::registry::model::Requirement;
@@ -53,11 +54,25 @@ pub enum Unmet {
     Netns,
 }
 
+/// A runner's probe failed: why, and its last output lines with the run
+/// directory's log each came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProbeFailed {
+    /// One line: the probe, how it ended, its last output line.
+    pub reason: String,
+    /// Its last output lines and, for each, the log it was taken from.
+    pub excerpt: Vec<(String, String)>,
+}
+
 /// Cached answers about the host.
 #[derive(Debug, Default)]
 pub struct Host {
     cache: Mutex<HashMap<String, Result<(), Unmet>>>,
+    probes: Mutex<HashMap<String, Arc<ProbeAnswer>>>,
 }
+
+/// One runner probe's answer, set once.
+type ProbeAnswer = OnceLock<Result<(), ProbeFailed>>;
 
 impl Host {
     /// Whether `req` is met for a suite whose environment is `env` and whose
@@ -98,6 +113,20 @@ impl Host {
             Requirement::Docker => self.cached("docker", docker),
             Requirement::Netns => self.cached("netns", netns),
         }
+    }
+
+    /// The answer of runner `id`'s probe: `probe` runs once per run, the
+    /// first time a suite asks; suites asking meanwhile wait for it.
+    pub fn runner_probe(
+        &self,
+        id: &str,
+        probe: impl FnOnce() -> Result<(), ProbeFailed>,
+    ) -> Result<(), ProbeFailed> {
+        let cell = {
+            let mut probes = self.probes.lock().unwrap_or_else(|e| e.into_inner());
+            Arc::clone(probes.entry(id.to_string()).or_default())
+        };
+        cell.get_or_init(probe).clone()
     }
 
     fn cached(&self, key: &str, probe: fn() -> Result<(), Unmet>) -> Result<(), Unmet> {

@@ -158,6 +158,7 @@ mod tests {
             tests: None,
             tests_missing: None,
             excerpt: vec!["suites\":[] inside a string".into()],
+            excerpt_sources: vec![format!("suites/{id}/stderr.log")],
             rationale: Vec::new(),
         }
     }

@@ -129,14 +129,49 @@ pub fn gather(req: &Request<'_>) -> Result<ChangedPaths, Error> {
         name: req.base,
         explicit: req.explicit_base,
     };
+    let in_jj = req.workspace.ancestors().any(|d| d.join(".jj").is_dir());
+    let jj_missing = in_jj && crate::files::find_program("jj", path_var.as_deref()).is_none();
     match crate::vcs::changes(req.workspace, &base, path_var.as_deref())? {
-        Some(c) => Ok(finish(ChangedPaths {
-            source: c.source.into(),
-            base: c.base,
-            base_commit: c.base_commit,
-            paths: c.paths,
-            notes: c.notes,
-        }, req)),
+        Some(mut c) => {
+            // Run from elsewhere (a second jj workspace, `--registry ../x`):
+            // say whose changes these are.
+            let here = std::env::current_dir().ok();
+            let outside = |ws: &Utf8Path| {
+                here.as_ref().is_some_and(|h| {
+                    let ws = ws.canonicalize_utf8().unwrap_or_else(|_| ws.to_path_buf());
+                    let h = h.canonicalize().unwrap_or_else(|_| h.clone());
+                    !h.starts_with(ws.as_std_path())
+                })
+            };
+            if outside(req.workspace) {
+                c.notes.push(format!(
+                    "{}: the changes are those of the registry's workspace `{}`, not of the current directory",
+                    c.source, req.workspace
+                ));
+            }
+            if jj_missing {
+                c.notes.push(
+                    "jj: this is a jj repository but `jj` is not on PATH; the changes come from git, which does not see jj's working-copy change as jj does".into(),
+                );
+            }
+            Ok(finish(
+                ChangedPaths {
+                    source: c.source.into(),
+                    base: c.base,
+                    base_commit: c.base_commit,
+                    paths: c.paths,
+                    notes: c.notes,
+                },
+                req,
+            ))
+        }
+        None if jj_missing => Err(Error::usage(format!(
+            "--changed: `{}` is in a jj repository, but `jj` is not on PATH",
+            req.workspace
+        ))
+        .hint(format!(
+            "install jj (https://jj-vcs.github.io/jj/) or put it on PATH; or pass the paths with --changed-paths FILE or in {var}"
+        ))),
         None => Err(Error::usage(format!(
             "--changed needs a git or jj repository, and `{}` is in neither",
             req.workspace

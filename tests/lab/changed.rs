@@ -499,6 +499,19 @@ fn verify_records_the_changes() {
     assert_eq!(manifest["vcs"]["kind"], "git");
     assert_eq!(manifest["vcs"]["branch"], "main");
     assert_eq!(manifest["vcs"]["dirty"], true);
+    // The event log names where the changes came from.
+    let events = std::fs::read_to_string(ws.latest_run().join("lab.log.jsonl")).expect("events");
+    let started: serde_json::Value = serde_json::from_str(
+        events
+            .lines()
+            .find(|l| l.contains("\"run_started\""))
+            .expect("run_started"),
+    )
+    .expect("json");
+    assert_eq!(
+        started["changed"],
+        serde_json::json!({ "source": "git", "base": "main", "paths": 1, "notes": [] })
+    );
 }
 
 /// jj must be installed where these tests run: CI installs it (.ci/run).
@@ -816,4 +829,39 @@ fn jj_reads_the_registry_at_the_base_and_keeps_what_it_refused() {
         "{doc:#}"
     );
     assert!(ids(&doc).contains(&"suite.api".to_string()), "{doc:#}");
+}
+
+/// In a jj repository with no `jj` on PATH, `--changed` says so instead of
+/// "needs a git or jj repository" (issue 20 item 8).
+#[test]
+fn a_jj_repository_without_jj_on_path_says_so() {
+    let ws = Workspace::with(&[("suites.toml", REGISTRY), ("fixtures/mail.toml", FIXTURES)]);
+    std::fs::create_dir(ws.path().join(".jj")).expect("mkdir");
+    ws.cmd(&["suite", "list", "--changed"])
+        .env("PATH", "/usr/bin:/bin")
+        .status(2)
+        .stderr_contains("is in a jj repository, but `jj` is not on PATH\n")
+        .run();
+}
+
+/// Run from outside the registry's workspace (`--registry ../x`, a second
+/// jj workspace), `--changed` says whose changes it listed (issue 20 item 8).
+#[test]
+fn changes_of_another_workspace_are_named() {
+    let repo = Workspace::git_repo(FILES);
+    let elsewhere = crate::harness::tempdir();
+    let registry = repo.path().join("suites.toml");
+    crate::cmd::Cmd::new(
+        elsewhere.path(),
+        &[
+            "--registry",
+            registry.to_str().expect("utf-8"),
+            "suite",
+            "list",
+            "--changed",
+        ],
+    )
+    .stdout_any()
+    .stderr_contains("the changes are those of the registry's workspace")
+    .run();
 }

@@ -98,7 +98,7 @@ wrote schemas/suite-show.schema.json
 wrote schemas/check.schema.json
 wrote schemas/manifest.schema.json
 wrote schemas/summary.schema.json
-lab: 4 suites found; next: `lab check`, then `lab verify --tag lab-smoke`
+lab: 5 suites found; next: `lab check`, then `lab verify --tag lab-smoke`
 ",
         )
         .run();
@@ -107,11 +107,13 @@ lab: 4 suites found; next: `lab check`, then `lab verify --tag lab-smoke`
         .stdout_schema("check")
         .run_json();
     assert_eq!(check["ok"], true, "{check:#}");
+    assert_eq!(check["diagnostics"], serde_json::json!([]), "{check:#}");
     assert_eq!(
         ids(&ws.cmd(&["suite", "list", "--json"]).run_json()),
         [
+            "suite.make.smoke",
             "suite.make.test",
-            "suite.node.tests",
+            "suite.node.smoke",
             "suite.rust.fmt",
             "suite.rust.tests"
         ]

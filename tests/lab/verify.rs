@@ -436,7 +436,7 @@ fn failing_fixture_setup_blocks_the_suite_with_its_step() {
         .cmd(&["verify", "needs-db", "--json"])
         .status(78)
         .stderr_contains(
-            "  BLOCK  suite.needs-db  [TIME]  fixture fixture.db setup exited with 3\n        | cannot load seed\nblocked: 0 passed, 1 blocked in [TIME]\n",
+            "  BLOCK  suite.needs-db  [TIME]  fixture fixture.db setup exited with 3\n        | cannot load seed\n        logs: target/lab/runs/[RUN]/suites/suite.needs-db/fixture.fixture.db.setup.stderr.log\nblocked: 0 passed, 1 blocked in [TIME]\n",
         )
         .run_json();
     let s = suite(&summary, "suite.needs-db");

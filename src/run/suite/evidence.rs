@@ -57,7 +57,15 @@ fn collect_tests(cx: &RunContext<'_>, suite: &Suite, prep: &Prepared, outcome: &
             missing.push(format!("JUnit unreadable: {error}"));
         }
         match found.counts {
-            Some(counts) => add(tests.get_or_insert_with(TestCounts::default), counts),
+            Some(counts) => {
+                let sum = tests.get_or_insert_with(TestCounts::default);
+                let before = sum.failures.len();
+                add(sum, counts);
+                let added = sum.failures.len() - before;
+                outcome
+                    .failure_reports
+                    .extend(found.failure_reports.iter().take(added).cloned());
+            }
             None if found.errors.is_empty() => {
                 missing.push(no_report(&shown, found.stale, outcome));
             }

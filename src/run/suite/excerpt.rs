@@ -3,7 +3,8 @@
 //! first; without them, the tool's own first error with the indented
 //! lines under it (a compiler error and its `--> file:line:col`); then the
 //! last error-looking lines of stderr and stdout not shown yet (two at
-//! most after failing tests), else their last lines.
+//! most after failing tests), else their last lines. Every line keeps the
+//! file it was taken from (a log, or the JUnit report of its failure).
 
 use super::evidence::{tail_lines, truncate};
 use super::prepare::Prepared;
@@ -22,14 +23,43 @@ const LOG_LINES_AFTER_TESTS: usize = 2;
 /// The tool's first error takes at most this many lines.
 const ERROR_BLOCK_LINES: usize = 8;
 
-/// The excerpt of a suite that did not simply pass.
-pub fn excerpt(prep: &Prepared, outcome: &Outcome) -> Vec<String> {
+/// `true` for an artifact marker line (`<PREFIX>_ARTIFACT_PATH=…`): lab's
+/// own protocol, never the reason something failed.
+fn is_marker(line: &str) -> bool {
+    line.split_once("_ARTIFACT_PATH=")
+        .is_some_and(|(prefix, _)| {
+            prefix.starts_with(|c: char| c.is_ascii_uppercase())
+                && prefix
+                    .chars()
+                    .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
+        })
+}
+
+/// One excerpt line and the file it was taken from, relative to the run
+/// directory.
+pub type Line = (String, String);
+
+/// The excerpt of a suite that did not simply pass, each line with the
+/// log (or JUnit report) it was taken from.
+pub fn excerpt(prep: &Prepared, outcome: &Outcome) -> Vec<Line> {
     if outcome.status.is_pass() && outcome.status != Status::Flaky {
         return Vec::new();
     }
-    let mut lines = outcome.tests.as_ref().map(test_lines).unwrap_or_default();
-    let stderr = tail_lines(&prep.dir.join("stderr.log"), 200);
-    let stdout = tail_lines(&prep.dir.join("stdout.log"), 200);
+    let mut lines = outcome
+        .tests
+        .as_ref()
+        .map(|t| test_lines(t, &outcome.failure_reports))
+        .unwrap_or_default();
+    let log = |stream: &str| {
+        let rel = format!("{}/{stream}.log", prep.rel_dir);
+        let tail = tail_lines(&prep.dir.join(format!("{stream}.log")), 200);
+        tail.into_iter()
+            .filter(|l| !is_marker(l))
+            .map(|l| (l, rel.clone()))
+            .collect::<Vec<Line>>()
+    };
+    let stderr = log("stderr");
+    let stdout = log("stdout");
     if lines.is_empty() {
         lines = first_error(&stderr)
             .or_else(|| first_error(&stdout))
@@ -51,14 +81,14 @@ pub fn excerpt(prep: &Prepared, outcome: &Outcome) -> Vec<String> {
         .filter(|l| l.len() >= 10)
         .collect();
     let shown = |l: &str| {
-        lines.iter().any(|s| s.trim() == l.trim()) || decisive.iter().any(|d| l.contains(d))
+        lines.iter().any(|(s, _)| s.trim() == l.trim()) || decisive.iter().any(|d| l.contains(d))
     };
-    let errors: Vec<&String> = stderr
+    let errors: Vec<&Line> = stderr
         .iter()
         .chain(&stdout)
-        .filter(|l| looks_like_error(l) && !shown(l))
+        .filter(|(l, _)| looks_like_error(l) && !shown(l))
         .collect();
-    let more: Vec<String> = if errors.is_empty() && lines.is_empty() {
+    let more: Vec<Line> = if errors.is_empty() && lines.is_empty() {
         let source = if stderr.is_empty() { &stdout } else { &stderr };
         last(source.iter(), room)
     } else {
@@ -70,16 +100,23 @@ pub fn excerpt(prep: &Prepared, outcome: &Outcome) -> Vec<String> {
 }
 
 /// The last `n` of `lines`.
-fn last<'a>(lines: impl ExactSizeIterator<Item = &'a String>, n: usize) -> Vec<String> {
+fn last<'a>(lines: impl ExactSizeIterator<Item = &'a Line>, n: usize) -> Vec<Line> {
     let skip = lines.len().saturating_sub(n);
     lines.skip(skip).cloned().collect()
 }
 
 /// `FAIL <classname>::<name>: <first decisive line>`, the rest of its
 /// decisive lines indented under it, for as many failures as fit.
-fn test_lines(tests: &TestCounts) -> Vec<String> {
+/// Each line names the report its failure came from (`reports[i]` for
+/// failure `i`, else the first report).
+fn test_lines(tests: &TestCounts, reports: &[String]) -> Vec<Line> {
     let mut lines = Vec::new();
-    for f in &tests.failures {
+    for (i, f) in tests.failures.iter().enumerate() {
+        let report = reports
+            .get(i)
+            .or(tests.reports.first())
+            .cloned()
+            .unwrap_or_default();
         if lines.len() >= TEST_LINES {
             break;
         }
@@ -89,28 +126,33 @@ fn test_lines(tests: &TestCounts) -> Vec<String> {
         };
         let mut message = f.message.lines();
         let first = message.next().unwrap_or("");
-        lines.push(truncate(
-            &crate::style::printable(&format!("FAIL {name}: {first}")),
-            300,
+        lines.push((
+            truncate(
+                &crate::style::printable(&format!("FAIL {name}: {first}")),
+                300,
+            ),
+            report.clone(),
         ));
         let room = (LINES_PER_TEST - 1).min(TEST_LINES.saturating_sub(lines.len()));
-        lines.extend(
-            message
-                .take(room)
-                .map(|l| truncate(&crate::style::printable(&format!("  {l}")), 300)),
-        );
+        lines.extend(message.take(room).map(|l| {
+            (
+                truncate(&crate::style::printable(&format!("  {l}")), 300),
+                report.clone(),
+            )
+        }));
     }
     lines
 }
 
 /// The first `error[…]:` or `error:` line and the indented lines under it
 /// (rustc's `--> file:line:col` and source snippet), when there is one.
-fn first_error(lines: &[String]) -> Option<Vec<String>> {
+fn first_error(lines: &[Line]) -> Option<Vec<Line>> {
     let start = lines
         .iter()
-        .position(|l| l.starts_with("error[") || l.starts_with("error:"))?;
+        .position(|(l, _)| l.starts_with("error[") || l.starts_with("error:"))?;
     let mut block = vec![lines[start].clone()];
-    for line in &lines[start + 1..] {
+    for entry in &lines[start + 1..] {
+        let line = &entry.0;
         let indented = line.starts_with(' ') || line.starts_with('\t') || line.starts_with('|');
         let numbered = line
             .split_once(" |")
@@ -118,7 +160,7 @@ fn first_error(lines: &[String]) -> Option<Vec<String>> {
         if !(indented || numbered) || block.len() >= ERROR_BLOCK_LINES {
             break;
         }
-        block.push(line.clone());
+        block.push(entry.clone());
     }
     Some(block)
 }
@@ -145,8 +187,18 @@ fn looks_like_error(line: &str) -> bool {
 mod tests {
     use super::*;
 
-    fn lines(text: &str) -> Vec<String> {
-        text.lines().map(String::from).collect()
+    #[test]
+    fn marker_lines_are_lab_s_own() {
+        assert!(is_marker("LAB_ARTIFACT_PATH=shots/a.png"));
+        assert!(is_marker("POSTHASTE_LAB_ARTIFACT_PATH=/x"));
+        assert!(!is_marker("error: LAB_ARTIFACT_PATH=x is not set"));
+        assert!(!is_marker("failed"));
+    }
+
+    fn lines(text: &str) -> Vec<Line> {
+        text.lines()
+            .map(|l| (l.to_string(), "s/stderr.log".to_string()))
+            .collect()
     }
 
     #[test]
@@ -174,10 +226,16 @@ mod tests {
             failures: vec![failure("a"), failure("b"), failure("c")],
             ..TestCounts::default()
         };
-        let got = test_lines(&tests);
-        assert_eq!(got[0], "FAIL c::a: panicked at a.rs:1:1:");
-        assert_eq!(got[2], "    left: 1");
-        assert_eq!(got[4], "FAIL c::b: panicked at a.rs:1:1:");
+        let reports = ["s/junit.xml".to_string(), "s/junit-2.xml".to_string()];
+        let got = test_lines(&tests, &reports);
+        assert_eq!(got[0].0, "FAIL c::a: panicked at a.rs:1:1:");
+        assert_eq!(got[2].0, "    left: 1");
+        assert_eq!(got[4].0, "FAIL c::b: panicked at a.rs:1:1:");
         assert_eq!(got.len(), TEST_LINES);
+        // Each failure's lines name the report it came from.
+        assert_eq!(
+            (got[3].1.as_str(), got[4].1.as_str()),
+            ("s/junit.xml", "s/junit-2.xml")
+        );
     }
 }

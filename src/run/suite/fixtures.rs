@@ -108,11 +108,14 @@ fn run_setup(
         fixture.id,
         describe_exit(record.exit_code, record.signal)
     );
+    let mut stream = "stderr";
     let mut excerpt = tail_lines(&prep.dir.join(format!("{log}.stderr.log")), EXCERPT_LINES);
     if excerpt.is_empty() {
+        stream = "stdout";
         excerpt = tail_lines(&prep.dir.join(format!("{log}.stdout.log")), EXCERPT_LINES);
     }
-    outcome.excerpt = excerpt;
+    let source = format!("{}/{log}.{stream}.log", prep.rel_dir);
+    outcome.set_excerpt(excerpt.into_iter().map(|l| (l, source.clone())).collect());
     outcome.finish_early(
         Status::Blocked,
         &format!("fixture:{}:setup", fixture.id),

@@ -70,6 +70,8 @@ pub struct Collected {
     pub stale: bool,
     /// Reports that could not be read or kept.
     pub errors: Vec<JunitError>,
+    /// For each of `counts.failures`, the kept report it came from.
+    pub failure_reports: Vec<String>,
 }
 
 /// Where the reports of one suite are kept: `<suite-dir>/junit.xml`,
@@ -143,6 +145,7 @@ pub fn collect(
         counts: None,
         stale: false,
         errors: Vec::new(),
+        failure_reports: Vec::new(),
     };
     let files: Vec<Utf8PathBuf> = if crate::files::is_glob(pattern) {
         // A filled placeholder makes a pattern absolute: walk from `/`.
@@ -182,7 +185,15 @@ pub fn collect(
             continue;
         }
         match read_and_keep(&file, redactor, keeper) {
-            Ok(counts) => add(out.counts.get_or_insert_with(TestCounts::default), counts),
+            Ok(counts) => {
+                let sum = out.counts.get_or_insert_with(TestCounts::default);
+                let before = sum.failures.len();
+                let report = counts.reports.first().cloned().unwrap_or_default();
+                add(sum, counts);
+                let added = sum.failures.len() - before;
+                out.failure_reports
+                    .extend(std::iter::repeat_n(report, added));
+            }
             Err(e) => out.errors.push(e),
         }
     }

@@ -1,6 +1,6 @@
 //! One suite, by the stages it goes through (docs/running.md): `prepare`
 //! (directories, command, environment), `preflight` (checks that start no
-//! process), `setup` (isolation, services, `fixtures`), `command`
+//! process), `runner_probe` (each runner's probe, once per run), `setup` (isolation, services, `fixtures`), `command`
 //! (repetitions and retries of the command), `evidence` (`artifacts`,
 //! `report_paths`, `junit` with `junit_xml` and `decisive`, then the
 //! `excerpt`), `cleanup`. `steps.rs` strings them together.
@@ -21,6 +21,7 @@ pub mod junit_xml;
 pub mod preflight;
 pub mod prepare;
 pub mod report_paths;
+pub mod runner_probe;
 pub mod secret_names;
 pub mod setup;
 pub mod shell;

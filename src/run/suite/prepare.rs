@@ -110,6 +110,8 @@ pub fn new_outcome(
         tests: None,
         tests_missing: None,
         excerpt: Vec::new(),
+        excerpt_sources: Vec::new(),
+        failure_reports: Vec::new(),
         reasons,
         // File times come from a coarse clock (one kernel tick behind the
         // precise one): a file written right after this instant can carry

@@ -115,7 +115,9 @@ fn still_running(
 /// excerpt. The service must be stopped already (its log complete).
 pub fn block_for_dead_service(prep: &Prepared, died: &services::ReadyError, outcome: &mut Outcome) {
     if let services::ReadyError::Died { id, .. } = died {
-        outcome.excerpt = tail_lines(&services::log_path(&prep.dir, id), EXCERPT_LINES);
+        let source = services::log_path(camino::Utf8Path::new(&prep.rel_dir), id).to_string();
+        let tail = tail_lines(&services::log_path(&prep.dir, id), EXCERPT_LINES);
+        outcome.set_excerpt(tail.into_iter().map(|l| (l, source.clone())).collect());
     }
     outcome.status = Status::Blocked;
     outcome.step = Some(died.step());
@@ -254,10 +256,14 @@ fn start_services(
                 }
                 // Stop first, so the log is complete before its tail is read.
                 stop_services(cx, prep, std::mem::take(running), outcome);
-                outcome.excerpt = match why.reason.probe_lines() {
+                let log = services::log_path(&prep.dir, id);
+                let source =
+                    services::log_path(camino::Utf8Path::new(&prep.rel_dir), id).to_string();
+                let lines = match why.reason.probe_lines() {
                     Some(lines) => lines.to_vec(),
-                    None => tail_lines(&services::log_path(&prep.dir, id), EXCERPT_LINES),
+                    None => tail_lines(&log, EXCERPT_LINES),
                 };
+                outcome.set_excerpt(lines.into_iter().map(|l| (l, source.clone())).collect());
                 let reason = Chain(&why.reason).to_string();
                 outcome.finish_early(Status::Blocked, &why.step, reason, started);
                 return false;

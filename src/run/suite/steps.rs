@@ -1,5 +1,5 @@
 //! One suite, step by step (docs/running.md): the checks that start no
-//! process, the suite directory, set-up, the command, wind-down, evidence,
+//! process, the runners' probes, the suite directory, set-up, the command, wind-down, evidence,
 //! cleanup. Each step lives in its own file of `suite/`; this one only
 //! strings them together.
 
@@ -11,6 +11,7 @@ use super::evidence::collect_evidence;
 use super::excerpt::excerpt;
 use super::preflight::preflight;
 use super::prepare::{Prepared, new_outcome, prepare, write_secret_files};
+use super::runner_probe::probe_runners;
 use super::setup::{block_for_dead_service, set_up, wind_down};
 use crate::error::Chain;
 use crate::outputs::Status;
@@ -37,6 +38,12 @@ pub fn run_suite(
     if let Err((status, step, reason)) = preflight(cx, suite, &prep, virtual_display, need_status) {
         cx.dirs.release(reserved);
         outcome.finish_early(status, step, reason, started);
+        return outcome;
+    }
+    if let Err((step, failed)) = probe_runners(cx, suite) {
+        cx.dirs.release(reserved);
+        outcome.set_excerpt(failed.excerpt);
+        outcome.finish_early(Status::Blocked, &step, failed.reason, started);
         return outcome;
     }
     if let Err(e) = cx.dirs.take(&prep.dir, reserved) {
@@ -93,7 +100,8 @@ pub fn run_suite(
     }
     wind_down(cx, &prep, active, &mut outcome);
     collect_evidence(cx, suite, &prep, &captures, timeout, &mut outcome);
-    outcome.excerpt = excerpt(&prep, &outcome);
+    let lines = excerpt(&prep, &outcome);
+    outcome.set_excerpt(lines);
     if let Some(died) = died {
         block_for_dead_service(&prep, &died, &mut outcome);
     }
