@@ -221,7 +221,7 @@ pub enum RunsCommand {
     List(RunsListArgs),
     /// Show one run's summary (default: latest).
     Show(RunArgs),
-    /// What changed between two runs (default: latest against the previous run of the same suites).
+    /// What changed between two runs (default: each suite of the latest run against its own previous run).
     Diff(RunsDiffArgs),
     /// Suites ranked by status flips and passes after a retry.
     Flaky(RunsFlakyArgs),

@@ -105,6 +105,11 @@ fn list(run_root: &Utf8Path, args: &RunsListArgs) -> Result<u8, Error> {
             counts_line(r),
             r.command_id
         ));
+        if let Some(origin) = crate::report::origin::phrase(&r.origin) {
+            // On the run's line, after what older parsers read.
+            text.pop();
+            text.push_str(&format!("  {origin}\n"));
+        }
     }
     out(&text)?;
     Ok(exit_code::SUCCESS)
@@ -157,11 +162,10 @@ fn record_of<'h>(history: &'h History, dir: &Utf8Path) -> Option<(usize, &'h Run
         .find(|(_, r)| r.run_id == id)
 }
 
-/// The diff the default `lab runs diff` computes for the latest run, if any.
+/// The diff the default `lab runs diff` computes for the latest run, if
+/// any: each suite against the latest earlier run that ran it.
 pub fn default_diff(history: &History) -> Option<queries::RunDiff> {
-    let newer = history.runs.first()?;
-    let older = queries::previous_comparable(&history.runs, 0)?;
-    Some(queries::diff(older, newer))
+    queries::diff_per_suite(&history.runs, 0)
 }
 
 fn diff(ctx: &Context, run_root: &Utf8Path, args: &RunsDiffArgs) -> Result<u8, Error> {
@@ -172,27 +176,31 @@ fn diff(ctx: &Context, run_root: &Utf8Path, args: &RunsDiffArgs) -> Result<u8, E
             .map(|(i, r)| (i, r.clone()))
             .ok_or_else(|| Error::usage(format!("run `{arg}` could not be read")))
     };
-    let (older, newer) = match args.runs.as_slice() {
-        [a, b] => (find(a)?.1, find(b)?.1),
+    let d = match args.runs.as_slice() {
+        [a, b] => queries::diff(&find(a)?.1, &find(b)?.1),
         one => {
             let (i, newer) = find(one.first().map_or("latest", String::as_str))?;
-            let older = queries::previous_comparable(&history.runs, i)
-                .cloned()
-                .ok_or_else(|| {
-                    Error::usage(format!(
-                        "no earlier run shares a suite with {}",
-                        newer.run_id
-                    ))
-                })?;
-            (older, newer)
+            queries::diff_per_suite(&history.runs, i).ok_or_else(|| {
+                Error::usage(format!("no earlier run ran any suite of {}", newer.run_id))
+                    .hint("name two runs to compare them whatever they ran: `lab runs diff A B`")
+            })?
         }
     };
-    let d = queries::diff(&older, &newer);
     if args.json {
         crate::report::json::print(&d)?;
         return Ok(exit_code::SUCCESS);
     }
+    print_diff(&d)
+}
+
+/// The diff as text: the runs, what differs between them, then the
+/// suites by how their status changed.
+fn print_diff(d: &queries::RunDiff) -> Result<u8, Error> {
     let mut text = format!("{} → {}\n", d.from, d.to);
+    for line in d.against_lines() {
+        text.push_str(&line);
+        text.push('\n');
+    }
     for (title, list) in [
         ("newly failing", &d.newly_failing),
         ("newly fixed", &d.newly_fixed),
@@ -205,11 +213,14 @@ fn diff(ctx: &Context, run_root: &Utf8Path, args: &RunsDiffArgs) -> Result<u8, E
         }
         text.push_str(&format!("{title}:\n"));
         for e in list {
+            let tests = queries::tests_phrase(e)
+                .map(|t| format!("  {t}"))
+                .unwrap_or_default();
             let change = e
                 .duration_change_ms
                 .map(|c| format!("  ({c:+} ms)"))
                 .unwrap_or_default();
-            text.push_str(&format!("  {}{change}\n", e.id));
+            text.push_str(&format!("  {}{tests}{change}\n", e.id));
         }
     }
     if d.newly_failing.is_empty()

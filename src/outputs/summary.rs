@@ -316,6 +316,14 @@ pub struct Summary {
     pub invocation: Invocation,
     /// Where to look first.
     pub links: Links,
+    /// The workspace's version control state when the run started, as
+    /// manifest.json records it. Since schema_version 1 (issue 20).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vcs: Option<Vcs>,
+    /// The digest of the registry content the run used (manifest.json's
+    /// `registry.digest`). Since schema_version 1 (issue 20).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub registry_digest: Option<String>,
 }
 
 /// The run status and lab's exit code from the finished suites (docs/exit-codes.md).

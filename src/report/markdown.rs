@@ -60,6 +60,9 @@ impl fmt::Display for Comment<'_> {
             c.flaky,
             summary.duration_ms as f64 / 1000.0
         )?;
+        if let Some(origin) = crate::report::origin::phrase(&crate::report::origin::of(summary)) {
+            writeln!(f, "{}\n", cell(&origin))?;
+        }
         let bad: Vec<&SuiteResult> = summary
             .suites
             .iter()
@@ -106,14 +109,32 @@ fn since(f: &mut fmt::Formatter<'_>, d: &RunDiff) -> fmt::Result {
         ("Still failing", &d.still_failing),
     ] {
         if !list.is_empty() {
-            let ids: Vec<String> = list.iter().map(|e| format!("`{}`", code(&e.id))).collect();
+            let ids: Vec<String> = list
+                .iter()
+                .map(|e| {
+                    let tests = crate::history::queries::tests_phrase(e)
+                        .map(|t| format!(" ({t})"))
+                        .unwrap_or_default();
+                    format!("`{}`{tests}", code(&e.id))
+                })
+                .collect();
             lines.push(format!("- **{title}:** {}", ids.join(", ")));
         }
     }
     if lines.is_empty() {
         return Ok(());
     }
-    writeln!(f, "Since `{}`:\n{}\n", code(&d.from), lines.join("\n"))
+    let against: Vec<String> = d
+        .against_lines()
+        .iter()
+        .map(|l| format!("- {}", cell(l)))
+        .collect();
+    writeln!(
+        f,
+        "Since `{}`:\n{}\n",
+        code(&d.from),
+        [against, lines].concat().join("\n")
+    )
 }
 
 /// Text inside an HTML element: printable, `<`, `>` and `&` escaped.

@@ -160,6 +160,7 @@ impl Outcome {
             ports: ran.ports,
             leaked: ran.leaked,
             artifacts: self.artifacts.clone(),
+            program: None,
             isolation: ran.isolation,
             roots: ran.roots,
         };

@@ -10,8 +10,10 @@
 //! - `isolation/` — network namespaces, services and readiness probes;
 //! - `process/` — child processes: spawn, drive, capture, redact, signals;
 //! - `context` — the types the engine and the stages share; `host` — what
-//!   the machine offers.
+//!   the machine offers; `programs` — the versions of the programs suites
+//!   run (`command_words` finds them), cached across runs.
 
+pub mod command_words;
 pub mod context;
 pub mod engine;
 
@@ -19,6 +21,7 @@ pub mod host;
 pub mod isolation;
 pub mod plan;
 pub mod process;
+pub mod programs;
 pub mod provenance;
 pub mod reporter;
 pub mod run_dir;

@@ -56,6 +56,13 @@ impl SummaryWriter {
         self.header.pending.extend(ids);
     }
 
+    /// Records where the run started from: the workspace's version
+    /// control state and the registry's digest.
+    pub fn set_provenance(&mut self, vcs: crate::outputs::Vcs, registry_digest: Option<String>) {
+        self.header.vcs = Some(vcs);
+        self.header.registry_digest = registry_digest;
+    }
+
     /// The document as it stands (suites left out).
     pub fn header(&self) -> &Summary {
         &self.header
@@ -183,6 +190,8 @@ mod tests {
             reproduce_selected: String::new(),
             invocation: Invocation::default(),
             links: Links::default(),
+            vcs: None,
+            registry_digest: None,
         }
     }
 

@@ -24,6 +24,7 @@ mod layers;
 mod lean;
 mod orphans;
 mod promises;
+mod provenance;
 mod readiness;
 mod roots;
 mod runner_probe;
