@@ -174,6 +174,8 @@ impl Outcome {
             tests_missing: self.tests_missing,
             excerpt: self.excerpt,
             rationale: crate::outputs::rationale(&self.reasons),
+            quarantined: false,
+            quarantine: None,
         };
         (result, manifest)
     }

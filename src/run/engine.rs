@@ -39,6 +39,8 @@ pub struct Options {
     pub jobs: u32,
     /// Run each suite this many times (at least 1).
     pub repeat: u32,
+    /// `--strict`: every quarantine ignored, every suite gates.
+    pub strict: bool,
 }
 
 /// The result of a run.
@@ -454,7 +456,11 @@ impl<'r> Running<'_, 'r> {
     ) -> Result<(), Error> {
         self.plan.finish(index);
         self.done += 1;
-        if self.options.fail_fast && outcome.status == Status::Failed {
+        if self.options.fail_fast
+            && outcome.status == Status::Failed
+            && super::quarantine::in_force(self.cx.registry, &outcome.id, self.options.strict)
+                .is_none()
+        {
             self.stop_starting = true;
         }
         self.statuses.insert(outcome.id.clone(), outcome.status);
@@ -468,7 +474,8 @@ impl<'r> Running<'_, 'r> {
             }),
         );
         self.start_ready(work);
-        let (result, entry) = outcome.into_external();
+        let (mut result, entry) = outcome.into_external();
+        super::quarantine::mark(&mut result, self.cx.registry, self.options.strict);
         self.reporter.suite_finished(&result, self.done, self.total);
         self.manifest.suites.push(entry);
         self.summary.push(result);
@@ -505,7 +512,8 @@ impl<'r> Running<'_, 'r> {
                 super::suite::prepare::new_outcome(self.cx, sel.suite, &prep, sel.rationale);
             let reason = "fail-fast: an earlier suite failed".to_string();
             o.finish_early(Status::Blocked, "fail-fast", reason, Instant::now());
-            let (result, entry) = o.into_external();
+            let (mut result, entry) = o.into_external();
+            super::quarantine::mark(&mut result, self.cx.registry, self.options.strict);
             self.reporter.suite_finished(&result, self.done, self.total);
             self.manifest.suites.push(entry);
             self.summary.push(result);
@@ -683,6 +691,7 @@ fn start_summary(
             },
             invocation,
             links: Links::default(),
+            quarantined: None,
         },
     )
 }

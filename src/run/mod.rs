@@ -20,6 +20,7 @@ pub mod isolation;
 pub mod plan;
 pub mod process;
 pub mod provenance;
+pub mod quarantine;
 pub mod reporter;
 pub mod run_dir;
 pub mod suite;

@@ -78,7 +78,13 @@ impl SummaryWriter {
             h.pending.retain(|id| !finished.contains(id));
         }
         h.counts = count(&self.results, h.counts.selected);
-        let (status, code) = status_of(&h.counts, h.interrupted);
+        // Quarantined suites count with their real status but do not gate.
+        h.quarantined = QuarantinedSection::of(&self.results);
+        let gating = match &h.quarantined {
+            None => h.counts.clone(),
+            Some(q) => q.gating(&h.counts),
+        };
+        let (status, code) = status_of(&gating, h.interrupted);
         // Only the final write gives the outcome: a summary read while
         // the run goes on (or after lab was killed) never reads as passed.
         h.status = if h.finished_at.is_some() {
@@ -152,6 +158,8 @@ mod tests {
             tests_missing: None,
             excerpt: vec!["suites\":[] inside a string".into()],
             rationale: Vec::new(),
+            quarantined: false,
+            quarantine: None,
         }
     }
 
@@ -182,6 +190,7 @@ mod tests {
             reproduce_selected: String::new(),
             invocation: Invocation::default(),
             links: Links::default(),
+            quarantined: None,
         }
     }
 

@@ -21,6 +21,7 @@ mod layers;
 mod lean;
 mod orphans;
 mod promises;
+mod quarantine;
 mod readiness;
 mod roots;
 mod schedule;
