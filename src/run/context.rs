@@ -47,6 +47,9 @@ pub struct RunContext<'a> {
     pub netns_tools: &'a super::isolation::netns::Tools,
     /// Hears what happens.
     pub reporter: &'a dyn Reporter,
+    /// Hermetic suites' `SOURCE_DATE_EPOCH`: the commit's time (none
+    /// outside a repository, or when no selected suite is hermetic).
+    pub source_date_epoch: Option<String>,
 }
 
 /// A suite as the run knows it: what happened (summary.json's entry) and
@@ -122,6 +125,8 @@ pub struct Ran {
     pub isolation: Vec<String>,
     /// Its roots (`tmp`, `state.*`) → where they are.
     pub roots: std::collections::BTreeMap<String, String>,
+    /// Its profile is hermetic.
+    pub hermetic: bool,
 }
 
 impl Outcome {
@@ -152,6 +157,7 @@ impl Outcome {
             artifacts: self.artifacts.clone(),
             isolation: ran.isolation,
             roots: ran.roots,
+            hermetic: ran.hermetic,
         };
         let (stdout, stderr) = match self.logs {
             Some((out, err)) => (Some(out), Some(err)),

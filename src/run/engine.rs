@@ -93,6 +93,23 @@ pub fn order<'r>(selected: Vec<Selected<'r>>) -> Vec<Selected<'r>> {
     out
 }
 
+/// `SOURCE_DATE_EPOCH` of the run's hermetic suites: the commit's time;
+/// `None` when no selected suite is hermetic (no VCS query then).
+fn source_date_epoch(
+    registry: &Registry,
+    selected: &[Selected<'_>],
+    env: &BTreeMap<String, String>,
+) -> Option<String> {
+    let hermetic = selected
+        .iter()
+        .any(|s| registry.merged_profile(s.suite).is_some_and(|p| p.hermetic));
+    if !hermetic {
+        return None;
+    }
+    let path = env.get("PATH").map(String::as_str);
+    crate::vcs::commit_time(&registry.workspace, path).map(|t| t.to_string())
+}
+
 /// Runs every runner's `version` command once; first line of its output.
 fn tool_versions(
     registry: &Registry,
@@ -241,6 +258,7 @@ pub fn run(
         repeat: options.repeat.max(1),
         dirs: &dirs,
         netns_tools: &netns_tools,
+        source_date_epoch: source_date_epoch(registry, &selected, &host_env),
     };
     let plan = plan_for(&selected, &expected_ms, options.jobs);
     let mut state = Running {

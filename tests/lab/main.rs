@@ -11,6 +11,7 @@ mod cli;
 mod discovery;
 mod docs;
 mod foreign;
+mod hermetic;
 mod history;
 mod hostile;
 mod interrupts;

@@ -94,7 +94,12 @@ fn strict_ignores_every_quarantine() {
     assert_eq!(summary["status"], "failed");
     assert_eq!(summary["first_failure"]["suite"], "suite.x");
     assert!(summary["quarantined"].is_null(), "{summary}");
-    assert!(summary["reproduce"].as_str().expect("reproduce").ends_with("--strict"));
+    assert!(
+        summary["reproduce"]
+            .as_str()
+            .expect("reproduce")
+            .ends_with("--strict")
+    );
 }
 
 #[test]
