@@ -276,6 +276,10 @@ pub struct RunsFlakyArgs {
     /// Print JSON on stdout.
     #[arg(long)]
     pub json: bool,
+    /// Print the `quarantine` TOML to paste for each of them (until today +
+    /// 14 days), and which quarantined suites passed their last 20 runs.
+    #[arg(long)]
+    pub suggest: bool,
 }
 
 /// `lab runs prune`.

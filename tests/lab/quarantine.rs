@@ -145,3 +145,68 @@ fn check_warns_a_week_ahead_and_requires_until() {
         .stderr_contains("`until` in the quarantine of `suite.z` is not a date")
         .run();
 }
+
+/// Item 2: real runs of a suite that fails every other run (a counter
+/// file) → `runs flaky --suggest` prints TOML that, pasted where the suite
+/// is defined, passes `lab check` and takes the suite out of the gate.
+#[test]
+fn runs_flaky_suggest_emits_a_quarantine_that_check_accepts() {
+    let registry = "[suite.alt]\ncommand = \"n=$(cat count 2>/dev/null || echo 0); n=$((n+1)); echo $n > count; [ $((n % 2)) -eq 0 ]\"\n\n[suite.steady]\ncommand = \"true\"\n";
+    let ws = Workspace::with(&[("suites.toml", registry)]);
+    for run in 1..=4 {
+        let status = if run % 2 == 1 { 1 } else { 0 };
+        ws.cmd(&["verify", "--all"])
+            .status(status)
+            .stderr_any()
+            .run();
+    }
+    let out = ws.cmd(&["runs", "flaky", "--suggest"]).stdout_any().run();
+    let marker = "# quarantine suite.alt: paste at the end of suites.toml\n";
+    let start = out.stdout.find(marker).expect("a suggestion") + marker.len();
+    let toml: String = out.stdout[start..]
+        .lines()
+        .take_while(|l| !l.is_empty())
+        .map(|l| format!("{l}\n"))
+        .collect();
+    assert_eq!(
+        toml,
+        format!(
+            "[suite.alt.quarantine]\nreason = \"3 flips and 0 passes after a retry in 4 runs\"\nissue = \"TODO: the issue tracking the fix\"\nuntil = \"{}\"\n",
+            day(14)
+        ),
+        "{}",
+        out.stdout
+    );
+    assert!(!out.stdout.contains("suite.steady"), "{}", out.stdout);
+    ws.write("suites.toml", &format!("{registry}\n{toml}"));
+    ws.cmd(&["check"])
+        .stderr_contains("0 errors, 0 warnings")
+        .run();
+    // The fifth run fails, quarantined: lab exits 0.
+    ws.cmd(&["verify", "--all"])
+        .stderr_contains("1 quarantined: 1 failed")
+        .run();
+    let json = ws.cmd(&["runs", "flaky", "--suggest", "--json"]).run_json();
+    assert_eq!(json["suggest"]["quarantine"], serde_json::json!([]));
+}
+
+/// Item 2: a quarantined suite that passed its last 20 runs may leave.
+#[test]
+fn a_quarantined_suite_passing_twenty_runs_is_ready_to_leave() {
+    let registry = format!(
+        "[suite.healed]\ncommand = \"true\"\nquarantine = {{ reason = \"r\", issue = \"#1\", until = \"{}\" }}\n",
+        day(30)
+    );
+    let ws = Workspace::with(&[("suites.toml", &registry)]);
+    for _ in 0..19 {
+        ws.cmd(&["verify", "healed"]).stderr_any().run();
+    }
+    let out = ws.cmd(&["runs", "flaky", "--suggest"]).stdout_any().run();
+    assert!(!out.stdout.contains("ready to leave"), "{}", out.stdout);
+    ws.cmd(&["verify", "healed"]).stderr_any().run();
+    ws.cmd(&["runs", "flaky", "--suggest"])
+        .stdout_contains(
+            "suite.healed passed its last 20 runs: ready to leave quarantine (remove `quarantine` at suites.toml:3:",
+        )
+        .run();
+}
