@@ -185,6 +185,9 @@ pub struct VerifyArgs {
     /// Run each selected suite N times, to hunt intermittent failures.
     #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..))]
     pub repeat: u32,
+    /// Ignore every quarantine: quarantined suites gate like the rest.
+    #[arg(long)]
+    pub strict: bool,
 }
 
 /// Report formats.
@@ -273,6 +276,10 @@ pub struct RunsFlakyArgs {
     /// Print JSON on stdout.
     #[arg(long)]
     pub json: bool,
+    /// Print the `quarantine` TOML to paste for each of them (until today +
+    /// 14 days), and which quarantined suites passed their last 20 runs.
+    #[arg(long)]
+    pub suggest: bool,
 }
 
 /// `lab runs prune`.

@@ -122,6 +122,7 @@ pub fn run(ctx: &Context, args: &LaunchArgs) -> Result<u8, Error> {
         retries: Some(0),
         jobs: 1,
         repeat: 1,
+        strict: false,
     };
     let output = LaunchOutput {
         target: args.target.clone(),
@@ -171,6 +172,7 @@ fn app_suite(runner: &Runner, target: &str, profile: &str, fixtures: &[String]) 
         weight: 1,
         exclusive: false,
         artifacts: Vec::new(),
+        quarantine: None,
     }
 }
 

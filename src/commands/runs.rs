@@ -24,7 +24,7 @@ pub fn run(ctx: &Context, command: &RunsCommand) -> Result<u8, Error> {
         RunsCommand::List(args) => list(&run_root, args),
         RunsCommand::Show(args) => show(ctx, &run_root, args),
         RunsCommand::Diff(args) => diff(ctx, &run_root, args),
-        RunsCommand::Flaky(args) => flaky(&run_root, args),
+        RunsCommand::Flaky(args) => flaky(&registry, &run_root, args),
         RunsCommand::Prune(args) => prune(
             &run_root,
             &registry.workspace,
@@ -234,16 +234,30 @@ fn print_diff(d: &queries::RunDiff) -> Result<u8, Error> {
     Ok(exit_code::SUCCESS)
 }
 
-fn flaky(run_root: &Utf8Path, args: &RunsFlakyArgs) -> Result<u8, Error> {
+fn flaky(
+    registry: &crate::registry::Registry,
+    run_root: &Utf8Path,
+    args: &RunsFlakyArgs,
+) -> Result<u8, Error> {
     let history = load(run_root);
     let window = &history.runs[..history.runs.len().min(args.last)];
     let ranked = queries::flaky(window);
+    let suggestions = if args.suggest {
+        super::flaky_suggest::suggest(registry, &history.runs, &ranked)
+    } else {
+        Default::default()
+    };
     if args.json {
-        crate::report::json::print(&serde_json::json!({
+        let mut doc = serde_json::json!({
             "schema_version": 1,
             "runs": window.len(),
             "suites": ranked,
-        }))?;
+        });
+        if args.suggest {
+            // Plain data: serializing it cannot fail.
+            doc["suggest"] = serde_json::to_value(&suggestions).unwrap_or_default();
+        }
+        crate::report::json::print(&doc)?;
         return Ok(exit_code::SUCCESS);
     }
     let mut text = format!("over the last {} runs:\n", window.len());
@@ -266,6 +280,9 @@ fn flaky(run_root: &Utf8Path, args: &RunsFlakyArgs) -> Result<u8, Error> {
             "  {:>3}  {}  {} flips, {} passes after retry  {strip}\n",
             f.score, f.id, f.flips, f.passes_after_retry
         ));
+    }
+    if args.suggest {
+        text.push_str(&suggestions.text());
     }
     out(&text)?;
     Ok(exit_code::SUCCESS)

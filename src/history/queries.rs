@@ -353,6 +353,17 @@ pub fn flaky(runs: &[RunRecord]) -> Vec<Flakiness> {
     out
 }
 
+/// `id` passed (not flaky) in each of the `n` newest of `runs` (newest
+/// first) it appeared in, and appeared in at least `n`.
+pub fn passed_last(runs: &[RunRecord], id: &str, n: usize) -> bool {
+    let statuses: Vec<Status> = runs
+        .iter()
+        .filter_map(|r| r.suites.iter().find(|s| s.id == id).map(|s| s.status))
+        .take(n)
+        .collect();
+    n > 0 && statuses.len() == n && statuses.iter().all(|s| *s == Status::Passed)
+}
+
 /// Which runs (newest first) pruning keeps: the newest `keep`, and the
 /// newest run of every suite whose latest status is failing.
 pub fn keep_set(runs: &[RunRecord], keep: usize) -> HashSet<String> {

@@ -165,6 +165,9 @@ pub struct SuiteManifest {
     /// its directory was made. Since schema_version 1 (issue 22).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub roots: BTreeMap<String, String>,
+    /// Its profile is hermetic: a fixed, minimal environment, umask 022.
+    #[serde(default)]
+    pub hermetic: bool,
 }
 
 /// `manifest.json`: what ran, where, with what.

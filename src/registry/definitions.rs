@@ -100,6 +100,7 @@ pub(super) fn read_suite(r: &mut Reader<'_, '_>, id: String, span: Span) -> Suit
         weight: r.uint("weight", 1).unwrap_or(1),
         exclusive: r.bool("exclusive").unwrap_or(false),
         artifacts: r.references("artifacts"),
+        quarantine: super::quarantine::read(r, &id),
         id,
         span,
     }
@@ -291,6 +292,7 @@ pub(super) fn read_profile(r: &mut Reader<'_, '_>, id: String, span: Span) -> Pr
             ],
         ),
         services: r.references("services"),
+        hermetic: r.bool("hermetic"),
         id,
         span,
     }

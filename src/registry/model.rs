@@ -92,6 +92,7 @@ impl Kind {
                 "weight",
                 "exclusive",
                 "artifacts",
+                "quarantine",
             ],
             Kind::Profile => &[
                 "description",
@@ -104,6 +105,7 @@ impl Kind {
                 "display",
                 "cleanup",
                 "services",
+                "hermetic",
             ],
             Kind::Fixture => &[
                 "description",
@@ -376,6 +378,22 @@ pub struct Suite {
     pub exclusive: bool,
     /// Declared artifacts to collect.
     pub artifacts: Vec<Ref>,
+    /// Kept out of the gate until a date (docs/registry.md#quarantine).
+    pub quarantine: Option<Quarantine>,
+}
+
+/// A suite's `quarantine`: it still runs, but its failure does not gate
+/// until `until` (included) has passed.
+#[derive(Debug, Clone)]
+pub struct Quarantine {
+    /// Why, for humans.
+    pub reason: Option<String>,
+    /// The issue tracking the fix: a URL or an id.
+    pub issue: Option<String>,
+    /// The last day the quarantine holds.
+    pub until: jiff::civil::Date,
+    /// Where `until` was written.
+    pub span: Span,
 }
 
 /// Network policy of a profile.
@@ -437,6 +455,8 @@ pub struct Profile {
     pub cleanup: Option<Cleanup>,
     /// Services started for every suite using the profile.
     pub services: Vec<Ref>,
+    /// A fixed, minimal environment (`None` = the parent's choice).
+    pub hermetic: Option<bool>,
 }
 
 /// One `copy` entry of a fixture.

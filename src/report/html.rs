@@ -130,6 +130,7 @@ impl fmt::Display for Page<'_> {
         head(f, self.summary, self.base)?;
         header(f, self.summary)?;
         reproduce(f, self.summary)?;
+        quarantined(f, self.summary)?;
         diff_section(f, self.diff)?;
         suites_section(f, self.summary, &self.trends)?;
         f.write_str("</main></body></html>\n")
@@ -232,6 +233,33 @@ fn reproduce(f: &mut fmt::Formatter<'_>, summary: &Summary) -> fmt::Result {
         )?;
     }
     f.write_str("</section>")
+}
+
+/// The quarantined suites, loud: they ran but did not gate.
+fn quarantined(f: &mut fmt::Formatter<'_>, summary: &Summary) -> fmt::Result {
+    let Some(q) = &summary.quarantined else {
+        return Ok(());
+    };
+    write!(
+        f,
+        r#"<section id="quarantined" style="border:2px solid #bf8700"><h2>⚠ {}</h2><p class="muted">These suites ran but do not gate the run; <code>lab verify --strict</code> ignores every quarantine.</p><table><tr><th>status</th><th>suite</th><th>until</th><th>issue</th><th>reason</th></tr>"#,
+        esc(&q.phrase())
+    )?;
+    for s in &q.suites {
+        let r = &s.quarantine;
+        write!(
+            f,
+            r#"<tr><td><span class="badge" style="background:{}">{}</span></td><td><code>{}</code></td><td>{} ({})</td><td>{}</td><td>{}</td></tr>"#,
+            color(s.status),
+            s.status.name(),
+            esc(&s.id),
+            esc(&r.until),
+            esc(&crate::registry::quarantine::ends_in(r.days_left)),
+            esc(r.issue.as_deref().unwrap_or("")),
+            esc(r.reason.as_deref().unwrap_or("")),
+        )?;
+    }
+    f.write_str("</table></section>")
 }
 
 /// What changed since the previous comparable run.

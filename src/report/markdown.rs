@@ -63,6 +63,7 @@ impl fmt::Display for Comment<'_> {
         if let Some(origin) = crate::report::origin::phrase(&crate::report::origin::of(summary)) {
             writeln!(f, "{}\n", cell(&origin))?;
         }
+        quarantined(f, summary)?;
         let bad: Vec<&SuiteResult> = summary
             .suites
             .iter()
@@ -98,6 +99,30 @@ impl fmt::Display for Comment<'_> {
             fenced("sh", std::slice::from_ref(&summary.reproduce))
         )
     }
+}
+
+/// The quarantined suites, loud: they ran but did not gate.
+fn quarantined(f: &mut fmt::Formatter<'_>, summary: &Summary) -> fmt::Result {
+    let Some(q) = &summary.quarantined else {
+        return Ok(());
+    };
+    writeln!(
+        f,
+        "> [!WARNING]\n> **{}** (they ran but do not gate)\n",
+        cell(&q.phrase())
+    )?;
+    f.write_str("| status | quarantined suite | until | issue |\n|---|---|---|---|\n")?;
+    for s in &q.suites {
+        writeln!(
+            f,
+            "| {} | `{}` | {} | {} |",
+            s.status.name(),
+            code(&s.id),
+            cell(&s.quarantine.until),
+            cell(s.quarantine.issue.as_deref().unwrap_or(""))
+        )?;
+    }
+    f.write_str("\n")
 }
 
 /// What changed since the previous comparable run, when anything did.
@@ -159,7 +184,7 @@ fn gh(text: &str, property: bool) -> String {
 }
 
 /// `::error` annotations, one per failed or blocked suite, at `place(id)`
-/// (file and line of its definition).
+/// (file and line of its definition); `::warning` for a quarantined one.
 pub fn annotations(summary: &Summary, place: &dyn Fn(&str) -> Option<(String, u32)>) -> String {
     let mut out = String::new();
     for s in summary
@@ -173,7 +198,13 @@ pub fn annotations(summary: &Summary, place: &dyn Fn(&str) -> Option<(String, u3
             Some((file, line)) => format!("file={},line={line},", gh(&file, true)),
             None => String::new(),
         };
-        out.push_str(&format!("::error {at}title={title}::{message}\n"));
+        let level = if s.quarantined { "warning" } else { "error" };
+        let title = if s.quarantined {
+            format!("{title} (quarantined)")
+        } else {
+            title
+        };
+        out.push_str(&format!("::{level} {at}title={title}::{message}\n"));
     }
     out
 }

@@ -39,6 +39,8 @@ pub struct Options {
     pub jobs: u32,
     /// Run each suite this many times (at least 1).
     pub repeat: u32,
+    /// `--strict`: every quarantine ignored, every suite gates.
+    pub strict: bool,
 }
 
 /// The result of a run.
@@ -89,6 +91,23 @@ pub fn order<'r>(selected: Vec<Selected<'r>>) -> Vec<Selected<'r>> {
         }
     }
     out
+}
+
+/// `SOURCE_DATE_EPOCH` of the run's hermetic suites: the commit's time;
+/// `None` when no selected suite is hermetic (no VCS query then).
+fn source_date_epoch(
+    registry: &Registry,
+    selected: &[Selected<'_>],
+    env: &BTreeMap<String, String>,
+) -> Option<String> {
+    let hermetic = selected
+        .iter()
+        .any(|s| registry.merged_profile(s.suite).is_some_and(|p| p.hermetic));
+    if !hermetic {
+        return None;
+    }
+    let path = env.get("PATH").map(String::as_str);
+    crate::vcs::commit_time(&registry.workspace, path).map(|t| t.to_string())
 }
 
 /// Runs every runner's `version` command once; first line of its output.
@@ -251,6 +270,7 @@ pub fn run(
         repeat: options.repeat.max(1),
         dirs: &dirs,
         netns_tools: &netns_tools,
+        source_date_epoch: source_date_epoch(registry, &selected, &host_env),
     };
     let plan = plan_for(&selected, &expected_ms, options.jobs);
     let mut state = Running {
@@ -491,7 +511,11 @@ impl<'r> Running<'_, 'r> {
     ) -> Result<(), Error> {
         self.plan.finish(index);
         self.done += 1;
-        if self.options.fail_fast && outcome.status == Status::Failed {
+        if self.options.fail_fast
+            && outcome.status == Status::Failed
+            && super::quarantine::in_force(self.cx.registry, &outcome.id, self.options.strict)
+                .is_none()
+        {
             self.stop_starting = true;
         }
         self.statuses.insert(outcome.id.clone(), outcome.status);
@@ -505,8 +529,9 @@ impl<'r> Running<'_, 'r> {
             }),
         );
         self.start_ready(work);
-        let (result, mut entry) = outcome.into_external();
+        let (mut result, mut entry) = outcome.into_external();
         entry.program = self.program_of.get(&entry.id).cloned();
+        super::quarantine::mark(&mut result, self.cx.registry, self.options.strict);
         self.reporter.suite_finished(&result, self.done, self.total);
         self.manifest.suites.push(entry);
         self.summary.push(result);
@@ -543,8 +568,9 @@ impl<'r> Running<'_, 'r> {
                 super::suite::prepare::new_outcome(self.cx, sel.suite, &prep, sel.rationale);
             let reason = "fail-fast: an earlier suite failed".to_string();
             o.finish_early(Status::Blocked, "fail-fast", reason, Instant::now());
-            let (result, mut entry) = o.into_external();
+            let (mut result, mut entry) = o.into_external();
             entry.program = self.program_of.get(&entry.id).cloned();
+            super::quarantine::mark(&mut result, self.cx.registry, self.options.strict);
             self.reporter.suite_finished(&result, self.done, self.total);
             self.manifest.suites.push(entry);
             self.summary.push(result);
@@ -732,6 +758,7 @@ fn start_summary(
             links: Links::default(),
             vcs: None,
             registry_digest: None,
+            quarantined: None,
         },
     )
 }

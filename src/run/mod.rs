@@ -23,6 +23,7 @@ pub mod plan;
 pub mod process;
 pub mod programs;
 pub mod provenance;
+pub mod quarantine;
 pub mod reporter;
 pub mod run_dir;
 pub mod suite;

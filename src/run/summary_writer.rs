@@ -85,7 +85,13 @@ impl SummaryWriter {
             h.pending.retain(|id| !finished.contains(id));
         }
         h.counts = count(&self.results, h.counts.selected);
-        let (status, code) = status_of(&h.counts, h.interrupted);
+        // Quarantined suites count with their real status but do not gate.
+        h.quarantined = QuarantinedSection::of(&self.results);
+        let gating = match &h.quarantined {
+            None => h.counts.clone(),
+            Some(q) => q.gating(&h.counts),
+        };
+        let (status, code) = status_of(&gating, h.interrupted);
         // Only the final write gives the outcome: a summary read while
         // the run goes on (or after lab was killed) never reads as passed.
         h.status = if h.finished_at.is_some() {
@@ -160,6 +166,8 @@ mod tests {
             excerpt: vec!["suites\":[] inside a string".into()],
             excerpt_sources: vec![format!("suites/{id}/stderr.log")],
             rationale: Vec::new(),
+            quarantined: false,
+            quarantine: None,
         }
     }
 
@@ -192,6 +200,7 @@ mod tests {
             links: Links::default(),
             vcs: None,
             registry_digest: None,
+            quarantined: None,
         }
     }
 

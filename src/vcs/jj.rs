@@ -167,3 +167,26 @@ pub fn state(workspace: &Utf8Path) -> Option<State> {
         dirty: Some(!empty),
     })
 }
+
+/// The working-copy commit's committer time, seconds since the epoch.
+pub fn commit_time(workspace: &Utf8Path) -> Option<i64> {
+    let out = std::process::Command::new("jj")
+        .args([
+            "log",
+            "--no-graph",
+            "--ignore-working-copy",
+            "-r",
+            "@",
+            "-T",
+            r#"committer.timestamp().format("%s")"#,
+        ])
+        .current_dir(workspace)
+        .stdin(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .output()
+        .ok()?;
+    if !out.status.success() {
+        return None;
+    }
+    String::from_utf8_lossy(&out.stdout).trim().parse().ok()
+}

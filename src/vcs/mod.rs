@@ -163,6 +163,15 @@ pub fn state(workspace: &Utf8Path, path_var: Option<&str>) -> State {
     })
 }
 
+/// The commit time (seconds since the epoch) of what is checked out: git,
+/// HEAD's; jj, the working-copy commit's. `None` outside a repository.
+pub fn commit_time(workspace: &Utf8Path, path_var: Option<&str>) -> Option<i64> {
+    match system(workspace, path_var)? {
+        System::Jj => jj::commit_time(workspace).or_else(|| git::commit_time(workspace)),
+        System::Git => git::commit_time(workspace),
+    }
+}
+
 /// Paths changed since a base, and how the base was found.
 #[derive(Debug, Clone, Default)]
 pub struct Changes {
