@@ -191,6 +191,9 @@ pub struct VerifyArgs {
     /// Say which selected suites would run and which are cached, and run none.
     #[arg(long)]
     pub cache_only: bool,
+    /// Ignore every quarantine: quarantined suites gate like the rest.
+    #[arg(long)]
+    pub strict: bool,
 }
 
 /// Report formats.
@@ -227,7 +230,7 @@ pub enum RunsCommand {
     List(RunsListArgs),
     /// Show one run's summary (default: latest).
     Show(RunArgs),
-    /// What changed between two runs (default: latest against the previous run of the same suites).
+    /// What changed between two runs (default: each suite of the latest run against its own previous run).
     Diff(RunsDiffArgs),
     /// Suites ranked by status flips and passes after a retry.
     Flaky(RunsFlakyArgs),
@@ -279,6 +282,10 @@ pub struct RunsFlakyArgs {
     /// Print JSON on stdout.
     #[arg(long)]
     pub json: bool,
+    /// Print the `quarantine` TOML to paste for each of them (until today +
+    /// 14 days), and which quarantined suites passed their last 20 runs.
+    #[arg(long)]
+    pub suggest: bool,
 }
 
 /// `lab runs prune`.

@@ -1,6 +1,6 @@
 //! `lab check`: every problem of the registry in one pass, with
 //! file:line:col; warnings for path patterns that match no file and for
-//! services on a fixed port; `--write-stubs` first defines what the
+//! services on a fixed port; quarantines ending soon (or over); `--write-stubs` first defines what the
 //! registry names but lacks.
 
 use std::collections::BTreeMap;
@@ -13,6 +13,7 @@ use crate::outputs::{CheckReport, SCHEMA_VERSION};
 use crate::registry::Loaded;
 use crate::registry::check::workspace_warnings;
 use crate::registry::fixed_ports::fixed_port_warnings;
+use crate::registry::quarantine::{quarantine_diagnostics, today};
 use crate::registry::stubs::{self, Written};
 
 /// Runs `lab check`.
@@ -25,6 +26,7 @@ pub fn run(ctx: &Context, args: &CheckArgs) -> Result<u8, Error> {
     let mut diagnostics = loaded.diagnostics.clone();
     diagnostics.extend(workspace_warnings(&loaded.registry));
     diagnostics.extend(fixed_port_warnings(&loaded.registry));
+    diagnostics.extend(quarantine_diagnostics(&loaded.registry, today()));
     let errors = diagnostics.iter().filter(|d| d.is_error()).count();
     let warnings = diagnostics.len() - errors;
     let r = &loaded.registry;

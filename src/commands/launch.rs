@@ -123,6 +123,7 @@ pub fn run(ctx: &Context, args: &LaunchArgs) -> Result<u8, Error> {
         retries: Some(0),
         jobs: 1,
         repeat: 1,
+        strict: false,
     };
     let output = LaunchOutput {
         target: args.target.clone(),
@@ -174,6 +175,7 @@ fn app_suite(runner: &Runner, target: &str, profile: &str, fixtures: &[String]) 
         artifacts: Vec::new(),
         cache: None,
         inputs: None,
+        quarantine: None,
     }
 }
 

@@ -4,6 +4,7 @@
 
 pub mod check;
 pub mod completions;
+pub mod flaky_suggest;
 pub mod init;
 pub mod init_layout;
 pub mod launch;

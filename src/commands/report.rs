@@ -14,7 +14,7 @@ use crate::history::queries::{self, RunDiff};
 use crate::outputs::Summary;
 use crate::registry::Registry;
 
-/// The diff of the run `run_id` against the previous comparable run, and
+/// The diff of the run `run_id`, each suite against its own previous run, and
 /// the history (newest first) for trends.
 fn context_of(run_root: &Utf8Path, run_id: &str) -> (Option<RunDiff>, Vec<index::RunRecord>) {
     let history = index::load(run_root);
@@ -22,10 +22,7 @@ fn context_of(run_root: &Utf8Path, run_id: &str) -> (Option<RunDiff>, Vec<index:
         .runs
         .iter()
         .position(|r| r.run_id == run_id)
-        .and_then(|i| {
-            let newer = &history.runs[i];
-            queries::previous_comparable(&history.runs, i).map(|older| queries::diff(older, newer))
-        });
+        .and_then(|i| queries::diff_per_suite(&history.runs, i));
     let from = history
         .runs
         .iter()

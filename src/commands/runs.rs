@@ -24,7 +24,7 @@ pub fn run(ctx: &Context, command: &RunsCommand) -> Result<u8, Error> {
         RunsCommand::List(args) => list(&run_root, args),
         RunsCommand::Show(args) => show(ctx, &run_root, args),
         RunsCommand::Diff(args) => diff(ctx, &run_root, args),
-        RunsCommand::Flaky(args) => flaky(&run_root, args),
+        RunsCommand::Flaky(args) => flaky(&registry, &run_root, args),
         RunsCommand::Prune(args) => {
             let code = prune(
                 &run_root,
@@ -115,6 +115,11 @@ fn list(run_root: &Utf8Path, args: &RunsListArgs) -> Result<u8, Error> {
             counts_line(r),
             r.command_id
         ));
+        if let Some(origin) = crate::report::origin::phrase(&r.origin) {
+            // On the run's line, after what older parsers read.
+            text.pop();
+            text.push_str(&format!("  {origin}\n"));
+        }
     }
     out(&text)?;
     Ok(exit_code::SUCCESS)
@@ -167,11 +172,10 @@ fn record_of<'h>(history: &'h History, dir: &Utf8Path) -> Option<(usize, &'h Run
         .find(|(_, r)| r.run_id == id)
 }
 
-/// The diff the default `lab runs diff` computes for the latest run, if any.
+/// The diff the default `lab runs diff` computes for the latest run, if
+/// any: each suite against the latest earlier run that ran it.
 pub fn default_diff(history: &History) -> Option<queries::RunDiff> {
-    let newer = history.runs.first()?;
-    let older = queries::previous_comparable(&history.runs, 0)?;
-    Some(queries::diff(older, newer))
+    queries::diff_per_suite(&history.runs, 0)
 }
 
 fn diff(ctx: &Context, run_root: &Utf8Path, args: &RunsDiffArgs) -> Result<u8, Error> {
@@ -182,27 +186,31 @@ fn diff(ctx: &Context, run_root: &Utf8Path, args: &RunsDiffArgs) -> Result<u8, E
             .map(|(i, r)| (i, r.clone()))
             .ok_or_else(|| Error::usage(format!("run `{arg}` could not be read")))
     };
-    let (older, newer) = match args.runs.as_slice() {
-        [a, b] => (find(a)?.1, find(b)?.1),
+    let d = match args.runs.as_slice() {
+        [a, b] => queries::diff(&find(a)?.1, &find(b)?.1),
         one => {
             let (i, newer) = find(one.first().map_or("latest", String::as_str))?;
-            let older = queries::previous_comparable(&history.runs, i)
-                .cloned()
-                .ok_or_else(|| {
-                    Error::usage(format!(
-                        "no earlier run shares a suite with {}",
-                        newer.run_id
-                    ))
-                })?;
-            (older, newer)
+            queries::diff_per_suite(&history.runs, i).ok_or_else(|| {
+                Error::usage(format!("no earlier run ran any suite of {}", newer.run_id))
+                    .hint("name two runs to compare them whatever they ran: `lab runs diff A B`")
+            })?
         }
     };
-    let d = queries::diff(&older, &newer);
     if args.json {
         crate::report::json::print(&d)?;
         return Ok(exit_code::SUCCESS);
     }
+    print_diff(&d)
+}
+
+/// The diff as text: the runs, what differs between them, then the
+/// suites by how their status changed.
+fn print_diff(d: &queries::RunDiff) -> Result<u8, Error> {
     let mut text = format!("{} → {}\n", d.from, d.to);
+    for line in d.against_lines() {
+        text.push_str(&line);
+        text.push('\n');
+    }
     for (title, list) in [
         ("newly failing", &d.newly_failing),
         ("newly fixed", &d.newly_fixed),
@@ -215,11 +223,14 @@ fn diff(ctx: &Context, run_root: &Utf8Path, args: &RunsDiffArgs) -> Result<u8, E
         }
         text.push_str(&format!("{title}:\n"));
         for e in list {
+            let tests = queries::tests_phrase(e)
+                .map(|t| format!("  {t}"))
+                .unwrap_or_default();
             let change = e
                 .duration_change_ms
                 .map(|c| format!("  ({c:+} ms)"))
                 .unwrap_or_default();
-            text.push_str(&format!("  {}{change}\n", e.id));
+            text.push_str(&format!("  {}{tests}{change}\n", e.id));
         }
     }
     if d.newly_failing.is_empty()
@@ -233,16 +244,30 @@ fn diff(ctx: &Context, run_root: &Utf8Path, args: &RunsDiffArgs) -> Result<u8, E
     Ok(exit_code::SUCCESS)
 }
 
-fn flaky(run_root: &Utf8Path, args: &RunsFlakyArgs) -> Result<u8, Error> {
+fn flaky(
+    registry: &crate::registry::Registry,
+    run_root: &Utf8Path,
+    args: &RunsFlakyArgs,
+) -> Result<u8, Error> {
     let history = load(run_root);
     let window = &history.runs[..history.runs.len().min(args.last)];
     let ranked = queries::flaky(window);
+    let suggestions = if args.suggest {
+        super::flaky_suggest::suggest(registry, &history.runs, &ranked)
+    } else {
+        Default::default()
+    };
     if args.json {
-        crate::report::json::print(&serde_json::json!({
+        let mut doc = serde_json::json!({
             "schema_version": 1,
             "runs": window.len(),
             "suites": ranked,
-        }))?;
+        });
+        if args.suggest {
+            // Plain data: serializing it cannot fail.
+            doc["suggest"] = serde_json::to_value(&suggestions).unwrap_or_default();
+        }
+        crate::report::json::print(&doc)?;
         return Ok(exit_code::SUCCESS);
     }
     let mut text = format!("over the last {} runs:\n", window.len());
@@ -265,6 +290,9 @@ fn flaky(run_root: &Utf8Path, args: &RunsFlakyArgs) -> Result<u8, Error> {
             "  {:>3}  {}  {} flips, {} passes after retry  {strip}\n",
             f.score, f.id, f.flips, f.passes_after_retry
         ));
+    }
+    if args.suggest {
+        text.push_str(&suggestions.text());
     }
     out(&text)?;
     Ok(exit_code::SUCCESS)

@@ -54,11 +54,21 @@ fn render(view: &SuiteShow) -> String {
         out.line("secrets", &p.secrets.join(", "));
     }
     uses_lines(&mut out, view);
-    for (name, entry) in &view.env {
-        out.line(
-            "env",
-            &format!("{name}={}   (from {})", entry.value, entry.from),
-        );
+    match &view.hermetic_env {
+        Some(vars) => {
+            out.line("hermetic", "only these variables, umask 022");
+            for (name, value) in vars {
+                out.line("env", &format!("{name}={value}"));
+            }
+        }
+        None => {
+            for (name, entry) in &view.env {
+                out.line(
+                    "env",
+                    &format!("{name}={}   (from {})", entry.value, entry.from),
+                );
+            }
+        }
     }
     out.0
 }

@@ -68,6 +68,7 @@ pub fn run(ctx: &Context, args: &VerifyArgs) -> Result<u8, Error> {
         retries: args.retries,
         jobs: args.jobs.unwrap_or(registry.settings.jobs),
         repeat: args.repeat,
+        strict: args.strict,
     };
     let mut criteria = crate::outputs::Criteria::from(&resolved.criteria);
     criteria.base = select.base.clone();
@@ -79,6 +80,7 @@ pub fn run(ctx: &Context, args: &VerifyArgs) -> Result<u8, Error> {
             retries: args.retries,
             repeat: args.repeat,
             fail_fast: args.fail_fast,
+            strict: args.strict,
         },
         selected,
         criteria,

@@ -133,6 +133,9 @@ fn suite_lines(r: &SuiteResult, rel_run: &str, style: Style) -> String {
     {
         out.push_str(&format!("  {}", crate::style::printable(reason)));
     }
+    if r.quarantined {
+        out.push_str("  (quarantined: does not gate)");
+    }
     out.push('\n');
     if matches!(r.status, Status::Failed | Status::Blocked | Status::Flaky) {
         // Excerpts and reasons quote the suite's own output: printable only.
@@ -163,6 +166,25 @@ fn logs_shown(r: &SuiteResult) -> Vec<&str> {
     logs
 }
 
+/// The loud quarantine section: the phrase, then one line per suite.
+fn quarantine_lines(s: &Summary, style: Style) -> String {
+    let Some(q) = &s.quarantined else {
+        return String::new();
+    };
+    let (paint, reset) = style.yellow_bold();
+    let mut out = format!("{paint}QUARANTINED{reset} {}\n", q.phrase());
+    for suite in &q.suites {
+        let issue = suite.quarantine.issue.as_deref().unwrap_or("no issue");
+        out.push_str(&format!(
+            "  {}  {}  until {} ({issue})\n",
+            status_label(suite.status, style),
+            suite.id,
+            suite.quarantine.until
+        ));
+    }
+    out
+}
+
 /// The last lines of a run: counts, run directory, reproduce command.
 fn closing_lines(s: &Summary, rel_run: &str, style: Style) -> String {
     let c = &s.counts;
@@ -178,7 +200,7 @@ fn closing_lines(s: &Summary, rel_run: &str, style: Style) -> String {
         crate::outputs::RunStatus::Blocked => style.yellow_bold(),
         _ => style.bold(),
     };
-    let mut out = String::new();
+    let mut out = quarantine_lines(s, style);
     if s.interrupted {
         out.push_str("lab: interrupted; stopped every running suite\n");
     }

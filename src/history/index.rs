@@ -33,6 +33,39 @@ pub struct SuiteBrief {
     pub duration_ms: u64,
     /// Attempts at its command.
     pub attempts: u32,
+    /// Failed tests, when it reported JUnit (issue 20).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub failed_tests: Option<u64>,
+}
+
+/// Where a run started from, as the index keeps it (issue 20): absent
+/// from records of older runs.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct Origin {
+    /// The commit (git HEAD, jj `@`).
+    pub commit: Option<String>,
+    /// Uncommitted changes existed.
+    pub dirty: Option<bool>,
+    /// The base `--changed` diffed against.
+    pub base: Option<String>,
+    /// How many changed paths `--changed` selected by.
+    pub changed_paths: Option<usize>,
+    /// The registry's digest.
+    pub registry_digest: Option<String>,
+}
+
+impl Origin {
+    /// The origin a summary records.
+    pub fn of(summary: &Summary) -> Self {
+        let vcs = summary.vcs.as_ref();
+        Origin {
+            commit: vcs.and_then(|v| v.commit.clone()),
+            dirty: vcs.and_then(|v| v.dirty),
+            base: summary.changed.as_ref().and_then(|c| c.base.clone()),
+            changed_paths: summary.changed.as_ref().map(|c| c.paths.len()),
+            registry_digest: summary.registry_digest.clone(),
+        }
+    }
 }
 
 /// One run, as the index keeps it.
@@ -58,6 +91,9 @@ pub struct RunRecord {
     pub counts: Counts,
     /// Every finished suite.
     pub suites: Vec<SuiteBrief>,
+    /// Where it started from.
+    #[serde(default)]
+    pub origin: Origin,
 }
 
 impl RunRecord {
@@ -81,8 +117,10 @@ impl RunRecord {
                     status: s.status,
                     duration_ms: s.duration_ms,
                     attempts: s.attempts.len() as u32,
+                    failed_tests: s.tests.as_ref().map(|t| t.failed),
                 })
                 .collect(),
+            origin: Origin::of(summary),
         }
     }
 }

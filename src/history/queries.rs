@@ -1,13 +1,14 @@
-//! Questions asked of the history: what changed between two runs, which
-//! suites flip between passing and failing, which runs pruning may delete.
-//! Pure functions over index records.
+//! Questions asked of the history: what changed between two runs (or for
+//! each suite since its own previous run), which suites flip between
+//! passing and failing, which runs pruning may delete. Pure functions over
+//! index records.
 
 use std::collections::{BTreeMap, HashSet};
 
 use schemars::JsonSchema;
 use serde::Serialize;
 
-use super::index::RunRecord;
+use super::index::{Origin, RunRecord, SuiteBrief};
 use crate::outputs::Status;
 
 /// Failed or blocked.
@@ -26,6 +27,44 @@ pub struct DiffEntry {
     pub after: Option<Status>,
     /// Duration in the newer run minus in the older one.
     pub duration_change_ms: Option<i64>,
+    /// The earlier run it is compared with (null when added). Since
+    /// schema_version 1 (issue 20).
+    #[serde(default)]
+    pub from: Option<String>,
+    /// Failed tests (JUnit) in the older run and in the newer one, when
+    /// both counted them. Since schema_version 1 (issue 20).
+    #[serde(default)]
+    pub failed_tests: Option<TestsChange>,
+}
+
+/// Failed tests before and after.
+#[derive(Debug, Clone, Copy, Serialize, JsonSchema, PartialEq)]
+pub struct TestsChange {
+    /// In the older run.
+    pub before: u64,
+    /// In the newer run.
+    pub after: u64,
+}
+
+/// An earlier run a diff compares with, and what differs between it and
+/// the newer run.
+#[derive(Debug, Clone, Serialize, JsonSchema, PartialEq)]
+pub struct Baseline {
+    /// The earlier run.
+    pub run: String,
+    /// The suites compared with it.
+    pub suites: Vec<String>,
+    /// Its commit (null: not recorded, or no version control).
+    pub commit: Option<String>,
+    /// Its uncommitted changes.
+    pub dirty: Option<bool>,
+    /// Its registry digest.
+    pub registry_digest: Option<String>,
+    /// How many suites it ran.
+    pub selected: usize,
+    /// What differs from the newer run, of `commit`, `dirty`, `registry`
+    /// and `selection` (the suites that ran); only what both runs recorded.
+    pub differs: Vec<String>,
 }
 
 /// What changed between two runs.
@@ -37,6 +76,14 @@ pub struct RunDiff {
     pub from: String,
     /// The newer run.
     pub to: String,
+    /// The newer run's commit. Since schema_version 1 (issue 20).
+    #[serde(default)]
+    pub commit: Option<String>,
+    /// The runs compared with (one for two named runs; by default each
+    /// suite's own previous run), newest first, and what differs. Since
+    /// schema_version 1 (issue 20).
+    #[serde(default)]
+    pub against: Vec<Baseline>,
     /// Passing (or skipped) before, failing now — listed first.
     pub newly_failing: Vec<DiffEntry>,
     /// Failing before, passing now.
@@ -58,12 +105,59 @@ fn ms(d: u64) -> i64 {
 
 /// Compares `older` with `newer`.
 pub fn diff(older: &RunRecord, newer: &RunRecord) -> RunDiff {
-    let before: BTreeMap<&str, _> = older.suites.iter().map(|s| (s.id.as_str(), s)).collect();
-    let after: BTreeMap<&str, _> = newer.suites.iter().map(|s| (s.id.as_str(), s)).collect();
+    let before: BTreeMap<&str, (&RunRecord, &SuiteBrief)> = older
+        .suites
+        .iter()
+        .map(|s| (s.id.as_str(), (older, s)))
+        .collect();
+    let mut d = compare(&before, newer);
+    for (id, (_, b)) in &before {
+        if !newer.suites.iter().any(|s| s.id == *id) {
+            d.removed.push(DiffEntry {
+                id: id.to_string(),
+                before: Some(b.status),
+                after: None,
+                duration_change_ms: None,
+                from: Some(older.run_id.clone()),
+                failed_tests: None,
+            });
+        }
+    }
+    d
+}
+
+/// Compares each suite of the run at `index` in `runs` (newest first)
+/// with the latest earlier run that ran it; `None` when no earlier run ran
+/// any of its suites.
+pub fn diff_per_suite(runs: &[RunRecord], index: usize) -> Option<RunDiff> {
+    let newer = runs.get(index)?;
+    let earlier = runs.get(index + 1..)?;
+    let before: BTreeMap<&str, (&RunRecord, &SuiteBrief)> = newer
+        .suites
+        .iter()
+        .filter_map(|s| {
+            earlier.iter().find_map(|r| {
+                let b = r.suites.iter().find(|b| b.id == s.id)?;
+                Some((s.id.as_str(), (r, b)))
+            })
+        })
+        .collect();
+    (!before.is_empty()).then(|| compare(&before, newer))
+}
+
+/// Sorts the suites of `newer` by how they compare with `before` (suite
+/// id → the earlier run and its result there).
+fn compare(before: &BTreeMap<&str, (&RunRecord, &SuiteBrief)>, newer: &RunRecord) -> RunDiff {
     let mut d = RunDiff {
         schema_version: crate::outputs::SCHEMA_VERSION,
-        from: older.run_id.clone(),
+        from: before
+            .values()
+            .map(|(r, _)| r.run_id.clone())
+            .max()
+            .unwrap_or_default(),
         to: newer.run_id.clone(),
+        commit: newer.origin.commit.clone(),
+        against: baselines(before, newer),
         newly_failing: Vec::new(),
         newly_fixed: Vec::new(),
         still_failing: Vec::new(),
@@ -71,17 +165,24 @@ pub fn diff(older: &RunRecord, newer: &RunRecord) -> RunDiff {
         removed: Vec::new(),
         unchanged: Vec::new(),
     };
-    for (id, a) in &after {
-        let b = before.get(id);
+    for a in &newer.suites {
+        let b = before.get(a.id.as_str());
         let entry = DiffEntry {
-            id: id.to_string(),
-            before: b.map(|b| b.status),
+            id: a.id.clone(),
+            before: b.map(|(_, b)| b.status),
             after: Some(a.status),
-            duration_change_ms: b.map(|b| ms(a.duration_ms).saturating_sub(ms(b.duration_ms))),
+            duration_change_ms: b.map(|(_, b)| ms(a.duration_ms).saturating_sub(ms(b.duration_ms))),
+            from: b.map(|(r, _)| r.run_id.clone()),
+            failed_tests: b.and_then(|(_, b)| {
+                Some(TestsChange {
+                    before: b.failed_tests?,
+                    after: a.failed_tests?,
+                })
+            }),
         };
         match b {
             None => d.added.push(entry),
-            Some(b) => match (failing(b.status), failing(a.status)) {
+            Some((_, b)) => match (failing(b.status), failing(a.status)) {
                 (false, true) => d.newly_failing.push(entry),
                 (true, false) => d.newly_fixed.push(entry),
                 (true, true) => d.still_failing.push(entry),
@@ -89,36 +190,116 @@ pub fn diff(older: &RunRecord, newer: &RunRecord) -> RunDiff {
             },
         }
     }
-    for (id, b) in &before {
-        if !after.contains_key(id) {
-            d.removed.push(DiffEntry {
-                id: id.to_string(),
-                before: Some(b.status),
-                after: None,
-                duration_change_ms: None,
-            });
-        }
-    }
     d
 }
 
-/// The run to compare `newer` (at `index` in `runs`, newest first) with:
-/// the closest earlier run with the same suites, else the closest earlier
-/// run sharing any suite.
-pub fn previous_comparable(runs: &[RunRecord], index: usize) -> Option<&RunRecord> {
-    let newer = runs.get(index)?;
-    let ids: HashSet<&str> = newer.suites.iter().map(|s| s.id.as_str()).collect();
-    let earlier = &runs[index + 1..];
-    earlier
-        .iter()
-        .find(|r| {
-            r.suites.len() == ids.len() && r.suites.iter().all(|s| ids.contains(s.id.as_str()))
+/// The earlier runs of `before`, newest first, each with its suites and
+/// what differs between it and `newer`.
+fn baselines(
+    before: &BTreeMap<&str, (&RunRecord, &SuiteBrief)>,
+    newer: &RunRecord,
+) -> Vec<Baseline> {
+    let mut runs: BTreeMap<&str, (&RunRecord, Vec<String>)> = BTreeMap::new();
+    for (id, (r, _)) in before {
+        runs.entry(r.run_id.as_str())
+            .or_insert_with(|| (r, Vec::new()))
+            .1
+            .push(id.to_string());
+    }
+    runs.into_values()
+        .rev()
+        .map(|(r, suites)| Baseline {
+            run: r.run_id.clone(),
+            suites,
+            commit: r.origin.commit.clone(),
+            dirty: r.origin.dirty,
+            registry_digest: r.origin.registry_digest.clone(),
+            selected: r.suites.len(),
+            differs: differences(r, newer),
         })
-        .or_else(|| {
-            earlier
-                .iter()
-                .find(|r| r.suites.iter().any(|s| ids.contains(s.id.as_str())))
-        })
+        .collect()
+}
+
+/// What differs between two runs, of what both recorded.
+fn differences(older: &RunRecord, newer: &RunRecord) -> Vec<String> {
+    fn differ<T: PartialEq>(a: &Option<T>, b: &Option<T>) -> bool {
+        matches!((a, b), (Some(a), Some(b)) if a != b)
+    }
+    let (a, b): (&Origin, &Origin) = (&older.origin, &newer.origin);
+    let ids = |r: &RunRecord| -> std::collections::BTreeSet<String> {
+        r.suites.iter().map(|s| s.id.clone()).collect()
+    };
+    let mut out = Vec::new();
+    for (what, differs) in [
+        ("commit", differ(&a.commit, &b.commit)),
+        ("dirty", differ(&a.dirty, &b.dirty)),
+        ("registry", differ(&a.registry_digest, &b.registry_digest)),
+        ("selection", ids(older) != ids(newer)),
+    ] {
+        if differs {
+            out.push(what.to_string());
+        }
+    }
+    out
+}
+
+impl RunDiff {
+    /// How many suites the newer run ran.
+    fn ran(&self) -> usize {
+        self.newly_failing.len()
+            + self.newly_fixed.len()
+            + self.still_failing.len()
+            + self.added.len()
+            + self.unchanged.len()
+    }
+
+    /// One line per earlier run compared with, saying what differs:
+    /// `compared with R (2 suites): commits differ (1a2b3c4d5e → 9f8e7d6c5b),
+    /// registry differs, selection differs (5 suites → 2)`.
+    pub fn against_lines(&self) -> Vec<String> {
+        self.against
+            .iter()
+            .map(|b| {
+                let n = b.suites.len();
+                let head = format!(
+                    "compared with {} ({n} suite{})",
+                    b.run,
+                    if n == 1 { "" } else { "s" }
+                );
+                let what: Vec<String> = b.differs.iter().map(|d| self.difference(b, d)).collect();
+                if what.is_empty() {
+                    format!("{head}: same commit, registry and selection")
+                } else {
+                    format!("{head}: {}", what.join(", "))
+                }
+            })
+            .collect()
+    }
+
+    /// `commits differ (a → b)`, `registry differs`, …
+    fn difference(&self, b: &Baseline, what: &str) -> String {
+        let short = |c: &Option<String>| {
+            c.as_deref()
+                .map_or("?".to_string(), |c| c.chars().take(10).collect())
+        };
+        match what {
+            "commit" => format!(
+                "commits differ ({} → {})",
+                short(&b.commit),
+                short(&self.commit)
+            ),
+            "dirty" => "uncommitted changes differ".to_string(),
+            "registry" => "registry differs".to_string(),
+            "selection" => format!("selection differs ({} suites → {})", b.selected, self.ran()),
+            other => format!("{other} differs"),
+        }
+    }
+}
+
+/// `failed tests 7 → 1`, when both runs counted tests.
+pub fn tests_phrase(e: &DiffEntry) -> Option<String> {
+    e.failed_tests
+        .map(|t| format!("failed tests {} → {}", t.before, t.after))
 }
 
 /// A suite's flakiness over a window of runs.
@@ -172,6 +353,17 @@ pub fn flaky(runs: &[RunRecord]) -> Vec<Flakiness> {
     out
 }
 
+/// `id` passed (not flaky) in each of the `n` newest of `runs` (newest
+/// first) it appeared in, and appeared in at least `n`.
+pub fn passed_last(runs: &[RunRecord], id: &str, n: usize) -> bool {
+    let statuses: Vec<Status> = runs
+        .iter()
+        .filter_map(|r| r.suites.iter().find(|s| s.id == id).map(|s| s.status))
+        .take(n)
+        .collect();
+    n > 0 && statuses.len() == n && statuses.iter().all(|s| *s == Status::Passed)
+}
+
 /// Which runs (newest first) pruning keeps: the newest `keep`, and the
 /// newest run of every suite whose latest status is failing.
 pub fn keep_set(runs: &[RunRecord], keep: usize) -> HashSet<String> {
@@ -211,8 +403,10 @@ mod tests {
                     status: *s,
                     duration_ms: *d,
                     attempts: 1,
+                    failed_tests: None,
                 })
                 .collect(),
+            origin: Origin::default(),
         }
     }
 
@@ -287,24 +481,48 @@ mod tests {
     }
 
     #[test]
-    fn previous_comparable_prefers_the_same_suites() {
+    fn each_suite_is_compared_with_its_own_previous_run() {
         use Status::*;
-        let runs = vec![
-            run("3", &[("a", Passed, 1), ("b", Passed, 1)]),
-            run("2", &[("a", Passed, 1)]),
-            run("1", &[("a", Passed, 1), ("b", Failed, 1)]),
+        let mut runs = vec![
+            run(
+                "4",
+                &[("a", Failed, 1), ("b", Passed, 1), ("new", Passed, 1)],
+            ),
+            run("3", &[("b", Failed, 1)]),
+            run("2", &[("c", Passed, 1)]),
+            run("1", &[("a", Failed, 1), ("b", Passed, 1)]),
         ];
+        runs[0].suites[0].failed_tests = Some(1);
+        runs[3].suites[0].failed_tests = Some(7);
+        runs[0].origin.commit = Some("bbb".into());
+        runs[3].origin.commit = Some("aaa".into());
+        runs[1].origin.commit = Some("bbb".into());
+        let d = diff_per_suite(&runs, 0).expect("a diff");
+        assert_eq!(d.from, "3");
+        let entry = |v: &[DiffEntry]| (v[0].id.clone(), v[0].from.clone());
+        assert_eq!(entry(&d.still_failing), ("a".into(), Some("1".into())));
         assert_eq!(
-            previous_comparable(&runs, 0).map(|r| r.run_id.as_str()),
-            Some("1")
+            d.still_failing[0].failed_tests,
+            Some(TestsChange {
+                before: 7,
+                after: 1
+            })
         );
+        assert_eq!(entry(&d.newly_fixed), ("b".into(), Some("3".into())));
+        assert_eq!(entry(&d.added), ("new".into(), None));
+        assert!(d.removed.is_empty(), "a suite not run now is not compared");
+        let against: Vec<(&str, &[String])> = d
+            .against
+            .iter()
+            .map(|b| (b.run.as_str(), b.differs.as_slice()))
+            .collect();
         assert_eq!(
-            previous_comparable(&runs, 1).map(|r| r.run_id.as_str()),
-            Some("1")
+            against,
+            [
+                ("3", &["selection".to_string()][..]),
+                ("1", &["commit".to_string(), "selection".to_string()][..])
+            ]
         );
-        assert_eq!(
-            previous_comparable(&runs, 2).map(|r| r.run_id.as_str()),
-            None
-        );
+        assert!(diff_per_suite(&runs, 2).is_none(), "c never ran before");
     }
 }

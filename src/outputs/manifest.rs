@@ -42,13 +42,31 @@ pub struct Provenance {
     pub ci_url: Option<String>,
 }
 
-/// A native tool's version, recorded once per run.
+/// A native tool's version, recorded once per run: a runner's (keyed by
+/// its id), or a program a suite's command runs (keyed by its name).
 #[derive(Debug, Clone, Serialize, serde::Deserialize, JsonSchema)]
 pub struct Tool {
-    /// The runner's program.
+    /// The runner's program, or the program's name.
     pub program: Option<String>,
-    /// First line of the runner's `version` command.
+    /// First line of the runner's `version` command, or of the program's
+    /// `--version` (null when it failed: dash has none).
     pub version: Option<String>,
+    /// Where the program was found on PATH (programs only). Since
+    /// schema_version 1 (issue 20).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
+}
+
+/// The registry content a run used.
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize, JsonSchema)]
+pub struct RegistryRecord {
+    /// The root registry file, workspace-relative.
+    pub file: String,
+    /// How many files the registry was loaded from (includes, profiles/, …).
+    pub files: usize,
+    /// `sha1:<hex>` over every file's path and git blob id, in path order:
+    /// editing any of them changes it, committed or not.
+    pub digest: String,
 }
 
 /// The selection as recorded in the manifest.
@@ -133,6 +151,10 @@ pub struct SuiteManifest {
     pub leaked: Vec<LeakedRecord>,
     /// Collected artifacts.
     pub artifacts: Vec<ArtifactRecord>,
+    /// The program its command runs (a key of the manifest's `tools`),
+    /// when found on PATH. Since schema_version 1 (issue 20).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub program: Option<String>,
     /// How the profile's isolation was enforced (network namespace, virtual
     /// display). Since schema_version 1.
     #[serde(default)]
@@ -143,6 +165,9 @@ pub struct SuiteManifest {
     /// its directory was made. Since schema_version 1 (issue 22).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub roots: BTreeMap<String, String>,
+    /// Its profile is hermetic: a fixed, minimal environment, umask 022.
+    #[serde(default)]
+    pub hermetic: bool,
 }
 
 /// `manifest.json`: what ran, where, with what.
@@ -170,8 +195,12 @@ pub struct Manifest {
     pub machine_id: Option<String>,
     /// Who started the run.
     pub provenance: Provenance,
-    /// Runner versions.
+    /// Runner versions (by runner id) and the versions of the programs the
+    /// suites' commands run (by program name; `cargo` brings `rustc`).
     pub tools: BTreeMap<String, Tool>,
+    /// The registry content the run used. Since schema_version 1 (issue 20).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub registry: Option<RegistryRecord>,
     /// The selection.
     pub selection: SelectionRecord,
     /// lab's own environment, secret values redacted.

@@ -10,6 +10,7 @@
 mod check;
 mod definitions;
 mod manifest;
+mod quarantine;
 mod selection;
 mod suite_list;
 mod suite_show;
@@ -18,6 +19,7 @@ mod summary;
 pub use check::*;
 pub use definitions::*;
 pub use manifest::*;
+pub use quarantine::*;
 pub use selection::*;
 pub use suite_list::*;
 pub use suite_show::*;

@@ -123,4 +123,8 @@ pub struct SuiteShow {
     /// Registry-declared variables (profile chain, fixtures, runners, suite;
     /// later wins). lab's own `LAB_*` variables are added at run time.
     pub env: BTreeMap<String, EnvEntry>,
+    /// With a hermetic profile: the whole environment the suite gets
+    /// (secret values `[REDACTED]`; `<run>`, `<run-id>` and `<roots>`
+    /// stand for what a run makes).
+    pub hermetic_env: Option<BTreeMap<String, String>>,
 }

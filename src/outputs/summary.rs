@@ -233,6 +233,13 @@ pub struct SuiteResult {
     pub excerpt_sources: Vec<String>,
     /// Why it was selected.
     pub rationale: Vec<Rationale>,
+    /// Ran under a quarantine in force: its status does not gate the run
+    /// (never the exit code, never `first_failure`).
+    #[serde(default)]
+    pub quarantined: bool,
+    /// The quarantine, when `quarantined`.
+    #[serde(default)]
+    pub quarantine: Option<QuarantineRecord>,
     /// Set when the suite was not started because its cache key matched
     /// a run where it passed (docs/running.md#caching); its logs are that
     /// run's.
@@ -330,6 +337,17 @@ pub struct Summary {
     pub invocation: Invocation,
     /// Where to look first.
     pub links: Links,
+    /// The workspace's version control state when the run started, as
+    /// manifest.json records it. Since schema_version 1 (issue 20).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vcs: Option<Vcs>,
+    /// The digest of the registry content the run used (manifest.json's
+    /// `registry.digest`). Since schema_version 1 (issue 20).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub registry_digest: Option<String>,
+    /// The suites that ran quarantined, when any did.
+    #[serde(default)]
+    pub quarantined: Option<QuarantinedSection>,
 }
 
 /// The run status and lab's exit code from the finished suites (docs/exit-codes.md).
@@ -418,6 +436,9 @@ pub struct Invocation {
     pub repeat: u32,
     /// `--fail-fast`.
     pub fail_fast: bool,
+    /// `--strict` (every quarantine ignored).
+    #[serde(default)]
+    pub strict: bool,
 }
 
 impl Invocation {
@@ -440,6 +461,9 @@ impl Invocation {
         }
         if self.fail_fast {
             words.push("--fail-fast".into());
+        }
+        if self.strict {
+            words.push("--strict".into());
         }
         words.join(" ")
     }
@@ -509,11 +533,11 @@ pub fn reproduce(results: &[SuiteResult], criteria: &Criteria, how: &Invocation)
     }
 }
 
-/// First failed or blocked suite, in finishing order.
+/// First failed or blocked suite not quarantined, in finishing order.
 pub fn first_failure(results: &[SuiteResult]) -> Option<FirstFailure> {
     results
         .iter()
-        .find(|r| matches!(r.status, Status::Failed | Status::Blocked))
+        .find(|r| matches!(r.status, Status::Failed | Status::Blocked) && !r.quarantined)
         .map(|r| FirstFailure {
             suite: r.id.clone(),
             status: r.status,

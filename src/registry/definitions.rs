@@ -102,6 +102,7 @@ pub(super) fn read_suite(r: &mut Reader<'_, '_>, id: String, span: Span) -> Suit
         artifacts: r.references("artifacts"),
         cache: r.bool("cache"),
         inputs: r.value("inputs").is_some().then(|| r.patterns("inputs")),
+        quarantine: super::quarantine::read(r, &id),
         id,
         span,
     }
@@ -295,6 +296,7 @@ pub(super) fn read_profile(r: &mut Reader<'_, '_>, id: String, span: Span) -> Pr
         services: r.references("services"),
         cache: r.bool("cache"),
         inputs: r.patterns("inputs"),
+        hermetic: r.bool("hermetic"),
         id,
         span,
     }

@@ -10,6 +10,7 @@ pub mod ids;
 pub mod load;
 pub mod model;
 pub mod paths;
+pub mod quarantine;
 pub mod reader;
 pub mod resolved;
 pub mod shared_reports;

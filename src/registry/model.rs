@@ -94,6 +94,7 @@ impl Kind {
                 "artifacts",
                 "cache",
                 "inputs",
+                "quarantine",
             ],
             Kind::Profile => &[
                 "description",
@@ -108,6 +109,7 @@ impl Kind {
                 "services",
                 "cache",
                 "inputs",
+                "hermetic",
             ],
             Kind::Fixture => &[
                 "description",
@@ -403,6 +405,22 @@ pub struct Suite {
     pub cache: Option<bool>,
     /// `inputs`: what the cache key hashes; `None` = the suite's `paths`.
     pub inputs: Option<Vec<PathPattern>>,
+    /// Kept out of the gate until a date (docs/registry.md#quarantine).
+    pub quarantine: Option<Quarantine>,
+}
+
+/// A suite's `quarantine`: it still runs, but its failure does not gate
+/// until `until` (included) has passed.
+#[derive(Debug, Clone)]
+pub struct Quarantine {
+    /// Why, for humans.
+    pub reason: Option<String>,
+    /// The issue tracking the fix: a URL or an id.
+    pub issue: Option<String>,
+    /// The last day the quarantine holds.
+    pub until: jiff::civil::Date,
+    /// Where `until` was written.
+    pub span: Span,
 }
 
 /// Network policy of a profile.
@@ -468,6 +486,8 @@ pub struct Profile {
     pub cache: Option<bool>,
     /// Inputs added to the cache key of every suite using the profile.
     pub inputs: Vec<PathPattern>,
+    /// A fixed, minimal environment (`None` = the parent's choice).
+    pub hermetic: Option<bool>,
 }
 
 /// One `copy` entry of a fixture.

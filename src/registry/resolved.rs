@@ -23,6 +23,8 @@ pub struct MergedProfile<'r> {
     pub display: Display,
     /// Cleanup policy.
     pub cleanup: Cleanup,
+    /// A fixed, minimal environment (docs/registry.md#hermetic-profiles).
+    pub hermetic: bool,
 }
 
 impl Registry {
@@ -72,6 +74,7 @@ impl Registry {
             network: chain.iter().find_map(|p| p.network).unwrap_or_default(),
             display: chain.iter().find_map(|p| p.display).unwrap_or_default(),
             cleanup: chain.iter().find_map(|p| p.cleanup).unwrap_or_default(),
+            hermetic: chain.iter().find_map(|p| p.hermetic).unwrap_or(false),
             pass_env,
             secrets,
             chain,

@@ -182,6 +182,23 @@ pub struct Suite {
     cache: Option<bool>,
     /// Path patterns whose content enters the cache key. Default: paths.
     inputs: Option<Vec<String>>,
+    /// Runs, but its failure does not gate until `until` (included); `lab check` warns 7 days before and errors after.
+    quarantine: Option<QuarantineTable>,
+}
+
+/// A suite's `quarantine`.
+#[derive(JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(rename = "Quarantine")]
+#[allow(dead_code)]
+pub struct QuarantineTable {
+    /// Why the suite is out of the gate.
+    reason: Option<String>,
+    /// The issue tracking the fix: a URL or an id.
+    issue: Option<String>,
+    /// The last day the quarantine holds: "YYYY-MM-DD".
+    #[schemars(regex(pattern = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"))]
+    until: String,
 }
 
 /// A risk level.
@@ -227,6 +244,8 @@ pub struct Profile {
     cache: Option<bool>,
     /// Path patterns added to the cache inputs of every suite using the profile.
     inputs: Option<Vec<String>>,
+    /// true: a fixed, minimal environment (PATH, HOME, TZ=UTC, LANG/LC_ALL=C.UTF-8, TMPDIR, lab's variables, env), umask 022, SOURCE_DATE_EPOCH.
+    hermetic: Option<bool>,
 }
 
 /// Network policy.

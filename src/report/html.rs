@@ -130,6 +130,7 @@ impl fmt::Display for Page<'_> {
         head(f, self.summary, self.base)?;
         header(f, self.summary)?;
         reproduce(f, self.summary)?;
+        quarantined(f, self.summary)?;
         diff_section(f, self.diff)?;
         suites_section(f, self.summary, &self.trends)?;
         f.write_str("</main></body></html>\n")
@@ -170,7 +171,7 @@ fn header(f: &mut fmt::Formatter<'_>, summary: &Summary) -> fmt::Result {
     let c = &summary.counts;
     write!(
         f,
-        r#"<header><h1 id="status" data-status="{s}">lab: {s}{interrupted}</h1><p class="counts"><span>{} selected</span><span>{} passed</span><span>{} failed</span><span>{} blocked</span><span>{} skipped</span><span>{} flaky</span><span>{}</span></p><p>run <code>{}</code> · started {}</p></header><main>"#,
+        r#"<header><h1 id="status" data-status="{s}">lab: {s}{interrupted}</h1><p class="counts"><span>{} selected</span><span>{} passed</span><span>{} failed</span><span>{} blocked</span><span>{} skipped</span><span>{} flaky</span><span>{}</span></p><p>run <code>{}</code> · started {}{origin}</p></header><main>"#,
         c.selected,
         c.passed,
         c.failed,
@@ -180,12 +181,27 @@ fn header(f: &mut fmt::Formatter<'_>, summary: &Summary) -> fmt::Result {
         duration(summary.duration_ms),
         esc(&summary.run_id),
         esc(&summary.started_at),
+        origin = origin(summary),
         s = esc(summary.status.name()),
         interrupted = if summary.interrupted {
             " (interrupted)"
         } else {
             ""
         },
+    )
+}
+
+/// ` · commit … (dirty), base …, N changed paths`, when recorded; the
+/// full commit id is in the element's title.
+fn origin(summary: &Summary) -> String {
+    let o = crate::report::origin::of(summary);
+    let Some(phrase) = crate::report::origin::phrase(&o) else {
+        return String::new();
+    };
+    format!(
+        r#" · <span id="origin" title="{}">{}</span>"#,
+        esc(o.commit.as_deref().unwrap_or("")),
+        esc(&phrase)
     )
 }
 
@@ -219,17 +235,42 @@ fn reproduce(f: &mut fmt::Formatter<'_>, summary: &Summary) -> fmt::Result {
     f.write_str("</section>")
 }
 
+/// The quarantined suites, loud: they ran but did not gate.
+fn quarantined(f: &mut fmt::Formatter<'_>, summary: &Summary) -> fmt::Result {
+    let Some(q) = &summary.quarantined else {
+        return Ok(());
+    };
+    write!(
+        f,
+        r#"<section id="quarantined" style="border:2px solid #bf8700"><h2>⚠ {}</h2><p class="muted">These suites ran but do not gate the run; <code>lab verify --strict</code> ignores every quarantine.</p><table><tr><th>status</th><th>suite</th><th>until</th><th>issue</th><th>reason</th></tr>"#,
+        esc(&q.phrase())
+    )?;
+    for s in &q.suites {
+        let r = &s.quarantine;
+        write!(
+            f,
+            r#"<tr><td><span class="badge" style="background:{}">{}</span></td><td><code>{}</code></td><td>{} ({})</td><td>{}</td><td>{}</td></tr>"#,
+            color(s.status),
+            s.status.name(),
+            esc(&s.id),
+            esc(&r.until),
+            esc(&crate::registry::quarantine::ends_in(r.days_left)),
+            esc(r.issue.as_deref().unwrap_or("")),
+            esc(r.reason.as_deref().unwrap_or("")),
+        )?;
+    }
+    f.write_str("</table></section>")
+}
+
 /// What changed since the previous comparable run.
 fn diff_section(f: &mut fmt::Formatter<'_>, diff: Option<&RunDiff>) -> fmt::Result {
     f.write_str(r#"<section id="diff"><h2>Since the previous run</h2>"#)?;
     let Some(d) = diff else {
         return f.write_str(r#"<p class="muted">No earlier run of these suites.</p></section>"#);
     };
-    write!(
-        f,
-        r#"<p class="muted">compared with <code>{}</code></p>"#,
-        esc(&d.from)
-    )?;
+    for line in d.against_lines() {
+        write!(f, r#"<p class="muted against">{}</p>"#, esc(&line))?;
+    }
     let mut any = false;
     for (key, title, list) in [
         ("newly-failing", "Newly failing", &d.newly_failing),
@@ -250,8 +291,11 @@ fn diff_section(f: &mut fmt::Formatter<'_>, diff: Option<&RunDiff>) -> fmt::Resu
         for e in list {
             write!(
                 f,
-                "<li><code>{}</code>{}</li>",
+                "<li><code>{}</code>{}{}</li>",
                 esc(&e.id),
+                crate::history::queries::tests_phrase(e)
+                    .map(|t| format!(" {}", esc(&t)))
+                    .unwrap_or_default(),
                 e.duration_change_ms
                     .map(|c| format!(" <span class=\"muted\">{c:+} ms</span>"))
                     .unwrap_or_default()

@@ -60,6 +60,10 @@ impl fmt::Display for Comment<'_> {
             c.flaky,
             summary.duration_ms as f64 / 1000.0
         )?;
+        if let Some(origin) = crate::report::origin::phrase(&crate::report::origin::of(summary)) {
+            writeln!(f, "{}\n", cell(&origin))?;
+        }
+        quarantined(f, summary)?;
         let bad: Vec<&SuiteResult> = summary
             .suites
             .iter()
@@ -97,6 +101,30 @@ impl fmt::Display for Comment<'_> {
     }
 }
 
+/// The quarantined suites, loud: they ran but did not gate.
+fn quarantined(f: &mut fmt::Formatter<'_>, summary: &Summary) -> fmt::Result {
+    let Some(q) = &summary.quarantined else {
+        return Ok(());
+    };
+    writeln!(
+        f,
+        "> [!WARNING]\n> **{}** (they ran but do not gate)\n",
+        cell(&q.phrase())
+    )?;
+    f.write_str("| status | quarantined suite | until | issue |\n|---|---|---|---|\n")?;
+    for s in &q.suites {
+        writeln!(
+            f,
+            "| {} | `{}` | {} | {} |",
+            s.status.name(),
+            code(&s.id),
+            cell(&s.quarantine.until),
+            cell(s.quarantine.issue.as_deref().unwrap_or(""))
+        )?;
+    }
+    f.write_str("\n")
+}
+
 /// What changed since the previous comparable run, when anything did.
 fn since(f: &mut fmt::Formatter<'_>, d: &RunDiff) -> fmt::Result {
     let mut lines = Vec::new();
@@ -106,14 +134,32 @@ fn since(f: &mut fmt::Formatter<'_>, d: &RunDiff) -> fmt::Result {
         ("Still failing", &d.still_failing),
     ] {
         if !list.is_empty() {
-            let ids: Vec<String> = list.iter().map(|e| format!("`{}`", code(&e.id))).collect();
+            let ids: Vec<String> = list
+                .iter()
+                .map(|e| {
+                    let tests = crate::history::queries::tests_phrase(e)
+                        .map(|t| format!(" ({t})"))
+                        .unwrap_or_default();
+                    format!("`{}`{tests}", code(&e.id))
+                })
+                .collect();
             lines.push(format!("- **{title}:** {}", ids.join(", ")));
         }
     }
     if lines.is_empty() {
         return Ok(());
     }
-    writeln!(f, "Since `{}`:\n{}\n", code(&d.from), lines.join("\n"))
+    let against: Vec<String> = d
+        .against_lines()
+        .iter()
+        .map(|l| format!("- {}", cell(l)))
+        .collect();
+    writeln!(
+        f,
+        "Since `{}`:\n{}\n",
+        code(&d.from),
+        [against, lines].concat().join("\n")
+    )
 }
 
 /// Text inside an HTML element: printable, `<`, `>` and `&` escaped.
@@ -138,7 +184,7 @@ fn gh(text: &str, property: bool) -> String {
 }
 
 /// `::error` annotations, one per failed or blocked suite, at `place(id)`
-/// (file and line of its definition).
+/// (file and line of its definition); `::warning` for a quarantined one.
 pub fn annotations(summary: &Summary, place: &dyn Fn(&str) -> Option<(String, u32)>) -> String {
     let mut out = String::new();
     for s in summary
@@ -152,7 +198,13 @@ pub fn annotations(summary: &Summary, place: &dyn Fn(&str) -> Option<(String, u3
             Some((file, line)) => format!("file={},line={line},", gh(&file, true)),
             None => String::new(),
         };
-        out.push_str(&format!("::error {at}title={title}::{message}\n"));
+        let level = if s.quarantined { "warning" } else { "error" };
+        let title = if s.quarantined {
+            format!("{title} (quarantined)")
+        } else {
+            title
+        };
+        out.push_str(&format!("::{level} {at}title={title}::{message}\n"));
     }
     out
 }

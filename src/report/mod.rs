@@ -7,4 +7,5 @@ pub mod html;
 pub mod json;
 pub mod junit_out;
 pub mod markdown;
+pub mod origin;
 pub mod suite_view;

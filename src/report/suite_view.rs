@@ -57,7 +57,34 @@ pub fn show(registry: &Registry, suite: &Suite) -> SuiteShow {
         services: services(registry, suite),
         artifacts: artifacts(registry, suite),
         env: env(registry, suite),
+        hermetic_env: hermetic_env(registry, suite),
     }
+}
+
+/// A hermetic suite's whole environment as a run would build it from
+/// lab's own, secrets masked; `None` unless its profile is hermetic.
+fn hermetic_env(registry: &Registry, suite: &Suite) -> Option<BTreeMap<String, String>> {
+    use crate::run::suite::env::{LabVars, Placeholders, suite_env};
+    let profile = registry.merged_profile(suite).filter(|p| p.hermetic)?;
+    let host: BTreeMap<String, String> = std::env::vars().collect();
+    let run = camino::Utf8Path::new("<run>");
+    let places = Placeholders::new(
+        &registry.workspace,
+        run,
+        &run.join("suites").join(&suite.id),
+        camino::Utf8Path::new("<roots>"),
+        suite.args.as_deref().unwrap_or(""),
+    );
+    let epoch = crate::vcs::commit_time(&registry.workspace, host.get("PATH").map(String::as_str))
+        .map(|t| t.to_string());
+    let lab = LabVars {
+        prefix: &registry.settings.env_prefix,
+        run_id: "<run-id>",
+        suite_id: &suite.id,
+        source_date_epoch: epoch.as_deref(),
+    };
+    let env = suite_env(registry, suite, Some(&profile), &host, &places, &lab);
+    Some(env.redacted())
 }
 
 /// The suite's profile, its chain merged.

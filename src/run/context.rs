@@ -47,6 +47,9 @@ pub struct RunContext<'a> {
     pub netns_tools: &'a super::isolation::netns::Tools,
     /// Hears what happens.
     pub reporter: &'a dyn Reporter,
+    /// Hermetic suites' `SOURCE_DATE_EPOCH`: the commit's time (none
+    /// outside a repository, or when no selected suite is hermetic).
+    pub source_date_epoch: Option<String>,
 }
 
 /// A suite as the run knows it: what happened (summary.json's entry) and
@@ -129,6 +132,8 @@ pub struct Ran {
     pub isolation: Vec<String>,
     /// Its roots (`tmp`, `state.*`) → where they are.
     pub roots: std::collections::BTreeMap<String, String>,
+    /// Its profile is hermetic.
+    pub hermetic: bool,
 }
 
 impl Outcome {
@@ -162,8 +167,10 @@ impl Outcome {
             ports: ran.ports,
             leaked: ran.leaked,
             artifacts: self.artifacts.clone(),
+            program: None,
             isolation: ran.isolation,
             roots: ran.roots,
+            hermetic: ran.hermetic,
         };
         let (stdout, stderr) = match self.logs {
             Some((out, err)) => (Some(out), Some(err)),
@@ -188,6 +195,8 @@ impl Outcome {
             excerpt_sources: self.excerpt_sources,
             rationale: crate::outputs::rationale(&self.reasons),
             cached: self.cached,
+            quarantined: false,
+            quarantine: None,
         };
         (result, manifest)
     }

@@ -39,6 +39,8 @@ pub struct Options {
     pub jobs: u32,
     /// Run each suite this many times (at least 1).
     pub repeat: u32,
+    /// `--strict`: every quarantine ignored, every suite gates.
+    pub strict: bool,
 }
 
 /// The result of a run.
@@ -91,6 +93,23 @@ pub fn order<'r>(selected: Vec<Selected<'r>>) -> Vec<Selected<'r>> {
     out
 }
 
+/// `SOURCE_DATE_EPOCH` of the run's hermetic suites: the commit's time;
+/// `None` when no selected suite is hermetic (no VCS query then).
+fn source_date_epoch(
+    registry: &Registry,
+    selected: &[Selected<'_>],
+    env: &BTreeMap<String, String>,
+) -> Option<String> {
+    let hermetic = selected
+        .iter()
+        .any(|s| registry.merged_profile(s.suite).is_some_and(|p| p.hermetic));
+    if !hermetic {
+        return None;
+    }
+    let path = env.get("PATH").map(String::as_str);
+    crate::vcs::commit_time(&registry.workspace, path).map(|t| t.to_string())
+}
+
 /// Runs every runner's `version` command once; first line of its output.
 fn tool_versions(
     registry: &Registry,
@@ -113,6 +132,7 @@ fn tool_versions(
             Tool {
                 program: runner.program.clone(),
                 version,
+                path: None,
             },
         );
     }
@@ -178,6 +198,7 @@ pub fn run(
     ));
     let selected = order(selected);
     let netns_tools = netns_tools(registry, &selected, &host_env);
+    let programs = programs_of(registry, &run_root, &selected, &host_env, interrupts);
     reporter.run_started(&run.path, selected.len());
     // Where the changed paths came from, for whoever reads the event log.
     let changed_event = changed.as_ref().map(|c| {
@@ -200,6 +221,7 @@ pub fn run(
             invocation,
             host_env: &host_env,
             netns_tools: &netns_tools,
+            programs: &programs,
         },
     )?;
     run.event(
@@ -230,6 +252,7 @@ pub fn run(
         repeat: options.repeat.max(1),
         dirs: &dirs,
         netns_tools: &netns_tools,
+        source_date_epoch: source_date_epoch(registry, &selected, &host_env),
     };
     let plan = plan_for(&selected, &expected_ms, options.jobs);
     let mut state = Running {
@@ -245,6 +268,7 @@ pub fn run(
         done: 0,
         manifest,
         summary,
+        program_of: programs.by_suite,
         // The first suite to finish is written at once: coalescing only
         // starts when suites finish within SUMMARY_INTERVAL of each other.
         written_at: Instant::now()
@@ -259,6 +283,28 @@ pub fn run(
     dirs.with_janitor(|| state.run_all())?;
     state.block_the_rest();
     state.finish()
+}
+
+/// The program each selected suite's command runs, with its version
+/// (cached across runs in the run root).
+fn programs_of(
+    registry: &Registry,
+    run_root: &camino::Utf8Path,
+    selected: &[Selected<'_>],
+    host_env: &BTreeMap<String, String>,
+    interrupts: &Interrupts,
+) -> super::programs::Programs {
+    let commands: Vec<(String, String)> = selected
+        .iter()
+        .map(|s| (s.suite.id.clone(), registry.suite_command(s.suite).0))
+        .collect();
+    super::programs::record(
+        run_root,
+        &commands,
+        host_env.get("PATH").map(String::as_str),
+        &registry.workspace,
+        interrupts,
+    )
 }
 
 /// The tools of `network = "loopback"`, found on lab's own PATH once,
@@ -329,6 +375,8 @@ struct Running<'a, 'r> {
     done: usize,
     manifest: Manifest,
     summary: SummaryWriter,
+    /// Suite id → the program its command runs (a key of manifest.tools).
+    program_of: BTreeMap<String, String>,
     /// When summary.json was last written.
     written_at: Instant,
     /// Suites finished since then.
@@ -503,7 +551,11 @@ impl<'r> Running<'_, 'r> {
     ) -> Result<(), Error> {
         self.plan.finish(index);
         self.done += 1;
-        if self.options.fail_fast && outcome.status == Status::Failed {
+        if self.options.fail_fast
+            && outcome.status == Status::Failed
+            && super::quarantine::in_force(self.cx.registry, &outcome.id, self.options.strict)
+                .is_none()
+        {
             self.stop_starting = true;
         }
         self.statuses.insert(outcome.id.clone(), outcome.status);
@@ -518,7 +570,9 @@ impl<'r> Running<'_, 'r> {
         );
         self.start_ready(work);
         self.record_cache(&outcome);
-        let (result, entry) = outcome.into_external();
+        let (mut result, mut entry) = outcome.into_external();
+        entry.program = self.program_of.get(&entry.id).cloned();
+        super::quarantine::mark(&mut result, self.cx.registry, self.options.strict);
         self.reporter.suite_finished(&result, self.done, self.total);
         self.manifest.suites.push(entry);
         self.summary.push(result);
@@ -555,7 +609,9 @@ impl<'r> Running<'_, 'r> {
                 super::suite::prepare::new_outcome(self.cx, sel.suite, &prep, sel.rationale);
             let reason = "fail-fast: an earlier suite failed".to_string();
             o.finish_early(Status::Blocked, "fail-fast", reason, Instant::now());
-            let (result, entry) = o.into_external();
+            let (mut result, mut entry) = o.into_external();
+            entry.program = self.program_of.get(&entry.id).cloned();
+            super::quarantine::mark(&mut result, self.cx.registry, self.options.strict);
             self.reporter.suite_finished(&result, self.done, self.total);
             self.manifest.suites.push(entry);
             self.summary.push(result);
@@ -612,6 +668,8 @@ pub struct Start<'a> {
     pub host_env: &'a BTreeMap<String, String>,
     /// The tools network namespaces are built with, as found.
     pub netns_tools: &'a netns::Tools,
+    /// The programs the suites run, with their versions.
+    pub programs: &'a super::programs::Programs,
 }
 
 /// Writes manifest.json and summary.json as they are before anything runs
@@ -635,8 +693,13 @@ pub fn begin(
         &started_at,
     );
     manifest.isolation_tools = start.netns_tools.record();
+    manifest.tools.extend(start.programs.tools.clone());
     write_json(&run.path.join("manifest.json"), &manifest, true)?;
     let mut summary = start_summary(run, start, selected, started_at);
+    summary.set_provenance(
+        manifest.vcs.clone(),
+        manifest.registry.as_ref().map(|r| r.digest.clone()),
+    );
     summary.refresh(0);
     summary.write()?;
     Ok((manifest, summary))
@@ -672,6 +735,7 @@ fn start_manifest(
         machine_id: manifest::machine_id(),
         provenance: manifest::provenance(host_env),
         tools: tool_versions(registry, selected, host_env),
+        registry: Some(manifest::registry(registry)),
         selection: SelectionRecord {
             criteria: criteria.clone(),
             changed: changed.clone(),
@@ -733,6 +797,9 @@ fn start_summary(
             },
             invocation,
             links: Links::default(),
+            vcs: None,
+            registry_digest: None,
+            quarantined: None,
         },
     )
 }

@@ -12,9 +12,11 @@
 //! - `cache/` — input-hash caching: keys, the cache directory, hits;
 //!   `tools` — the versions runners report;
 //! - `context` — the types the engine and the stages share; `host` — what
-//!   the machine offers.
+//!   the machine offers; `programs` — the versions of the programs suites
+//!   run (`command_words` finds them), cached across runs.
 
 pub mod cache;
+pub mod command_words;
 pub mod context;
 pub mod engine;
 
@@ -22,7 +24,9 @@ pub mod host;
 pub mod isolation;
 pub mod plan;
 pub mod process;
+pub mod programs;
 pub mod provenance;
+pub mod quarantine;
 pub mod reporter;
 pub mod run_dir;
 pub mod suite;

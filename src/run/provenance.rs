@@ -1,12 +1,12 @@
 //! The facts manifest.json records about where a run happened: version
-//! control state (from `vcs/`), platform, a machine id, provenance (a
+//! control state (from `vcs/`), the registry's digest, platform, a machine id, provenance (a
 //! person or CI), and lab's redacted environment.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use camino::Utf8Path;
 
-use crate::outputs::{Platform, Provenance, Vcs};
+use crate::outputs::{Platform, Provenance, RegistryRecord, Vcs};
 use crate::run::process::redact::{REDACTED, is_secret_name};
 
 /// Version control state of `workspace`, as manifest.json records it.
@@ -17,6 +17,21 @@ pub fn vcs(workspace: &Utf8Path, path_var: Option<&str>) -> Vcs {
         commit: state.commit,
         branch: state.branch,
         dirty: state.dirty,
+    }
+}
+
+/// The registry content a run used: its root file, how many files, and
+/// a digest of them all.
+pub fn registry(registry: &crate::registry::Registry) -> RegistryRecord {
+    let files: Vec<(&str, &[u8])> = registry
+        .sources
+        .iter()
+        .map(|f| (f.path.as_str(), f.text.as_bytes()))
+        .collect();
+    RegistryRecord {
+        file: registry.root_file.to_string(),
+        files: files.len(),
+        digest: crate::vcs::content_digest(files),
     }
 }
 

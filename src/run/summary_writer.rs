@@ -56,6 +56,13 @@ impl SummaryWriter {
         self.header.pending.extend(ids);
     }
 
+    /// Records where the run started from: the workspace's version
+    /// control state and the registry's digest.
+    pub fn set_provenance(&mut self, vcs: crate::outputs::Vcs, registry_digest: Option<String>) {
+        self.header.vcs = Some(vcs);
+        self.header.registry_digest = registry_digest;
+    }
+
     /// The document as it stands (suites left out).
     pub fn header(&self) -> &Summary {
         &self.header
@@ -78,7 +85,13 @@ impl SummaryWriter {
             h.pending.retain(|id| !finished.contains(id));
         }
         h.counts = count(&self.results, h.counts.selected);
-        let (status, code) = status_of(&h.counts, h.interrupted);
+        // Quarantined suites count with their real status but do not gate.
+        h.quarantined = QuarantinedSection::of(&self.results);
+        let gating = match &h.quarantined {
+            None => h.counts.clone(),
+            Some(q) => q.gating(&h.counts),
+        };
+        let (status, code) = status_of(&gating, h.interrupted);
         // Only the final write gives the outcome: a summary read while
         // the run goes on (or after lab was killed) never reads as passed.
         h.status = if h.finished_at.is_some() {
@@ -154,6 +167,8 @@ mod tests {
             excerpt_sources: vec![format!("suites/{id}/stderr.log")],
             rationale: Vec::new(),
             cached: None,
+            quarantined: false,
+            quarantine: None,
         }
     }
 
@@ -184,6 +199,9 @@ mod tests {
             reproduce_selected: String::new(),
             invocation: Invocation::default(),
             links: Links::default(),
+            vcs: None,
+            registry_digest: None,
+            quarantined: None,
         }
     }
 

@@ -239,3 +239,10 @@ pub fn state(workspace: &Utf8Path) -> Option<State> {
         dirty,
     })
 }
+
+/// HEAD's commit time, seconds since the epoch.
+pub fn commit_time(workspace: &Utf8Path) -> Option<i64> {
+    let repo = git2::Repository::discover(workspace.as_std_path()).ok()?;
+    let commit = repo.head().ok()?.peel_to_commit().ok()?;
+    Some(commit.time().seconds())
+}

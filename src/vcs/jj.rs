@@ -109,69 +109,53 @@ fn refused_files(warnings: &str) -> Vec<String> {
     out
 }
 
-/// `true` when the working-copy change has conflicts.
-fn conflicted(workspace: &Utf8Path) -> bool {
-    std::process::Command::new("jj")
-        .args([
-            "log",
-            "--no-graph",
-            "--ignore-working-copy",
-            "-r",
-            "@",
-            "-T",
-            "conflict",
-        ])
+/// What `jj args…` printed on stdout in `workspace` when it succeeded
+/// (its stderr dropped).
+fn jj_stdout(workspace: &Utf8Path, args: &[&str]) -> Option<Vec<u8>> {
+    let out = std::process::Command::new("jj")
+        .args(args)
         .current_dir(workspace)
         .stdin(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
         .output()
-        .is_ok_and(|o| o.stdout.starts_with(b"true"))
+        .ok()?;
+    out.status.success().then_some(out.stdout)
+}
+
+/// `true` when the working-copy change has conflicts.
+fn conflicted(workspace: &Utf8Path) -> bool {
+    let args = [
+        "log",
+        "--no-graph",
+        "--ignore-working-copy",
+        "-r",
+        "@",
+        "-T",
+        "conflict",
+    ];
+    jj_stdout(workspace, &args).is_some_and(|o| o.starts_with(b"true"))
 }
 
 /// `path` (workspace-relative) as it was at `revset`, for comparing
 /// registry definitions with the base. `None` when it cannot be read.
 pub fn read_at(workspace: &Utf8Path, revset: &str, path: &str) -> Option<String> {
-    let out = std::process::Command::new("jj")
-        .args([
-            "file",
-            "show",
-            "--ignore-working-copy",
-            "-r",
-            revset,
-            "--",
-            path,
-        ])
-        .current_dir(workspace)
-        .stdin(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .output()
-        .ok()?;
-    if !out.status.success() {
-        return None;
-    }
-    String::from_utf8(out.stdout).ok()
+    let args = [
+        "file",
+        "show",
+        "--ignore-working-copy",
+        "-r",
+        revset,
+        "--",
+        path,
+    ];
+    String::from_utf8(jj_stdout(workspace, &args)?).ok()
 }
 
 /// The working-copy change's commit, change id and emptiness.
 pub fn state(workspace: &Utf8Path) -> Option<State> {
-    let out = std::process::Command::new("jj")
-        .args([
-            "log",
-            "--no-graph",
-            "-r",
-            "@",
-            "-T",
-            r#"commit_id ++ " " ++ change_id ++ " " ++ empty"#,
-        ])
-        .current_dir(workspace)
-        .stdin(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .output()
-        .ok()?;
-    if !out.status.success() {
-        return None;
-    }
-    let text = String::from_utf8_lossy(&out.stdout);
+    let template = r#"commit_id ++ " " ++ change_id ++ " " ++ empty"#;
+    let stdout = jj_stdout(workspace, &["log", "--no-graph", "-r", "@", "-T", template])?;
+    let text = String::from_utf8_lossy(&stdout);
     let mut parts = text.split_whitespace();
     let commit = parts.next()?.to_string();
     let change = parts.next()?.to_string();
@@ -182,4 +166,27 @@ pub fn state(workspace: &Utf8Path) -> Option<State> {
         branch: Some(change),
         dirty: Some(!empty),
     })
+}
+
+/// The working-copy commit's committer time, seconds since the epoch.
+pub fn commit_time(workspace: &Utf8Path) -> Option<i64> {
+    let out = std::process::Command::new("jj")
+        .args([
+            "log",
+            "--no-graph",
+            "--ignore-working-copy",
+            "-r",
+            "@",
+            "-T",
+            r#"committer.timestamp().format("%s")"#,
+        ])
+        .current_dir(workspace)
+        .stdin(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .output()
+        .ok()?;
+    if !out.status.success() {
+        return None;
+    }
+    String::from_utf8_lossy(&out.stdout).trim().parse().ok()
 }

@@ -32,6 +32,26 @@ pub fn read_at_base(
     }
 }
 
+/// A digest of `files` (path, content): SHA-1 over each path and its git
+/// blob id in path order, as `sha1:<hex>` — libgit2's hash (with collision
+/// detection), so no hash crate is added and each file's id is the one
+/// `git hash-object` prints.
+pub fn content_digest<'a>(files: impl IntoIterator<Item = (&'a str, &'a [u8])>) -> String {
+    let mut lines: Vec<String> = files
+        .into_iter()
+        .map(|(path, bytes)| {
+            let id = git2::Oid::hash_object(git2::ObjectType::Blob, bytes)
+                .map_or_else(|_| "0".repeat(40), |o| o.to_string());
+            format!("{id} {path}\n")
+        })
+        .collect();
+    lines.sort_by(|a, b| a[41..].cmp(&b[41..]));
+    let all = lines.concat();
+    let id = git2::Oid::hash_object(git2::ObjectType::Blob, all.as_bytes())
+        .map_or_else(|_| "0".repeat(40), |o| o.to_string());
+    format!("sha1:{id}")
+}
+
 /// Why the changed paths could not be listed.
 #[derive(Debug, thiserror::Error)]
 pub enum VcsError {
@@ -144,6 +164,15 @@ pub fn state(workspace: &Utf8Path, path_var: Option<&str>) -> State {
         branch: None,
         dirty: None,
     })
+}
+
+/// The commit time (seconds since the epoch) of what is checked out: git,
+/// HEAD's; jj, the working-copy commit's. `None` outside a repository.
+pub fn commit_time(workspace: &Utf8Path, path_var: Option<&str>) -> Option<i64> {
+    match system(workspace, path_var)? {
+        System::Jj => jj::commit_time(workspace).or_else(|| git::commit_time(workspace)),
+        System::Git => git::commit_time(workspace),
+    }
 }
 
 /// Paths changed since a base, and how the base was found.

@@ -75,7 +75,7 @@ fn list_show_diff_and_flaky_over_real_runs() {
     assert_eq!(show["run_id"], r2.as_str());
     assert_eq!(show["status"], "failed");
 
-    // Default diff: latest against the previous run of the same suites.
+    // Default diff: each suite against the latest earlier run of it.
     let d = ws.cmd(&["runs", "diff", "--json"]).run_json();
     assert_eq!(d["from"], r3.as_str());
     assert_eq!(d["to"], r4.as_str());

@@ -46,6 +46,8 @@ pub struct Spec<'a> {
     pub interrupts: &'a Interrupts,
     /// Program and arguments put in front of `/bin/sh -c` (isolation).
     pub wrapper: &'a [String],
+    /// The umask the process starts with (`None`: lab's).
+    pub umask: Option<u32>,
     /// Asked as the child runs: `true` when something it needs is gone
     /// (a service died); it is then stopped like on Ctrl-C.
     pub watch: Option<&'a dyn Fn() -> bool>,
@@ -201,8 +203,9 @@ impl<'r> Driving<'r> {
     fn start(spec: &Spec<'r>) -> Result<Self, DriveError> {
         let out_cap = Capture::new(&spec.stdout, spec.redactor).map_err(DriveError::Record)?;
         let err_cap = Capture::new(&spec.stderr, spec.redactor).map_err(DriveError::Record)?;
-        let mut child = process::spawn_shell(spec.command, spec.cwd, spec.env, spec.wrapper)
-            .map_err(DriveError::Start)?;
+        let mut child =
+            process::spawn_shell_masked(spec.command, spec.cwd, spec.env, spec.wrapper, spec.umask)
+                .map_err(DriveError::Start)?;
         let pid = child.id();
         process::span_started(pid);
         #[cfg(target_os = "linux")]

@@ -4,6 +4,8 @@
 //! marked close-on-exec: all of lab's own when it starts, and all of the
 //! child's again just before a suite's process is exec'd.
 //!
+//! Also the umask a hermetic suite's processes start with ([`umask_in_child`]).
+//!
 //! The only module allowed `unsafe`: a `pre_exec` hook and borrowing raw
 //! descriptors need it. Nothing here allocates in the child.
 
@@ -85,6 +87,22 @@ pub fn inherit_only_stdio(cmd: &mut Command) {
     unsafe {
         cmd.pre_exec(|| {
             cloexec_above_stderr();
+            Ok(())
+        });
+    }
+}
+
+/// Sets `mask` as the umask of `cmd`'s process, between fork and exec,
+/// leaving lab's own untouched.
+pub fn umask_in_child(cmd: &mut std::process::Command, mask: u32) {
+    use std::os::unix::process::CommandExt;
+    let mode = rustix::fs::Mode::from_bits_truncate(mask);
+    // SAFETY: the closure runs in the forked child before exec; it makes
+    // one raw system call (umask) through rustix, which allocates nothing,
+    // takes no lock and cannot fail.
+    unsafe {
+        cmd.pre_exec(move || {
+            rustix::process::umask(mode);
             Ok(())
         });
     }

@@ -110,6 +110,18 @@ pub fn spawn_shell(
     env: &BTreeMap<String, String>,
     wrapper: &[String],
 ) -> std::io::Result<Child> {
+    spawn_shell_masked(command, cwd, env, wrapper, None)
+}
+
+/// [`spawn_shell`], the child starting with `umask` when one is given
+/// (a hermetic suite's 022).
+pub fn spawn_shell_masked(
+    command: &str,
+    cwd: &std::path::Path,
+    env: &BTreeMap<String, String>,
+    wrapper: &[String],
+    umask: Option<u32>,
+) -> std::io::Result<Child> {
     use std::os::unix::process::CommandExt;
     // An absolute path: no PATH search (eight failed execs on a typical PATH).
     let mut cmd = match wrapper.split_first() {
@@ -131,6 +143,9 @@ pub fn spawn_shell(
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
     super::parent_death::die_with_lab(&mut cmd);
+    if let Some(mask) = umask {
+        super::fds::umask_in_child(&mut cmd, mask);
+    }
     let mut known = KNOWN.lock().unwrap_or_else(|e| e.into_inner());
     let child = cmd.spawn()?;
     known.get_or_insert_with(HashSet::new).insert(child.id());

@@ -262,6 +262,7 @@ fn drive(
         tag: &prep.tag,
         interrupts: cx.interrupts,
         wrapper: &prep.command_wrapper,
+        umask: prep.env.umask(),
         watch: Some(services_gone),
     })
 }

@@ -17,6 +17,13 @@ pub const JUNIT_FILE: &str = "junit.xml";
 /// `{nextest_config}`'s file name in the suite directory.
 pub const NEXTEST_CONFIG_FILE: &str = "nextest.toml";
 
+/// A hermetic suite's `HOME`, beside its other roots (made by the suite's
+/// setup; a roots directory holding it is never recycled).
+pub const HOME_DIR: &str = "home";
+
+/// `PATH` of a hermetic suite whose profile does not pass lab's own.
+pub const HERMETIC_PATH: &str = "/usr/local/bin:/usr/bin:/bin";
+
 /// The directories and values placeholders stand for.
 #[derive(Debug, Clone)]
 pub struct Placeholders {
@@ -34,6 +41,8 @@ pub struct Placeholders {
     pub state_secrets: String,
     /// The suite's `TMPDIR` (no placeholder).
     pub tmp: String,
+    /// A hermetic suite's `HOME`, among its roots (no placeholder).
+    pub home: String,
     /// `{args}`.
     pub args: String,
     /// `{args}` split into words, for shell commands.
@@ -65,6 +74,7 @@ impl Placeholders {
             state_data: roots.join("state.data").to_string(),
             state_secrets: roots.join("state.secrets").to_string(),
             tmp: roots.join("tmp").to_string(),
+            home: roots.join(HOME_DIR).to_string(),
             args: args.to_string(),
             // `lab check` refuses args that do not split; if some did, the
             // whole text would be one word: never shell syntax.
@@ -143,6 +153,9 @@ pub struct SuiteEnv {
     pub secret_names: BTreeSet<String>,
     /// Profile secrets: name → value (written to `state.secrets/<NAME>`).
     pub profile_secrets: BTreeMap<String, String>,
+    /// Built by a hermetic profile: processes get umask 022, `HOME` must
+    /// be made.
+    pub hermetic: bool,
 }
 
 impl SuiteEnv {
@@ -155,6 +168,12 @@ impl SuiteEnv {
             .chain(self.profile_secrets.values())
             .cloned()
             .collect()
+    }
+
+    /// The umask the suite's processes start with: 022 when hermetic,
+    /// else lab's own (`None`).
+    pub fn umask(&self) -> Option<u32> {
+        self.hermetic.then_some(0o022)
     }
 
     /// The variables with secret values replaced, for manifest.json.
@@ -182,6 +201,9 @@ pub struct LabVars<'a> {
     pub run_id: &'a str,
     /// The suite id.
     pub suite_id: &'a str,
+    /// `SOURCE_DATE_EPOCH` for a hermetic suite: the commit's time, when
+    /// the workspace is in a repository.
+    pub source_date_epoch: Option<&'a str>,
 }
 
 /// Builds the environment of `suite` from `host` (lab's own environment):
@@ -199,6 +221,7 @@ pub fn suite_env(
 ) -> SuiteEnv {
     let mut env = SuiteEnv::default();
     match profile {
+        Some(p) if p.hermetic => hermetic_base(&mut env, p, host, places, lab),
         Some(p) if p.env_clear => {
             for name in &p.pass_env {
                 if let Some(v) = host.get(name) {
@@ -260,6 +283,40 @@ pub fn suite_env(
         }
     }
     env
+}
+
+/// What a hermetic suite starts from, instead of lab's environment: the
+/// profile's `pass_env` (`PATH` defaults to [`HERMETIC_PATH`]), a fresh
+/// `HOME`, `TZ=UTC`, `LANG`/`LC_ALL=C.UTF-8` and `SOURCE_DATE_EPOCH`.
+/// `TMPDIR`, the registry's `env` and lab's own variables come after.
+fn hermetic_base(
+    env: &mut SuiteEnv,
+    profile: &MergedProfile<'_>,
+    host: &BTreeMap<String, String>,
+    places: &Placeholders,
+    lab: &LabVars<'_>,
+) {
+    env.hermetic = true;
+    for name in &profile.pass_env {
+        if let Some(v) = host.get(name) {
+            env.vars.insert(name.clone(), v.clone());
+        }
+    }
+    let fixed = [
+        ("HOME", places.home.as_str()),
+        ("TZ", "UTC"),
+        ("LANG", "C.UTF-8"),
+        ("LC_ALL", "C.UTF-8"),
+    ];
+    env.vars
+        .entry("PATH".to_string())
+        .or_insert_with(|| HERMETIC_PATH.to_string());
+    env.vars
+        .extend(fixed.map(|(k, v)| (k.to_string(), v.to_string())));
+    if let Some(epoch) = lab.source_date_epoch {
+        env.vars
+            .insert("SOURCE_DATE_EPOCH".to_string(), epoch.to_string());
+    }
 }
 
 /// The two variables that tag every process of one suite, so processes that

@@ -17,8 +17,7 @@ use crate::registry::model::Suite;
 use crate::run::context::{Outcome, RunContext};
 use crate::run::process::capture::Captured;
 
-/// Declared artifacts, marker artifacts, JUnit.
-/// Copying artifacts stops when `timeout` (the suite's) has passed since
+/// Declared artifacts, marker artifacts, JUnit. Copying artifacts stops when `timeout` (the suite's) has passed since
 /// it began, or when lab is interrupted.
 pub fn collect_evidence(
     cx: &RunContext<'_>,

@@ -159,6 +159,7 @@ fn helper(
         tag: &prep.tag,
         interrupts: cx.interrupts,
         wrapper: &prep.wrapper,
+        umask: prep.env.umask(),
         watch: None,
     };
     match child::drive(&spec) {

@@ -63,6 +63,7 @@ pub fn prepare(cx: &RunContext<'_>, suite: &Suite, roots: &Utf8Path) -> Prepared
         prefix: &registry.settings.env_prefix,
         run_id: &cx.run.id,
         suite_id: &suite.id,
+        source_date_epoch: cx.source_date_epoch.as_deref(),
     };
     let env = suite_env(
         registry,
@@ -129,6 +130,7 @@ pub fn new_outcome(
             cwd: prep.cwd.to_string(),
             env: prep.env.redacted(),
             dir: prep.rel_dir.clone(),
+            hermetic: prep.env.hermetic,
             ..Ran::default()
         },
     }
@@ -146,10 +148,15 @@ pub struct SecretsError {
     pub source: std::io::Error,
 }
 
-/// Writes the profile's secrets into `state.secrets/` (0600 each).
+/// Writes the profile's secrets into `state.secrets/` (0600 each), and
+/// makes a hermetic suite's `HOME`.
 pub fn write_secret_files(prep: &Prepared) -> Result<(), SecretsError> {
     use std::io::Write;
     use std::os::unix::fs::OpenOptionsExt;
+    if prep.env.hermetic {
+        let path = prep.roots.join(super::env::HOME_DIR);
+        std::fs::create_dir(&path).map_err(|source| SecretsError { path, source })?;
+    }
     for (name, value) in &prep.env.profile_secrets {
         let path = prep.roots.join("state.secrets").join(name);
         std::fs::OpenOptions::new()

@@ -86,6 +86,7 @@ fn run_probe(cx: &RunContext<'_>, runner: &Runner, probe: &str) -> Result<(), Pr
         interrupts: cx.interrupts,
         wrapper: &[],
         watch: None,
+        umask: None,
     };
     let started = std::time::Instant::now();
     let driven = child::drive(&spec);
