@@ -434,3 +434,26 @@ fn a_file_named_in_inputs_counts_even_when_git_ignores_it() {
         ("miss".into(), Some("file gen/schema.json changed".into()))
     );
 }
+
+#[test]
+fn a_quarantined_suite_is_never_taken_from_the_cache() {
+    let ws = Workspace::git_repo(&[
+        (
+            "suites.toml",
+            "[suite.q]\ncommand = \"echo q >> ignored/starts.log\"\npaths = [\"q/\"]\ncache = true\nquarantine = { reason = \"r\", issue = \"#1\", until = \"2999-12-31\" }\n",
+        ),
+        ("q/x", "x"),
+        (".gitignore", "ignored/\ntarget/\n"),
+    ]);
+    std::fs::create_dir_all(ws.path().join("ignored")).expect("mkdir");
+    assert_eq!(verify(&ws), ["suite.q"]);
+    assert_eq!(
+        verify(&ws),
+        ["suite.q"],
+        "watched for flakiness: runs again"
+    );
+    assert_eq!(
+        state(&ws, "suite.q"),
+        ("miss".into(), Some("quarantined suites always run".into()))
+    );
+}

@@ -68,8 +68,14 @@ pub fn plan(registry: &Registry, suites: &[&Suite], use_hits: bool) -> CachePlan
     let tools = runner_versions(registry, suites);
     plan.keys = key::suite_keys(registry, suites, &digests, &tools);
     for (id, k) in &plan.keys {
+        // A quarantined suite is watched for flakiness: it always runs.
+        let quarantined = registry
+            .suites
+            .get(id)
+            .is_some_and(|s| s.quarantine.is_some());
         let why = match (&k.unreadable, use_hits) {
             (Some(input), _) => format!("{input} cannot be read"),
+            (None, true) if quarantined => "quarantined suites always run".to_string(),
             (None, false) => "cache bypassed".to_string(),
             (None, true) => match plan.store.hit(id, &k.key) {
                 Ok(Some(entry)) => {
