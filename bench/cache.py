@@ -16,22 +16,9 @@ import os
 import shutil
 import subprocess
 
-from common import build_lab, median_ms, report, workspace
+from common import build_lab, git, median_ms, report, workspace
 
 FILES_PER_DIR = 100
-
-
-def git(root, *args):
-    env = dict(
-        os.environ,
-        GIT_CONFIG_GLOBAL="/dev/null",
-        GIT_CONFIG_NOSYSTEM="1",
-        GIT_AUTHOR_NAME="bench",
-        GIT_AUTHOR_EMAIL="bench@example.invalid",
-        GIT_COMMITTER_NAME="bench",
-        GIT_COMMITTER_EMAIL="bench@example.invalid",
-    )
-    subprocess.run(["git", *args], cwd=root, env=env, check=True, stdout=subprocess.DEVNULL)
 
 
 def suite_inputs(i, dirs):

@@ -13,24 +13,11 @@ import os
 import shutil
 import subprocess
 
-from common import build_lab, median_ms, report, workspace
+from common import build_lab, git, median_ms, report, workspace
 
 DIRS = 1000
 FILES_PER_DIR = 100
 SUITES = 5000
-
-
-def git(root, *args):
-    env = dict(
-        os.environ,
-        GIT_CONFIG_GLOBAL="/dev/null",
-        GIT_CONFIG_NOSYSTEM="1",
-        GIT_AUTHOR_NAME="bench",
-        GIT_AUTHOR_EMAIL="bench@example.invalid",
-        GIT_COMMITTER_NAME="bench",
-        GIT_COMMITTER_EMAIL="bench@example.invalid",
-    )
-    subprocess.run(["git", *args], cwd=root, env=env, check=True, stdout=subprocess.DEVNULL)
 
 
 def generate(root):

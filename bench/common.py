@@ -65,3 +65,17 @@ def workspace(prefix, keep=None):
         shutil.rmtree(root)
     os.makedirs(root, exist_ok=True)
     return root
+
+
+def git(root, *args):
+    """Runs git in root with a fixed identity and no user or system config."""
+    env = dict(
+        os.environ,
+        GIT_CONFIG_GLOBAL="/dev/null",
+        GIT_CONFIG_NOSYSTEM="1",
+        GIT_AUTHOR_NAME="bench",
+        GIT_AUTHOR_EMAIL="bench@example.invalid",
+        GIT_COMMITTER_NAME="bench",
+        GIT_COMMITTER_EMAIL="bench@example.invalid",
+    )
+    subprocess.run(["git", *args], cwd=root, env=env, check=True, stdout=subprocess.DEVNULL)

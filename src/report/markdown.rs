@@ -164,10 +164,7 @@ fn since(f: &mut fmt::Formatter<'_>, d: &RunDiff) -> fmt::Result {
 
 /// Text inside an HTML element: printable, `<`, `>` and `&` escaped.
 fn html_text(text: &str) -> String {
-    printable(text)
-        .replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
+    crate::report::html::esc(&printable(text))
 }
 
 /// Escapes a GitHub workflow-command property or message (printable

@@ -137,6 +137,33 @@ pub struct Ran {
 }
 
 impl Outcome {
+    /// A suite nothing has happened to yet: passed until a stage says
+    /// otherwise, started now, nothing ran.
+    pub fn new(id: &str, reasons: Vec<Reason>, ran: Ran) -> Self {
+        Outcome {
+            id: id.to_string(),
+            status: Status::Passed,
+            reason: None,
+            exit_code: None,
+            signal: None,
+            timed_out: false,
+            duration_ms: 0,
+            attempts: Vec::new(),
+            step: None,
+            logs: None,
+            artifacts: Vec::new(),
+            tests: None,
+            tests_missing: None,
+            excerpt: Vec::new(),
+            excerpt_sources: Vec::new(),
+            failure_reports: Vec::new(),
+            reasons,
+            cached: None,
+            started_at: std::time::SystemTime::now(),
+            ran,
+        }
+    }
+
     /// Sets the excerpt from lines paired with the log each came from.
     pub fn set_excerpt(&mut self, lines: Vec<(String, String)>) {
         (self.excerpt, self.excerpt_sources) = lines.into_iter().unzip();

@@ -99,25 +99,16 @@ fn git_digests(workspace: &Utf8Path) -> Option<Digests> {
 /// and the run that reads it never hits (see `run/cache`).
 pub const UNREADABLE: &str = "unreadable";
 
-/// Every file the walk finds (honouring `.gitignore`), each read.
+/// Every file `lab check`'s walk finds (honouring `.gitignore`), each read.
 fn walked_digests(workspace: &Utf8Path) -> Digests {
-    let walker = ignore::WalkBuilder::new(workspace)
-        .hidden(false)
-        .require_git(false)
-        .filter_entry(|e| !matches!(e.file_name().to_str(), Some(".git" | ".jj")))
-        .build();
-    let mut files = Vec::new();
-    for entry in walker.flatten() {
-        if !entry.file_type().is_some_and(|t| t.is_file()) {
-            continue;
-        }
-        let Ok(rel) = entry.path().strip_prefix(workspace.as_std_path()) else {
-            continue;
-        };
-        let Some(rel) = rel.to_str() else { continue };
-        let digest = digest_file(entry.path()).unwrap_or_else(|| UNREADABLE.to_string());
-        files.push((rel.replace('\\', "/"), digest));
-    }
+    let mut files: Vec<(String, String)> = crate::registry::check::workspace_files(workspace)
+        .into_iter()
+        .map(|rel| {
+            let digest = digest_file(workspace.join(&rel).as_std_path())
+                .unwrap_or_else(|| UNREADABLE.to_string());
+            (rel, digest)
+        })
+        .collect();
     files.sort_unstable();
     let read = files.len();
     Digests { files, read }

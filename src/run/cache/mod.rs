@@ -106,34 +106,18 @@ pub fn hit_outcome(
         (Some(out), Some(err)) => Some((out, err)),
         _ => None,
     };
-    super::context::Outcome {
-        id: suite.id.clone(),
-        status: crate::outputs::Status::Passed,
-        reason: Some(format!("cached: inputs unchanged since {}", entry.run_id)),
-        exit_code: None,
-        signal: None,
-        timed_out: false,
-        duration_ms: 0,
-        attempts: Vec::new(),
-        step: None,
-        logs,
-        artifacts: Vec::new(),
-        tests: None,
-        tests_missing: None,
-        excerpt: Vec::new(),
-        excerpt_sources: Vec::new(),
-        failure_reports: Vec::new(),
-        reasons,
-        started_at: std::time::SystemTime::now(),
-        ran: super::context::Ran {
-            profile: suite.profile.as_ref().map(|p| p.id.clone()),
-            ..Default::default()
-        },
-        cached: Some(crate::outputs::Cached {
-            run_id: entry.run_id.clone(),
-            key: entry.key.clone(),
-        }),
-    }
+    let ran = super::context::Ran {
+        profile: suite.profile.as_ref().map(|p| p.id.clone()),
+        ..Default::default()
+    };
+    let mut outcome = super::context::Outcome::new(&suite.id, reasons, ran);
+    outcome.reason = Some(format!("cached: inputs unchanged since {}", entry.run_id));
+    outcome.logs = logs;
+    outcome.cached = Some(crate::outputs::Cached {
+        run_id: entry.run_id.clone(),
+        key: entry.key.clone(),
+    });
+    outcome
 }
 
 /// The first input that changed since the suite last passed.

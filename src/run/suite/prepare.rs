@@ -7,7 +7,6 @@
 use camino::{Utf8Path, Utf8PathBuf};
 
 use super::env::{LabVars, Placeholders, SuiteEnv, process_tag, suite_env};
-use crate::outputs::Status;
 use crate::registry::model::Suite;
 use crate::run::context::{Outcome, Ran, RunContext};
 use crate::run::process::redact::Redactor;
@@ -96,32 +95,10 @@ pub fn new_outcome(
     prep: &Prepared,
     reasons: Vec<Reason>,
 ) -> Outcome {
-    Outcome {
-        id: suite.id.clone(),
-        status: Status::Passed,
-        reason: None,
-        exit_code: None,
-        signal: None,
-        timed_out: false,
-        duration_ms: 0,
-        attempts: Vec::new(),
-        step: None,
-        logs: None,
-        artifacts: Vec::new(),
-        tests: None,
-        tests_missing: None,
-        excerpt: Vec::new(),
-        excerpt_sources: Vec::new(),
-        failure_reports: Vec::new(),
+    let mut outcome = Outcome::new(
+        &suite.id,
         reasons,
-        cached: None,
-        // File times come from a coarse clock (one kernel tick behind the
-        // precise one): a file written right after this instant can carry
-        // a time up to a tick earlier. 20 ms covers HZ=100.
-        started_at: std::time::SystemTime::now()
-            .checked_sub(std::time::Duration::from_millis(20))
-            .unwrap_or(std::time::UNIX_EPOCH),
-        ran: Ran {
+        Ran {
             profile: suite.profile.as_ref().map(|p| p.id.clone()),
             fixtures: suite.fixtures.iter().map(|f| f.id.clone()).collect(),
             runners: suite.runners.iter().map(|r| r.id.clone()).collect(),
@@ -133,7 +110,15 @@ pub fn new_outcome(
             hermetic: prep.env.hermetic,
             ..Ran::default()
         },
-    }
+    );
+    // File times come from a coarse clock (one kernel tick behind the
+    // precise one): a file written right after this instant can carry a
+    // time up to a tick earlier. 20 ms covers HZ=100.
+    outcome.started_at = outcome
+        .started_at
+        .checked_sub(std::time::Duration::from_millis(20))
+        .unwrap_or(std::time::UNIX_EPOCH);
+    outcome
 }
 
 /// A profile's secret could not be written into the suite directory; the
