@@ -122,8 +122,8 @@ fn jj_stdout(workspace: &Utf8Path, args: &[&str]) -> Option<Vec<u8>> {
     out.status.success().then_some(out.stdout)
 }
 
-/// `true` when the working-copy change has conflicts.
-fn conflicted(workspace: &Utf8Path) -> bool {
+/// `template` evaluated on the working-copy change, without snapshotting.
+fn at_working_copy(workspace: &Utf8Path, template: &str) -> Option<Vec<u8>> {
     let args = [
         "log",
         "--no-graph",
@@ -131,9 +131,14 @@ fn conflicted(workspace: &Utf8Path) -> bool {
         "-r",
         "@",
         "-T",
-        "conflict",
+        template,
     ];
-    jj_stdout(workspace, &args).is_some_and(|o| o.starts_with(b"true"))
+    jj_stdout(workspace, &args)
+}
+
+/// `true` when the working-copy change has conflicts.
+fn conflicted(workspace: &Utf8Path) -> bool {
+    at_working_copy(workspace, "conflict").is_some_and(|o| o.starts_with(b"true"))
 }
 
 /// `path` (workspace-relative) as it was at `revset`, for comparing
@@ -170,23 +175,6 @@ pub fn state(workspace: &Utf8Path) -> Option<State> {
 
 /// The working-copy commit's committer time, seconds since the epoch.
 pub fn commit_time(workspace: &Utf8Path) -> Option<i64> {
-    let out = std::process::Command::new("jj")
-        .args([
-            "log",
-            "--no-graph",
-            "--ignore-working-copy",
-            "-r",
-            "@",
-            "-T",
-            r#"committer.timestamp().format("%s")"#,
-        ])
-        .current_dir(workspace)
-        .stdin(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .output()
-        .ok()?;
-    if !out.status.success() {
-        return None;
-    }
-    String::from_utf8_lossy(&out.stdout).trim().parse().ok()
+    let out = at_working_copy(workspace, r#"committer.timestamp().format("%s")"#)?;
+    String::from_utf8_lossy(&out).trim().parse().ok()
 }
