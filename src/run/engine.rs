@@ -110,11 +110,13 @@ fn source_date_epoch(
     crate::vcs::commit_time(&registry.workspace, path).map(|t| t.to_string())
 }
 
-/// Runs every runner's `version` command once; first line of its output.
+/// Runs every runner's `version` command once (unless `known` has its
+/// answer already); first line of its output.
 fn tool_versions(
     registry: &Registry,
     selected: &[Selected<'_>],
     env: &BTreeMap<String, String>,
+    known: &BTreeMap<String, Option<String>>,
 ) -> BTreeMap<String, Tool> {
     let mut tools = BTreeMap::new();
     let used: BTreeSet<&str> = selected
@@ -125,8 +127,12 @@ fn tool_versions(
         let Some(runner) = registry.runners.get(id) else {
             continue;
         };
-        let version =
-            super::tools::runner_version(registry, runner, env.get("PATH").map(String::as_str));
+        let version = match known.get(id) {
+            Some(version) => version.clone(),
+            None => {
+                super::tools::runner_version(registry, runner, env.get("PATH").map(String::as_str))
+            }
+        };
         tools.insert(
             id.to_string(),
             Tool {
@@ -199,6 +205,7 @@ pub fn run(
     let selected = order(selected);
     let netns_tools = netns_tools(registry, &selected, &host_env);
     let programs = programs_of(registry, &run_root, &selected, &host_env, interrupts);
+    let no_versions = BTreeMap::new();
     reporter.run_started(&run.path, selected.len());
     // Where the changed paths came from, for whoever reads the event log.
     let changed_event = changed.as_ref().map(|c| {
@@ -222,6 +229,7 @@ pub fn run(
             host_env: &host_env,
             netns_tools: &netns_tools,
             programs: &programs,
+            runner_versions: cache.as_ref().map_or(&no_versions, |c| &c.runner_versions),
         },
     )?;
     run.event(
@@ -670,6 +678,8 @@ pub struct Start<'a> {
     pub netns_tools: &'a netns::Tools,
     /// The programs the suites run, with their versions.
     pub programs: &'a super::programs::Programs,
+    /// Runner versions probed already (for cache keys).
+    pub runner_versions: &'a BTreeMap<String, Option<String>>,
 }
 
 /// Writes manifest.json and summary.json as they are before anything runs
@@ -690,6 +700,7 @@ pub fn begin(
         &start.changed,
         selected,
         start.host_env,
+        start.runner_versions,
         &started_at,
     );
     manifest.isolation_tools = start.netns_tools.record();
@@ -716,6 +727,7 @@ fn start_manifest(
     changed: &Option<Changed>,
     selected: &[Selected<'_>],
     host_env: &BTreeMap<String, String>,
+    runner_versions: &BTreeMap<String, Option<String>>,
     started_at: &str,
 ) -> Manifest {
     let secret_names: BTreeSet<String> = registry.declared_secrets();
@@ -734,7 +746,7 @@ fn start_manifest(
         platform: manifest::platform(),
         machine_id: manifest::machine_id(),
         provenance: manifest::provenance(host_env),
-        tools: tool_versions(registry, selected, host_env),
+        tools: tool_versions(registry, selected, host_env, runner_versions),
         registry: Some(manifest::registry(registry)),
         selection: SelectionRecord {
             criteria: criteria.clone(),

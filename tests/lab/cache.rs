@@ -47,7 +47,7 @@ const FILES: &[(&str, &str)] = &[
     ),
     (
         "runners/t.toml",
-        "[runner.t]\ncommand = \"echo tool >> ignored/starts.log\"\nversion = \"cat ignored/version.txt\"\n",
+        "[runner.t]\ncommand = \"echo tool >> ignored/starts.log\"\nversion = \"echo probe >> ignored/probes.log; cat ignored/version.txt\"\n",
     ),
     ("fixtures/mail/a.eml", "a"),
     ("mail.txt", "mail"),
@@ -101,6 +101,11 @@ fn a_second_verify_on_an_unchanged_tree_starts_nothing_cached() {
     all.push("suite.plain".into());
     all.sort();
     assert_eq!(verify(&ws), all, "the first run starts every suite");
+    // The runner's version is asked once per run: the cache keys and the
+    // manifest share the answer.
+    let probes = std::fs::read_to_string(ws.path().join("ignored/probes.log")).expect("probes");
+    assert_eq!(probes.lines().count(), 1, "{probes}");
+    assert_eq!(ws.run_json("manifest.json")["tools"]["runner.t"]["version"], "t 1.0");
     let first = ws.run_json("summary.json")["run_id"]
         .as_str()
         .expect("run id")

@@ -27,6 +27,9 @@ pub struct CachePlan {
     pub misses: HashMap<String, String>,
     /// Entries present but not usable.
     pub warnings: Vec<String>,
+    /// The version each runner of a cached suite reported (probed for the
+    /// keys; the manifest records them without probing again).
+    pub runner_versions: BTreeMap<String, Option<String>>,
 }
 
 impl CachePlan {
@@ -60,13 +63,14 @@ pub fn plan(registry: &Registry, suites: &[&Suite], use_hits: bool) -> CachePlan
         hits: HashMap::new(),
         misses: HashMap::new(),
         warnings: Vec::new(),
+        runner_versions: BTreeMap::new(),
     };
     if !suites.iter().any(|s| registry.suite_cache(s).is_some()) {
         return plan;
     }
     let digests = crate::vcs::workspace_digests(&registry.workspace);
-    let tools = runner_versions(registry, suites);
-    plan.keys = key::suite_keys(registry, suites, &digests, &tools);
+    plan.runner_versions = runner_versions(registry, suites);
+    plan.keys = key::suite_keys(registry, suites, &digests, &plan.runner_versions);
     for (id, k) in &plan.keys {
         // A quarantined suite is watched for flakiness: it always runs.
         let quarantined = registry
