@@ -105,7 +105,10 @@ fn a_second_verify_on_an_unchanged_tree_starts_nothing_cached() {
     // manifest share the answer.
     let probes = std::fs::read_to_string(ws.path().join("ignored/probes.log")).expect("probes");
     assert_eq!(probes.lines().count(), 1, "{probes}");
-    assert_eq!(ws.run_json("manifest.json")["tools"]["runner.t"]["version"], "t 1.0");
+    assert_eq!(
+        ws.run_json("manifest.json")["tools"]["runner.t"]["version"],
+        "t 1.0"
+    );
     let first = ws.run_json("summary.json")["run_id"]
         .as_str()
         .expect("run id")
